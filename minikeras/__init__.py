@@ -1,0 +1,28 @@
+"""minikeras: the Keras training API on NumPy. Use it as `import minikeras as keras`."""
+
+from minikeras import (  # noqa: F401
+    activations,
+    backend,
+    callbacks,
+    config,
+    constraints,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    ops,
+    optimizers,
+    regularizers,
+    saving,
+    utils,
+)
+from minikeras.autodiff.tensor import Variable  # noqa: F401
+from minikeras.layers import Input, Layer  # noqa: F401
+from minikeras.losses import Loss  # noqa: F401
+from minikeras.metrics import Metric  # noqa: F401
+from minikeras.models import Model, Sequential  # noqa: F401
+from minikeras.optimizers import Optimizer  # noqa: F401
+from minikeras.saving import load_model  # noqa: F401
+
+__version__ = "0.1.0"

@@ -1,0 +1,11 @@
+"""The autodiff engine: `Tensor`, `Variable`, the primitives and `gradients`."""
+
+from minikeras.autodiff.tensor import (  # noqa: F401
+    Tape,
+    Tensor,
+    Variable,
+    gradients,
+    is_recording,
+    no_grad,
+    watch,
+)

@@ -1,0 +1,625 @@
+"""The primitive ops. Each computes its forward value and defines its backward next to it.
+
+A backward function receives the upstream gradient `g` (same shape as the output) and
+returns one gradient per parent, or None for a parent that needs none. Every other
+differentiable function in minikeras (layers, losses, activations, `K.*`, `keras.ops`)
+is built from these.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from minikeras.autodiff.tensor import Tensor, constant_like, record
+from minikeras import config
+
+_SCALARS = (int, float, bool, np.number)
+
+
+def _t(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else constant_like(x)
+
+
+def _val(x: Any):
+    """The raw operand: ndarray for tensors, Python scalars left weak for dtype promotion."""
+    if isinstance(x, Tensor):
+        return x.value
+    if isinstance(x, np.floating) and x.dtype == np.float64:
+        return float(x)  # keep it weak, so float32 tensors stay float32
+    if isinstance(x, _SCALARS):
+        return x
+    return constant_like(x).value
+
+
+def unbroadcast(g: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum a broadcast gradient back down to `shape`."""
+    if g.shape == shape:
+        return g
+    extra = g.ndim - len(shape)
+    if extra > 0:
+        g = g.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape)
+
+
+def _binary(a, b, forward, grad_a, grad_b):
+    """Shared plumbing of the element-wise binary ops (broadcasting, constants)."""
+    av, bv = _val(a), _val(b)
+    out = forward(av, bv)
+    parents = tuple(x for x in (a, b) if isinstance(x, Tensor))
+    a_is_t, b_is_t = isinstance(a, Tensor), isinstance(b, Tensor)
+
+    def backward(g):
+        grads = []
+        if a_is_t:
+            grads.append(unbroadcast(grad_a(g, av, bv, out), a.value.shape)
+                         if a.needs_grad else None)
+        if b_is_t:
+            grads.append(unbroadcast(grad_b(g, av, bv, out), b.value.shape)
+                         if b.needs_grad else None)
+        return grads
+
+    return record(np.asarray(out), parents, backward)
+
+
+# --- arithmetic ---------------------------------------------------------------------
+
+def add(a, b) -> Tensor:
+    return _binary(a, b, np.add, lambda g, a, b, o: g, lambda g, a, b, o: g)
+
+
+def subtract(a, b) -> Tensor:
+    return _binary(a, b, np.subtract, lambda g, a, b, o: g, lambda g, a, b, o: -g)
+
+
+def multiply(a, b) -> Tensor:
+    return _binary(a, b, np.multiply, lambda g, a, b, o: g * b, lambda g, a, b, o: g * a)
+
+
+def divide(a, b) -> Tensor:
+    return _binary(a, b, np.true_divide, lambda g, a, b, o: g / b,
+                   lambda g, a, b, o: -g * o / b)
+
+
+def power(a, b) -> Tensor:
+    def grad_base(g, a, b, o):
+        if isinstance(b, _SCALARS):
+            if b == 2:
+                return g * 2 * a
+            return g * b * np.power(a, b - 1)
+        return g * b * np.power(a, b - 1)
+
+    def grad_exp(g, a, b, o):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g * o * np.where(a > 0, np.log(np.where(a > 0, a, 1)), 0)
+
+    return _binary(a, b, np.power, grad_base, grad_exp)
+
+
+def maximum(a, b) -> Tensor:
+    return _binary(a, b, np.maximum, lambda g, a, b, o: g * (a >= b),
+                   lambda g, a, b, o: g * (a < b))
+
+
+def minimum(a, b) -> Tensor:
+    return _binary(a, b, np.minimum, lambda g, a, b, o: g * (a <= b),
+                   lambda g, a, b, o: g * (a > b))
+
+
+def negative(x) -> Tensor:
+    x = _t(x)
+    return record(-x.value, (x,), lambda g: (-g,))
+
+
+def _unary(x, forward, derivative):
+    """Element-wise op whose gradient is g * derivative(x, out)."""
+    x = _t(x)
+    out = forward(x.value)
+    return record(out, (x,), lambda g: (g * derivative(x.value, out),))
+
+
+def exp(x) -> Tensor:
+    return _unary(x, np.exp, lambda x, o: o)
+
+
+def log(x) -> Tensor:
+    return _unary(x, np.log, lambda x, o: 1.0 / x)
+
+
+def log1p(x) -> Tensor:
+    return _unary(x, np.log1p, lambda x, o: 1.0 / (1.0 + x))
+
+
+def expm1(x) -> Tensor:
+    return _unary(x, np.expm1, lambda x, o: o + 1.0)
+
+
+def sqrt(x) -> Tensor:
+    return _unary(x, np.sqrt, lambda x, o: 0.5 / o)
+
+
+def square(x) -> Tensor:
+    return _unary(x, np.square, lambda x, o: 2 * x)
+
+
+def abs(x) -> Tensor:  # noqa: A001 - mirrors keras.ops.abs
+    return _unary(x, np.abs, lambda x, o: np.sign(x))
+
+
+def sin(x) -> Tensor:
+    return _unary(x, np.sin, lambda x, o: np.cos(x))
+
+
+def cos(x) -> Tensor:
+    return _unary(x, np.cos, lambda x, o: -np.sin(x))
+
+
+def tanh(x) -> Tensor:
+    return _unary(x, np.tanh, lambda x, o: 1.0 - o * o)
+
+
+def sigmoid(x) -> Tensor:
+    x = _t(x)
+    v = x.value
+    # exp of a negative number only, so large |x| neither overflows nor warns
+    e = np.exp(-np.abs(v))
+    out = np.where(v >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(v.dtype, copy=False)
+    t = record(out, (x,), lambda g: (g * out * (1.0 - out),))
+    t._keras_logits = x
+    return t
+
+
+def relu(x) -> Tensor:
+    x = _t(x)
+    v = x.value
+    out = np.maximum(v, 0)
+    return record(out, (x,), lambda g: (g * (v > 0),))
+
+
+def softplus(x) -> Tensor:
+    x = _t(x)
+    v = x.value
+    out = np.logaddexp(v, 0).astype(v.dtype, copy=False)
+    return record(out, (x,), lambda g: (g / (1.0 + np.exp(-v)),))
+
+
+def sign(x) -> Tensor:
+    return _nograd(np.sign(_val(x)))
+
+
+def floor(x) -> Tensor:
+    return _nograd(np.floor(_val(x)))
+
+
+def round(x) -> Tensor:  # noqa: A001
+    return _nograd(np.round(_val(x)))
+
+
+def clip(x, lo, hi) -> Tensor:
+    x = _t(x)
+    v = x.value
+    out = np.clip(v, lo, hi)
+    return record(out, (x,), lambda g: (g * ((v >= lo) & (v <= hi)),))
+
+
+def where(cond, a, b) -> Tensor:
+    c = np.asarray(_val(cond), dtype=bool)
+    av, bv = _val(a), _val(b)
+    out = np.asarray(np.where(c, av, bv))
+    parents = tuple(x for x in (a, b) if isinstance(x, Tensor))
+    flags = [isinstance(a, Tensor), isinstance(b, Tensor)]
+
+    def backward(g):
+        grads = []
+        if flags[0]:
+            grads.append(unbroadcast(np.where(c, g, 0), a.shape) if a.needs_grad else None)
+        if flags[1]:
+            grads.append(unbroadcast(np.where(c, 0, g), b.shape) if b.needs_grad else None)
+        return grads
+
+    return record(out, parents, backward)
+
+
+def cast(x, dtype) -> Tensor:
+    x = _t(x)
+    dtype = np.dtype(dtype)
+    src = x.value.dtype
+    if dtype.kind != "f" or src.kind != "f":
+        return _nograd(x.value.astype(dtype))
+    return record(x.value.astype(dtype), (x,), lambda g: (g.astype(src),))
+
+
+def stop_gradient(x) -> Tensor:
+    return _nograd(_val(x))
+
+
+def _nograd(value) -> Tensor:
+    return Tensor(np.asarray(value))
+
+
+# --- comparisons (never differentiable) ---------------------------------------------
+
+def equal(a, b) -> Tensor:
+    return _nograd(np.equal(_val(a), _val(b)))
+
+
+def not_equal(a, b) -> Tensor:
+    return _nograd(np.not_equal(_val(a), _val(b)))
+
+
+def less(a, b) -> Tensor:
+    return _nograd(np.less(_val(a), _val(b)))
+
+
+def less_equal(a, b) -> Tensor:
+    return _nograd(np.less_equal(_val(a), _val(b)))
+
+
+def greater(a, b) -> Tensor:
+    return _nograd(np.greater(_val(a), _val(b)))
+
+
+def greater_equal(a, b) -> Tensor:
+    return _nograd(np.greater_equal(_val(a), _val(b)))
+
+
+def argmax(x, axis=-1) -> Tensor:
+    return _nograd(np.argmax(_val(x), axis=axis))
+
+
+def argmin(x, axis=-1) -> Tensor:
+    return _nograd(np.argmin(_val(x), axis=axis))
+
+
+# --- reductions ---------------------------------------------------------------------
+
+def _axes(axis, ndim):
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, (list, tuple)):
+        return tuple(a % ndim for a in axis)
+    return (axis % ndim,)
+
+
+def _expand(g, axes, keepdims):
+    """Put back the reduced axes of a gradient so that it broadcasts against the input."""
+    if keepdims:
+        return g
+    for a in sorted(axes):
+        g = np.expand_dims(g, a)
+    return g
+
+
+def sum(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
+    x = _t(x)
+    shape = x.value.shape
+    out = np.sum(x.value, axis=tuple(axis) if isinstance(axis, list) else axis,
+                 keepdims=keepdims)
+    axes = _axes(axis, x.ndim)
+    return record(np.asarray(out), (x,),
+                  lambda g: (np.broadcast_to(_expand(g, axes, keepdims), shape),))
+
+
+def mean(x, axis=None, keepdims=False) -> Tensor:
+    x = _t(x)
+    if x.value.dtype.kind != "f":
+        x = Tensor(x.value.astype(config.floatx()))
+    shape = x.value.shape
+    axes = _axes(axis, x.ndim)
+    count = 1
+    for a in axes:
+        count *= shape[a]
+    out = np.mean(x.value, axis=axes, keepdims=keepdims)
+    scale = 1.0 / (count if count > 0 else 1)
+
+    def backward(g):
+        return (np.broadcast_to(_expand(g, axes, keepdims) * np.asarray(scale, g.dtype), shape),)
+
+    return record(np.asarray(out), (x,), backward)
+
+
+def _extreme(x, axis, keepdims, fn):
+    x = _t(x)
+    axes = _axes(axis, x.ndim)
+    out = fn(x.value, axis=axes, keepdims=True)
+    result = out if keepdims else np.squeeze(out, axis=axes)
+
+    def backward(g):
+        mask = x.value == out
+        # ties share the gradient, as TensorFlow does
+        return (mask * (_expand(g, axes, keepdims) / mask.sum(axis=axes, keepdims=True)),)
+
+    return record(np.asarray(result), (x,), backward)
+
+
+def max(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
+    return _extreme(x, axis, keepdims, np.max)
+
+
+def min(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
+    return _extreme(x, axis, keepdims, np.min)
+
+
+def prod(x, axis=None, keepdims=False) -> Tensor:
+    x = _t(x)
+    axes = _axes(axis, x.ndim)
+    out = np.prod(x.value, axis=axes, keepdims=True)
+    result = out if keepdims else np.squeeze(out, axis=axes)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return record(np.asarray(result), (x,),
+                      lambda g: (_expand(g, axes, keepdims) * out / x.value,))
+
+
+def logsumexp(x, axis=None, keepdims=False) -> Tensor:
+    x = _t(x)
+    axes = _axes(axis, x.ndim)
+    m = np.max(x.value, axis=axes, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    s = np.log(np.sum(np.exp(x.value - m), axis=axes, keepdims=True)) + m
+    result = s if keepdims else np.squeeze(s, axis=axes)
+    return record(np.asarray(result), (x,),
+                  lambda g: (_expand(g, axes, keepdims) * np.exp(x.value - s),))
+
+
+# --- linear algebra -----------------------------------------------------------------
+
+def matmul(a, b) -> Tensor:
+    a, b = _t(a), _t(b)
+    av, bv = a.value, b.value
+    out = np.matmul(av, bv)
+
+    # treat vectors as 1-row / 1-column matrices, then undo that on the gradients
+    a2 = av if av.ndim > 1 else av[None, :]
+    b2 = bv if bv.ndim > 1 else bv[:, None]
+
+    def backward(g):
+        g2 = g
+        if av.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        if bv.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        ga = gb = None
+        if a.needs_grad:
+            ga = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(av.shape)
+        if b.needs_grad:
+            gb = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(bv.shape)
+        return ga, gb
+
+    return record(out, (a, b), backward)
+
+
+def dense(x, kernel, bias=None) -> Tensor:
+    """x @ kernel + bias over the last axis: the work of a Dense layer, fused for speed."""
+    x = _t(x)
+    xv, kv = x.value, kernel.value
+    if xv.ndim == 2:
+        out = xv @ kv
+    else:
+        out = (xv.reshape(-1, xv.shape[-1]) @ kv).reshape(xv.shape[:-1] + (kv.shape[-1],))
+    if bias is not None:
+        out += bias.value
+        parents = (x, kernel, bias)
+    else:
+        parents = (x, kernel)
+
+    def backward(g):
+        g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
+        gx = None
+        if x.needs_grad:
+            gx = g2 @ kv.T
+            if g.ndim != 2:
+                gx = gx.reshape(xv.shape)
+        gk = (xv if xv.ndim == 2 else xv.reshape(-1, xv.shape[-1])).T @ g2 \
+            if kernel.needs_grad else None
+        if bias is None:
+            return gx, gk
+        return gx, gk, (g2.sum(axis=0) if bias.needs_grad else None)
+
+    return record(out, parents, backward)
+
+
+def bias_add(x, bias, channels_axis=-1) -> Tensor:
+    x, bias = _t(x), _t(bias)
+    shape = [1] * x.ndim
+    shape[channels_axis] = -1
+    bv = bias.value.reshape(shape) if bias.ndim == 1 else bias.value
+    out = x.value + bv
+    axes = tuple(i for i in range(x.ndim) if i != channels_axis % x.ndim)
+
+    def backward(g):
+        gb = g.sum(axis=axes) if bias.ndim == 1 else unbroadcast(g, bias.value.shape)
+        return g, gb
+
+    return record(out, (x, bias), backward)
+
+
+# --- shape ops ----------------------------------------------------------------------
+
+def reshape(x, shape) -> Tensor:
+    x = _t(x)
+    src = x.value.shape
+    return record(x.value.reshape(shape), (x,), lambda g: (g.reshape(src),))
+
+
+def transpose(x, axes=None) -> Tensor:
+    x = _t(x)
+    out = np.transpose(x.value, axes)
+    inverse = None if axes is None else np.argsort(axes)
+    return record(out, (x,), lambda g: (np.transpose(g, inverse),))
+
+
+def expand_dims(x, axis) -> Tensor:
+    x = _t(x)
+    src = x.value.shape
+    return record(np.expand_dims(x.value, axis), (x,), lambda g: (g.reshape(src),))
+
+
+def squeeze(x, axis=None) -> Tensor:
+    x = _t(x)
+    src = x.value.shape
+    return record(np.squeeze(x.value, axis=axis), (x,), lambda g: (g.reshape(src),))
+
+
+def broadcast_to(x, shape) -> Tensor:
+    x = _t(x)
+    src = x.value.shape
+    return record(np.broadcast_to(x.value, shape), (x,), lambda g: (unbroadcast(g, src),))
+
+
+def concatenate(xs, axis=-1) -> Tensor:
+    xs = [_t(x) for x in xs]
+    out = np.concatenate([x.value for x in xs], axis=axis)
+    sizes = np.cumsum([x.shape[axis] for x in xs])[:-1]
+
+    def backward(g):
+        return np.split(g, sizes, axis=axis)
+
+    return record(out, tuple(xs), backward)
+
+
+def stack(xs, axis=0) -> Tensor:
+    xs = [_t(x) for x in xs]
+    out = np.stack([x.value for x in xs], axis=axis)
+
+    def backward(g):
+        return [np.take(g, i, axis=axis) for i in range(len(xs))]
+
+    return record(out, tuple(xs), backward)
+
+
+def getitem(x, index) -> Tensor:
+    x = _t(x)
+    if isinstance(index, Tensor):
+        index = index.value
+    elif isinstance(index, tuple):
+        index = tuple(i.value if isinstance(i, Tensor) else i for i in index)
+    out = np.asarray(x.value[index])
+
+    def backward(g):
+        full = np.zeros_like(x.value)
+        np.add.at(full, index, g)
+        return (full,)
+
+    return record(out, (x,), backward)
+
+
+def tile(x, reps) -> Tensor:
+    x = _t(x)
+    src = x.value.shape
+    reps = tuple(reps) if isinstance(reps, (list, tuple)) else (reps,)
+    out = np.tile(x.value, reps)
+
+    def backward(g):
+        full_reps = (1,) * (g.ndim - len(reps)) + reps
+        src_full = (1,) * (g.ndim - len(src)) + src
+        split = []
+        for r, s in zip(full_reps, src_full):
+            split += [r, s]
+        return (g.reshape(split).sum(axis=tuple(range(0, 2 * g.ndim, 2))).reshape(src),)
+
+    return record(out, (x,), backward)
+
+
+# --- neural-network ops -------------------------------------------------------------
+
+def softmax(x, axis=-1) -> Tensor:
+    x = _t(x)
+    v = x.value
+    e = np.exp(v - v.max(axis=axis, keepdims=True))
+    out = e / e.sum(axis=axis, keepdims=True)
+
+    def backward(g):
+        return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
+
+    t = record(out, (x,), backward)
+    if axis in (-1, v.ndim - 1):
+        t._keras_logits = x  # lets categorical cross-entropy use the stable fused form
+    return t
+
+
+def log_softmax(x, axis=-1) -> Tensor:
+    x = _t(x)
+    v = x.value
+    shifted = v - v.max(axis=axis, keepdims=True)
+    out = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+    def backward(g):
+        return (g - np.exp(out) * g.sum(axis=axis, keepdims=True),)
+
+    return record(out, (x,), backward)
+
+
+def softmax_cross_entropy(labels, logits, axis=-1) -> Tensor:
+    """-sum(labels * log_softmax(logits)) over `axis`; labels get a gradient too."""
+    labels, logits = _t(labels), _t(logits)
+    z = logits.value
+    shifted = z - z.max(axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    s = e.sum(axis=axis, keepdims=True)
+    logp = shifted - np.log(s)
+    y = labels.value.astype(z.dtype, copy=False)
+    out = -(y * logp).sum(axis=axis)
+
+    def backward(g):
+        g = np.expand_dims(g, axis)
+        gz = g * (e / s * y.sum(axis=axis, keepdims=True) - y) if logits.needs_grad else None
+        gy = -g * logp if labels.needs_grad else None
+        return gy, gz
+
+    return record(out, (labels, logits), backward)
+
+
+def sparse_softmax_cross_entropy(labels, logits) -> Tensor:
+    """-log_softmax(logits)[label] over the last axis; integer labels."""
+    logits = _t(logits)
+    z = logits.value
+    idx = np.asarray(_val(labels)).astype(np.int64)
+    if idx.ndim == z.ndim:
+        idx = idx[..., 0]
+    n = z.shape[-1]
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ValueError(f"sparse labels must be in [0, {n}); got values from "
+                         f"{idx.min()} to {idx.max()}")
+    shifted = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    s = e.sum(axis=-1, keepdims=True)
+    logp = shifted - np.log(s)
+    out = -np.take_along_axis(logp, idx[..., None], axis=-1)[..., 0]
+
+    def backward(g):
+        p = e / s
+        np.put_along_axis(p, idx[..., None], np.take_along_axis(p, idx[..., None], -1) - 1, -1)
+        return (g[..., None] * p,)
+
+    return record(out, (logits,), backward)
+
+
+def sigmoid_cross_entropy(labels, logits) -> Tensor:
+    """Element-wise binary cross-entropy from logits: max(z,0) - z*y + log(1+exp(-|z|))."""
+    labels, logits = _t(labels), _t(logits)
+    z = logits.value
+    y = labels.value.astype(z.dtype, copy=False)
+    out = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+
+    def backward(g):
+        gz = None
+        if logits.needs_grad:
+            e = np.exp(-np.abs(z))
+            p = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+            gz = g * (p - y)
+        gy = -g * z if labels.needs_grad else None
+        return gy, gz
+
+    return record(out.astype(z.dtype, copy=False), (labels, logits), backward)
+
+
+def dropout(x, rate: float, rng) -> Tensor:
+    """Inverted dropout: zero a fraction `rate` of units and scale the rest by 1/(1-rate)."""
+    x = _t(x)
+    keep = 1.0 - rate
+    mask = (rng.uniform(size=x.value.shape) < keep).astype(x.value.dtype) / x.value.dtype.type(keep)
+    return record(x.value * mask, (x,), lambda g: (g * mask,))

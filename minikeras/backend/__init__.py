@@ -1,0 +1,448 @@
+"""Keras 2's backend module `K`, for custom layers, losses, metrics and regularisers.
+
+`from minikeras import backend as K` offers Keras 2's names (`K.dot`, `K.mean`,
+`K.variable`, `K.eval`, `K.gradients`, ...). They return minikeras tensors, which take
+part in automatic differentiation, so code written with them trains. Keras 2 built a
+static graph; here everything runs eagerly, which changes nothing for these functions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from minikeras.config import (  # noqa: F401
+    backend,
+    epsilon,
+    floatx,
+    image_data_format,
+    set_epsilon,
+    set_floatx,
+    set_image_data_format,
+)
+from minikeras.autodiff import primitives as P  # noqa: E402
+from minikeras.autodiff.tensor import Tensor, Variable  # noqa: E402
+from minikeras.autodiff.tensor import gradients as _gradients  # noqa: E402
+from minikeras import ops  # noqa: E402
+
+# --- values and variables -----------------------------------------------------------
+
+
+def cast_to_floatx(x: Any) -> np.ndarray:
+    """A NumPy array (or scalar) of dtype floatx, as Keras 2 returns."""
+    if isinstance(x, Tensor):
+        x = x.value
+    return np.asarray(x, dtype=floatx())
+
+
+def variable(value: Any, dtype: Any = None, name: str | None = None,
+             constraint: Any = None) -> Variable:
+    v = Variable(value, dtype=dtype or floatx(), name=name)
+    v.constraint = constraint
+    return v
+
+
+def constant(value: Any, dtype: Any = None, shape: Any = None, name: str | None = None) -> Tensor:
+    arr = np.asarray(value.value if isinstance(value, Tensor) else value, dtype=dtype or floatx())
+    if shape is not None:
+        arr = np.broadcast_to(arr, shape).copy()
+    return Tensor(arr)
+
+
+def eval(x: Any) -> np.ndarray:  # noqa: A001 - Keras 2 name
+    return np.asarray(x.value if isinstance(x, Tensor) else x)
+
+
+get_value = eval
+
+
+def batch_get_value(xs) -> list:
+    return [eval(x) for x in xs]
+
+
+def set_value(x: Variable, value: Any) -> None:
+    if not isinstance(x, Variable):
+        raise TypeError(f"set_value needs a variable, got {type(x).__name__}")
+    x.assign(np.asarray(value, dtype=x.dtype))
+
+
+def batch_set_value(pairs) -> None:
+    for x, value in pairs:
+        set_value(x, value)
+
+
+def gradients(loss: Tensor, variables) -> list:
+    """Gradients of `loss` (summed if not a scalar) with respect to each of `variables`."""
+    single = isinstance(variables, Tensor)
+    vs = [variables] if single else list(variables)
+    grads = _gradients(loss, vs)
+    out = [None if g is None else Tensor(g) for g in grads]
+    return out
+
+
+def is_tensor(x: Any) -> bool:
+    return isinstance(x, Tensor)
+
+
+is_keras_tensor = is_tensor
+
+
+def shape(x: Any) -> Tensor:
+    return Tensor(np.asarray(ops.shape(x), dtype=np.int32))
+
+
+def int_shape(x: Any) -> tuple:
+    return ops.shape(x)
+
+
+def ndim(x: Any) -> int:
+    return ops.ndim(x)
+
+
+def dtype(x: Any) -> str:
+    return ops.dtype(x)
+
+
+def count_params(x: Any) -> int:
+    return int(np.prod(ops.shape(x)))
+
+
+def zeros(shape, dtype=None, name=None) -> Variable:
+    return Variable(np.zeros(shape, dtype=dtype or floatx()), name=name)
+
+
+def ones(shape, dtype=None, name=None) -> Variable:
+    return Variable(np.ones(shape, dtype=dtype or floatx()), name=name)
+
+
+def eye(size, dtype=None, name=None) -> Variable:
+    return Variable(np.eye(size, dtype=dtype or floatx()), name=name)
+
+
+def zeros_like(x, dtype=None, name=None) -> Tensor:
+    return ops.zeros_like(x, dtype)
+
+
+def ones_like(x, dtype=None, name=None) -> Tensor:
+    return ops.ones_like(x, dtype)
+
+
+def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
+    return ops.random_normal(shape, mean, stddev, dtype, seed)
+
+
+def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> Tensor:
+    return ops.random_uniform(shape, minval, maxval, dtype, seed)
+
+
+def random_normal_variable(shape, mean, scale, dtype=None, name=None, seed=None) -> Variable:
+    return Variable(random_normal(shape, mean, scale, dtype, seed).value, name=name)
+
+
+def random_uniform_variable(shape, low, high, dtype=None, name=None, seed=None) -> Variable:
+    return Variable(random_uniform(shape, low, high, dtype, seed).value, name=name)
+
+
+# --- math ---------------------------------------------------------------------------
+
+
+def dot(x, y) -> Tensor:
+    """Keras 2 `dot`: contracts the last axis of x with the second-to-last of y."""
+    x, y = ops.convert_to_tensor(x), ops.convert_to_tensor(y)
+    if y.ndim <= 2:
+        return P.matmul(x, y)
+    # y: (..., k, n) -> move k to the front, flatten the rest; then unflatten
+    perm = (y.ndim - 2,) + tuple(i for i in range(y.ndim) if i != y.ndim - 2)
+    yt = P.reshape(P.transpose(y, perm), (y.shape[-2], -1))
+    out = P.matmul(x, yt)
+    rest = tuple(y.shape[i] for i in perm[1:])
+    return P.reshape(out, x.shape[:-1] + rest)
+
+
+def batch_dot(x, y, axes=None) -> Tensor:
+    x, y = ops.convert_to_tensor(x), ops.convert_to_tensor(y)
+    if axes is None or (x.ndim == 3 and y.ndim == 3 and tuple(np.atleast_1d(axes)) in ((2, 1),)):
+        return P.matmul(x, y)
+    if x.ndim == 2 and y.ndim == 2:
+        return P.sum(P.multiply(x, y), axis=-1, keepdims=True)
+    raise ValueError(f"batch_dot: unsupported shapes {x.shape}, {y.shape} with axes={axes}")
+
+
+def bias_add(x, bias, data_format: str | None = None) -> Tensor:
+    data_format = data_format or image_data_format()
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"Unknown data_format: {data_format!r}")
+    axis = -1 if data_format == "channels_last" else 1
+    return P.bias_add(x, bias, axis)
+
+
+def transpose(x) -> Tensor:
+    return P.transpose(x)
+
+
+def permute_dimensions(x, pattern) -> Tensor:
+    return P.transpose(x, tuple(pattern))
+
+
+def reshape(x, shape) -> Tensor:
+    return P.reshape(x, tuple(shape))
+
+
+def flatten(x) -> Tensor:
+    return P.reshape(x, (-1,))
+
+
+def batch_flatten(x) -> Tensor:
+    x = ops.convert_to_tensor(x)
+    return P.reshape(x, (x.shape[0], -1))
+
+
+def expand_dims(x, axis=-1) -> Tensor:
+    return P.expand_dims(x, axis)
+
+
+def squeeze(x, axis) -> Tensor:
+    return P.squeeze(x, axis)
+
+
+def concatenate(tensors, axis=-1) -> Tensor:
+    return P.concatenate(tensors, axis)
+
+
+def stack(tensors, axis=0) -> Tensor:
+    return P.stack(tensors, axis)
+
+
+def tile(x, n) -> Tensor:
+    return P.tile(x, n)
+
+
+def repeat(x, n) -> Tensor:
+    """(batch, dim) -> (batch, n, dim)."""
+    return P.tile(P.expand_dims(x, 1), (1, n, 1))
+
+
+def sum(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
+    return P.sum(x, axis, keepdims)
+
+
+def mean(x, axis=None, keepdims=False) -> Tensor:
+    return P.mean(x, axis, keepdims)
+
+
+def max(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
+    return P.max(x, axis, keepdims)
+
+
+def min(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
+    return P.min(x, axis, keepdims)
+
+
+def prod(x, axis=None, keepdims=False) -> Tensor:
+    return P.prod(x, axis, keepdims)
+
+
+def var(x, axis=None, keepdims=False) -> Tensor:
+    return ops.var(x, axis, keepdims)
+
+
+def std(x, axis=None, keepdims=False) -> Tensor:
+    return ops.std(x, axis, keepdims)
+
+
+def logsumexp(x, axis=None, keepdims=False) -> Tensor:
+    return P.logsumexp(x, axis, keepdims)
+
+
+def square(x) -> Tensor:
+    return P.square(x)
+
+
+def abs(x) -> Tensor:  # noqa: A001
+    return P.abs(x)
+
+
+def sqrt(x) -> Tensor:
+    """Keras 2 clips negative inputs to 0 before the square root."""
+    return P.sqrt(P.maximum(x, 0.0))
+
+
+def exp(x) -> Tensor:
+    return P.exp(x)
+
+
+def log(x) -> Tensor:
+    return P.log(x)
+
+
+def pow(x, a) -> Tensor:  # noqa: A001
+    return P.power(x, a)
+
+
+def sign(x) -> Tensor:
+    return P.sign(x)
+
+
+def round(x) -> Tensor:  # noqa: A001
+    return P.round(x)
+
+
+def clip(x, min_value, max_value) -> Tensor:
+    if max_value is not None and min_value is not None and max_value < min_value:
+        max_value = min_value
+    return P.clip(x, min_value, max_value)
+
+
+def maximum(x, y) -> Tensor:
+    return P.maximum(x, y)
+
+
+def minimum(x, y) -> Tensor:
+    return P.minimum(x, y)
+
+
+def cast(x, dtype) -> Tensor:
+    return P.cast(x, dtype)
+
+
+def argmax(x, axis=-1) -> Tensor:
+    return P.argmax(x, axis)
+
+
+def argmin(x, axis=-1) -> Tensor:
+    return P.argmin(x, axis)
+
+
+def equal(x, y) -> Tensor:
+    return P.equal(x, y)
+
+
+def not_equal(x, y) -> Tensor:
+    return P.not_equal(x, y)
+
+
+def greater(x, y) -> Tensor:
+    return P.greater(x, y)
+
+
+def greater_equal(x, y) -> Tensor:
+    return P.greater_equal(x, y)
+
+
+def less(x, y) -> Tensor:
+    return P.less(x, y)
+
+
+def less_equal(x, y) -> Tensor:
+    return P.less_equal(x, y)
+
+
+def switch(condition, then_expression, else_expression) -> Tensor:
+    return P.where(condition, then_expression, else_expression)
+
+
+def any(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
+    return ops.any(x, axis, keepdims)
+
+
+def all(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
+    return ops.all(x, axis, keepdims)
+
+
+def stop_gradient(x) -> Tensor:
+    return P.stop_gradient(x)
+
+
+def l2_normalize(x, axis=None) -> Tensor:
+    sq = P.sum(P.square(x), axis=axis, keepdims=True)
+    return P.multiply(x, P.divide(1.0, P.sqrt(P.maximum(sq, 1e-12))))
+
+
+def one_hot(indices, num_classes) -> Tensor:
+    return ops.one_hot(indices, num_classes)
+
+
+# --- activations and losses ---------------------------------------------------------
+
+
+def relu(x, alpha=0.0, max_value=None, threshold=0.0) -> Tensor:
+    from minikeras.activations import relu as _relu
+
+    return _relu(x, negative_slope=alpha, max_value=max_value, threshold=threshold)
+
+
+def elu(x, alpha=1.0) -> Tensor:
+    return ops.elu(x, alpha)
+
+
+def sigmoid(x) -> Tensor:
+    return P.sigmoid(x)
+
+
+def hard_sigmoid(x) -> Tensor:
+    """Keras 2's piecewise-linear form: clip(0.2 x + 0.5, 0, 1)."""
+    return P.clip(P.add(P.multiply(x, 0.2), 0.5), 0.0, 1.0)
+
+
+def tanh(x) -> Tensor:
+    return P.tanh(x)
+
+
+def softmax(x, axis=-1) -> Tensor:
+    return P.softmax(x, axis)
+
+
+def softplus(x) -> Tensor:
+    return P.softplus(x)
+
+
+def softsign(x) -> Tensor:
+    return ops.softsign(x)
+
+
+def binary_crossentropy(target, output, from_logits=False) -> Tensor:
+    return ops.binary_crossentropy(target, output, from_logits)
+
+
+def categorical_crossentropy(target, output, from_logits=False, axis=-1) -> Tensor:
+    return ops.categorical_crossentropy(target, output, from_logits, axis)
+
+
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1) -> Tensor:
+    return ops.sparse_categorical_crossentropy(target, output, from_logits, axis)
+
+
+def dropout(x, level, noise_shape=None, seed=None) -> Tensor:
+    from minikeras.random import generator
+
+    return P.dropout(x, level, generator(seed))
+
+
+# --- learning phase and sessions (Keras 2 graph-mode notions) -------------------------
+
+_LEARNING_PHASE = 0
+
+
+def learning_phase() -> int:
+    return _LEARNING_PHASE
+
+
+def set_learning_phase(value: int) -> None:
+    global _LEARNING_PHASE
+    if value not in (0, 1):
+        raise ValueError(f"learning phase must be 0 or 1, got {value!r}")
+    _LEARNING_PHASE = value
+
+
+def clear_session() -> None:
+    """Reset the automatic layer names, as Keras does."""
+    from minikeras.utils.naming import reset_uids
+
+    reset_uids()
+
+
+def get_uid(prefix: str = "") -> int:
+    from minikeras.utils.naming import get_uid as _get_uid
+
+    return _get_uid(prefix)

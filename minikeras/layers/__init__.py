@@ -1,0 +1,95 @@
+"""Layers (`keras.layers`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from minikeras.layers.core import (  # noqa: F401
+    Activation,
+    Dense,
+    Dropout,
+    Flatten,
+    Identity,
+    Input,
+    InputLayer,
+    Lambda,
+    Reshape,
+)
+from minikeras.layers.layer import KerasTensor, Layer  # noqa: F401
+from minikeras.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise  # noqa: F401
+from minikeras.layers.preprocessing import Normalization, Rescaling  # noqa: F401
+
+_TABLE: dict[str, type] = {}
+
+# Keys that some Keras versions write and that change nothing here (see
+# shared/reference/keras-h5-format.md section 11): dropped when reading a config.
+_IGNORED_KEYS = ("quantization_config", "optional", "ragged", "sparse", "lora_rank",
+                 "lora_alpha", "input_axes", "output_axes", "synchronized")
+
+
+def register(cls: type) -> type:
+    """Make a layer class known to `deserialize` (built-ins register themselves here)."""
+    _TABLE[cls.__name__] = cls
+    return cls
+
+
+for _cls in (Activation, Dense, Dropout, Flatten, Identity, InputLayer, Lambda, Reshape,
+             AlphaDropout, GaussianDropout, GaussianNoise, Normalization, Rescaling):
+    register(_cls)
+
+
+def _table() -> dict:
+    from minikeras.models.functional import Functional
+    from minikeras.models.model import Model
+    from minikeras.models.sequential import Sequential
+
+    return {**_TABLE, "Sequential": Sequential, "Functional": Functional, "Model": Functional,
+            "ModelBase": Model}
+
+
+def serialize(layer: Layer) -> dict:
+    from minikeras.saving.serialization import serialize_keras_object
+
+    return serialize_keras_object(layer)
+
+
+def deserialize(config: dict, custom_objects: dict | None = None) -> Layer:
+    """Build a layer from `{"class_name", "config"}` (Keras 2 or 3 style). Class names are
+    looked up only among minikeras' layers and `custom_objects`; nothing is imported."""
+    from minikeras.saving.object_registry import all_visible_names, get_registered_object
+    from minikeras.utils.naming import unknown_name_error
+
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"A layer config must be a dict with 'class_name' and 'config', got "
+                         f"{str(config)[:200]}")
+    class_name = config["class_name"]
+    table = _table()
+    cls = get_registered_object(config.get("registered_name") or class_name, custom_objects,
+                                table) or get_registered_object(class_name, custom_objects,
+                                                                table)
+    if cls is None:
+        err = unknown_name_error("layer", class_name,
+                                 all_visible_names(custom_objects, table))
+        raise ValueError(f"{err} If it is your own layer, pass it in "
+                         f"custom_objects={{{class_name!r}: {class_name}}}.")
+    inner = dict(config.get("config") or {})
+    for key in _IGNORED_KEYS:
+        inner.pop(key, None)
+    if cls is not InputLayer and "batch_shape" in inner:
+        inner["batch_input_shape"] = inner.pop("batch_shape")
+    if hasattr(cls, "from_config"):
+        import inspect
+
+        params = inspect.signature(cls.from_config).parameters
+        if "custom_objects" in params:
+            return cls.from_config(inner, custom_objects=custom_objects)
+        return cls.from_config(inner)
+    return cls(**inner)
+
+
+def get(identifier: Any) -> Any:
+    if isinstance(identifier, Layer):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    raise TypeError(f"Could not interpret layer identifier: {identifier!r}")

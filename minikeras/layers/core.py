@@ -1,0 +1,307 @@
+"""Core layers: InputLayer/Input, Dense, Activation, Dropout, Flatten, Reshape, Identity,
+Lambda."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from minikeras import activations, constraints, initializers, regularizers
+from minikeras.autodiff import primitives as P
+from minikeras.autodiff.tensor import Tensor
+from minikeras.layers.layer import KerasTensor, Layer, Node, standardize_dtype
+from minikeras.random import generator
+
+
+def _ser(obj: Any) -> Any:
+    from minikeras.saving.serialization import serialize_keras_object
+
+    return serialize_keras_object(obj)
+
+
+class InputLayer(Layer):
+    """The entry of a model: holds the input shape, computes nothing.
+
+    Accepts Keras 3's `shape`/`batch_shape` and Keras 2's `input_shape`/`batch_input_shape`.
+    """
+
+    def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None,
+                 batch_shape: Any = None, name: str | None = None, sparse: Any = None,
+                 input_tensor: Any = None, optional: bool = False, ragged: Any = None,
+                 input_shape: Any = None, batch_input_shape: Any = None, **kwargs: Any) -> None:
+        shape = shape if shape is not None else input_shape
+        batch_shape = batch_shape if batch_shape is not None else batch_input_shape
+        if shape is not None and batch_shape is not None:
+            raise ValueError("InputLayer: give either `shape` or `batch_shape`, not both")
+        if batch_shape is None:
+            if shape is None:
+                raise ValueError("InputLayer needs `shape` (or `batch_shape`), e.g. shape=(4,)")
+            shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+            batch_shape = (batch_size,) + shape
+        batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
+        for d in batch_shape[1:]:
+            if d is not None and d < 0:
+                raise ValueError(f"InputLayer: invalid shape {batch_shape}")
+        if name is None:
+            from minikeras.utils.naming import auto_name
+
+            name = auto_name("input_layer")
+        super().__init__(name=name, dtype=dtype, **kwargs)
+        self.batch_shape = batch_shape
+        self.built = True
+        tensor = KerasTensor(batch_shape, self.dtype, (self, 0, 0), name=self.name)
+        self._inbound_nodes.append(Node(self, (), {}, tensor))
+        self._output_tensor = tensor
+
+    def get_config(self) -> dict:
+        # Keras 2 spelling: both Keras 2 and Keras 3 read `batch_input_shape`.
+        return {"batch_input_shape": list(self.batch_shape), "dtype": self.dtype,
+                "sparse": False, "ragged": False, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "InputLayer":
+        config = dict(config)
+        for dropped in ("sparse", "ragged", "optional", "trainable"):
+            config.pop(dropped, None)
+        return cls(**config)
+
+
+def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None,
+          sparse: Any = None, batch_shape: Any = None, name: str | None = None,
+          tensor: Any = None, optional: bool = False) -> KerasTensor:
+    """A symbolic input for the functional API: `keras.Input(shape=(4,))`."""
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape,
+                       name=name)
+    return layer._output_tensor
+
+
+class Dense(Layer):
+    """`activation(inputs @ kernel + bias)`; kernel of shape (input_dim, units)."""
+
+    def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
+                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
+                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
+                 activity_regularizer: Any = None, kernel_constraint: Any = None,
+                 bias_constraint: Any = None, lora_rank: Any = None, **kwargs: Any) -> None:
+        if isinstance(units, float) and units.is_integer():
+            units = int(units)
+        if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units <= 0:
+            raise ValueError(f"Dense: `units` must be a positive integer, got units={units!r}")
+        if lora_rank:
+            raise ValueError("Dense: LoRA (lora_rank) is not supported by minikeras")
+        kwargs.pop("quantization_config", None)
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.units = int(units)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.bias = None
+
+    def build(self, input_shape: tuple) -> None:
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(f"Dense {self.name!r}: the last axis of the input must be known, "
+                             f"got input shape {input_shape}")
+        self.kernel = self.add_weight(name="kernel", shape=(input_dim, self.units),
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=(self.units,),
+                                        initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer,
+                                        constraint=self.bias_constraint)
+        self._input_dim = input_dim
+        self.built = True
+
+    def call(self, inputs: Tensor) -> Tensor:
+        if inputs.shape[-1] != self._input_dim:
+            raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: "
+                             f"expected axis -1 of input shape to have value {self._input_dim}, "
+                             f"but received input with shape {inputs.shape}")
+        out = P.dense(inputs, self.kernel, self.bias)
+        return out if self.activation is activations.linear else self.activation(out)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg.update({
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": _ser(self.kernel_initializer),
+            "bias_initializer": _ser(self.bias_initializer),
+            "kernel_regularizer": _ser(self.kernel_regularizer),
+            "bias_regularizer": _ser(self.bias_regularizer),
+            "activity_regularizer": _ser(self.activity_regularizer),
+            "kernel_constraint": _ser(self.kernel_constraint),
+            "bias_constraint": _ser(self.bias_constraint),
+        })
+        return cfg
+
+
+class Activation(Layer):
+    def __init__(self, activation: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+        self.built = True
+
+    def call(self, inputs: Tensor) -> Tensor:
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return input_shape
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg["activation"] = activations.serialize(self.activation)
+        return cfg
+
+
+class Dropout(Layer):
+    """Inverted dropout: in training, zero a fraction `rate` of the inputs and scale the rest
+    by 1/(1-rate); at inference, the identity."""
+
+    def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None,
+                 **kwargs: Any) -> None:
+        if not isinstance(rate, (int, float, np.floating)) or not 0 <= rate <= 1:
+            raise ValueError(f"Dropout: `rate` must be a number in [0, 1], got rate={rate!r}")
+        super().__init__(**kwargs)
+        self.rate = float(rate)
+        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.seed = seed
+        self._rng = generator(seed) if seed is not None else None
+        self.built = True
+
+    def call(self, inputs: Tensor, training: bool = False) -> Tensor:
+        if not training or self.rate == 0:
+            return inputs
+        if self.rate == 1:
+            return P.multiply(inputs, 0.0)
+        rng = self._rng if self._rng is not None else generator()
+        if self.noise_shape is None:
+            return P.dropout(inputs, self.rate, rng)
+        shape = tuple(inputs.shape[i] if d is None else d for i, d in enumerate(self.noise_shape))
+        keep = 1.0 - self.rate
+        mask = (rng.uniform(size=shape) < keep).astype(inputs.dtype) / inputs.dtype.type(keep)
+        return P.multiply(inputs, mask)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return input_shape
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg.update({"rate": self.rate, "noise_shape": self.noise_shape, "seed": self.seed})
+        return cfg
+
+
+class Flatten(Layer):
+    def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.data_format = data_format
+        self.built = True
+
+    def call(self, inputs: Tensor) -> Tensor:
+        if inputs.ndim == 1:
+            return P.expand_dims(inputs, 1)
+        if self.data_format == "channels_first" and inputs.ndim > 2:
+            inputs = P.transpose(inputs, (0,) + tuple(range(2, inputs.ndim)) + (1,))
+        return P.reshape(inputs, (inputs.shape[0], -1))
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        rest = input_shape[1:]
+        n = None if any(d is None for d in rest) else int(np.prod(rest)) if rest else 1
+        return (input_shape[0], n)
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg["data_format"] = self.data_format or "channels_last"
+        return cfg
+
+
+class Reshape(Layer):
+    def __init__(self, target_shape: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.target_shape = tuple(target_shape)
+        if sum(1 for d in self.target_shape if d == -1) > 1:
+            raise ValueError(f"Reshape: at most one -1 allowed, got {self.target_shape}")
+        self.built = True
+
+    def call(self, inputs: Tensor) -> Tensor:
+        return P.reshape(inputs, (inputs.shape[0],) + self.target_shape)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        rest = input_shape[1:]
+        if -1 in self.target_shape and None not in rest:
+            known = int(np.prod([d for d in self.target_shape if d != -1]))
+            total = int(np.prod(rest))
+            if total % known:
+                raise ValueError(f"Reshape: cannot reshape {input_shape} to "
+                                 f"{self.target_shape}")
+            return (input_shape[0],) + tuple(total // known if d == -1 else d
+                                             for d in self.target_shape)
+        if None not in rest and -1 not in self.target_shape and \
+                int(np.prod(rest)) != int(np.prod(self.target_shape)):
+            raise ValueError(f"Reshape: total size of the input {input_shape} does not match "
+                             f"target_shape {self.target_shape}")
+        return (input_shape[0],) + tuple(None if d == -1 else d for d in self.target_shape)
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg["target_shape"] = list(self.target_shape)
+        return cfg
+
+
+class Identity(Layer):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        return inputs
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        return input_shape
+
+
+class Lambda(Layer):
+    """Wraps a Python function as a layer. It works in code, but it cannot be saved to or
+    loaded from a file: that would mean storing or running code from the file."""
+
+    def __init__(self, function: Any, output_shape: Any = None, mask: Any = None,
+                 arguments: dict | None = None, **kwargs: Any) -> None:
+        if not callable(function):
+            raise ValueError("Lambda: `function` must be callable. minikeras never rebuilds a "
+                             "Lambda from a file, because that would execute code stored in "
+                             "the file.")
+        super().__init__(**kwargs)
+        self.function = function
+        self.arguments = dict(arguments or {})
+        self._output_shape = output_shape
+        self.built = True
+
+    def call(self, inputs: Any) -> Any:
+        return self.function(inputs, **self.arguments)
+
+    def get_config(self) -> dict:
+        raise ValueError(f"Lambda layer {self.name!r} cannot be serialized: its function is "
+                         "code. Write a Layer subclass instead, and pass it in custom_objects "
+                         "when loading.")
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Lambda":
+        raise ValueError("Refusing to load a Lambda layer: its function is stored as code, and "
+                         "minikeras never executes code from a file. Rewrite the Lambda as a "
+                         "Layer subclass and pass it in custom_objects.")
+
+
+def dtype_of(layer: Layer) -> str:
+    return standardize_dtype(layer.dtype)

@@ -1,0 +1,490 @@
+"""`Layer`, the base of every layer and model, and the symbolic `KerasTensor`.
+
+A layer owns weights (created in `build` with `add_weight`) and computes `call(inputs)`.
+Calling a layer on a `KerasTensor` (from `keras.Input`) records a node of a functional
+graph instead of computing anything.
+"""
+
+from __future__ import annotations
+
+import inspect
+import threading
+from typing import Any
+
+import numpy as np
+
+from minikeras import config, initializers, ops, regularizers, constraints
+from minikeras.autodiff import primitives as P
+from minikeras.autodiff.tensor import Tensor, Variable, no_grad
+from minikeras.utils.naming import auto_name, closest, to_snake_case
+
+_LAYER_KWARGS = ("trainable", "name", "dtype", "input_shape", "input_dim", "batch_input_shape",
+                 "batch_size", "activity_regularizer", "autocast", "weights", "input_length")
+
+
+def flatten_structure(x: Any) -> list:
+    """The leaves of nested lists, tuples and dicts (dicts in key order)."""
+    if isinstance(x, (list, tuple)):
+        out: list = []
+        for item in x:
+            out.extend(flatten_structure(item))
+        return out
+    if isinstance(x, dict):
+        out = []
+        for k in sorted(x):
+            out.extend(flatten_structure(x[k]))
+        return out
+    return [x]
+
+
+def pack_like(structure: Any, flat: list) -> Any:
+    """Inverse of `flatten_structure`."""
+    it = iter(flat)
+
+    def build(s):
+        if isinstance(s, (list, tuple)):
+            return type(s)(build(i) for i in s) if isinstance(s, tuple) else [build(i) for i in s]
+        if isinstance(s, dict):
+            return {k: build(s[k]) for k in sorted(s)}
+        return next(it)
+
+    return build(structure)
+
+
+def standardize_dtype(dtype: Any) -> str:
+    """Accept Keras 3 DTypePolicy dicts, Keras 2 Policy dicts and plain names."""
+    if dtype is None:
+        return config.floatx()
+    if isinstance(dtype, dict):
+        dtype = (dtype.get("config") or {}).get("name", config.floatx())
+    if hasattr(dtype, "name") and not isinstance(dtype, (str, np.dtype)):
+        dtype = dtype.name
+    name = str(np.dtype(dtype)) if not isinstance(dtype, str) else dtype
+    if name.startswith("mixed_"):
+        return "float32"  # variables of mixed-precision policies are float32
+    try:
+        np.dtype(name)
+    except TypeError:
+        raise ValueError(f"Unknown dtype: {dtype!r}") from None
+    return name
+
+
+class _CallContext(threading.local):
+    def __init__(self) -> None:
+        self.training = False
+
+
+_context = _CallContext()
+
+
+class KerasTensor:
+    """A symbolic tensor of a functional graph: a shape (batch axis None) and a dtype."""
+
+    def __init__(self, shape: tuple, dtype: str = "float32", history: tuple | None = None,
+                 name: str | None = None) -> None:
+        self.shape = tuple(shape)
+        self.dtype = dtype
+        self._history = history  # (layer, node_index, tensor_index)
+        self.name = name
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    def __repr__(self) -> str:
+        return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
+
+    def _unsupported(self, *args, **kwargs):
+        raise TypeError("minikeras builds functional graphs from layers only: wrap arithmetic on "
+                        "a KerasTensor in a layer (e.g. keras.layers.Add or a custom Layer)")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _unsupported
+    __truediv__ = __rtruediv__ = __matmul__ = __getitem__ = __neg__ = _unsupported
+
+
+class Node:
+    """One call of a layer inside a functional graph."""
+
+    def __init__(self, layer: "Layer", args: tuple, kwargs: dict, outputs: Any) -> None:
+        self.layer = layer
+        self.args = args
+        self.kwargs = kwargs
+        self.outputs = outputs
+        self.input_tensors = [t for t in flatten_structure((args, kwargs))
+                              if isinstance(t, KerasTensor)]
+        self.output_tensors = flatten_structure(outputs)
+
+
+class Layer:
+    """Base class of all layers. Subclasses implement `build(input_shape)` and `call(inputs)`.
+
+    Accepted like Keras: `trainable`, `name`, `dtype`, and (to declare the input of the
+    first layer of a Sequential) `input_shape`, `input_dim`, `batch_input_shape`,
+    `batch_size`. An unknown keyword raises a TypeError naming the closest known one.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        obj = super().__new__(cls)
+        object.__setattr__(obj, "_layers", [])
+        object.__setattr__(obj, "_trainable_weights", [])
+        object.__setattr__(obj, "_non_trainable_weights", [])
+        return obj
+
+    def __init__(self, trainable: bool = True, name: str | None = None, dtype: Any = None,
+                 **kwargs: Any) -> None:
+        unknown = [k for k in kwargs if k not in _LAYER_KWARGS]
+        if unknown:
+            hints = []
+            for k in unknown:
+                guess = closest(k, self._accepted_kwargs())
+                hints.append(f"{k!r}" + (f" (did you mean {guess!r}?)" if guess else ""))
+            raise TypeError(f"Unrecognized keyword argument(s) passed to "
+                            f"{type(self).__name__}: {', '.join(hints)}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"name must be a string, got {name!r}")
+        self.name = name or auto_name(to_snake_case(type(self).__name__))
+        self._trainable = bool(trainable)
+        self.dtype = standardize_dtype(dtype)
+        self.built = False
+        self._losses: list = []
+        self._inbound_nodes: list[Node] = []
+        self.activity_regularizer = regularizers.get(kwargs.get("activity_regularizer"))
+        self._initial_weights = kwargs.get("weights")
+        self._batch_input_shape = self._declared_input_shape(kwargs)
+        self.supports_masking = False
+        self._call_has_training = "training" in inspect.signature(self.call).parameters
+
+    def _accepted_kwargs(self) -> list:
+        names = set(_LAYER_KWARGS)
+        for klass in type(self).__mro__:
+            if "__init__" in vars(klass):
+                names |= set(inspect.signature(klass.__init__).parameters) - {"self", "kwargs"}
+        return sorted(names)
+
+    @staticmethod
+    def _declared_input_shape(kwargs: dict) -> tuple | None:
+        """Keras 2's ways to give the input shape: batch_input_shape, input_shape, input_dim."""
+        if kwargs.get("batch_input_shape") is not None:
+            return tuple(kwargs["batch_input_shape"])
+        batch = kwargs.get("batch_size")
+        if kwargs.get("input_shape") is not None:
+            shape = kwargs["input_shape"]
+            shape = (shape,) if isinstance(shape, int) else tuple(shape)
+            return (batch,) + shape
+        if kwargs.get("input_dim") is not None:
+            dim = kwargs["input_dim"]
+            if not isinstance(dim, (int, np.integer)) or dim < 1:
+                raise ValueError(f"input_dim must be a positive integer, got input_dim={dim!r}")
+            if kwargs.get("input_length") is not None:
+                return (batch, kwargs["input_length"], int(dim))
+            return (batch, int(dim))
+        return None
+
+    # --- attribute tracking -----------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, Layer) and name != "_outer" and value is not self:
+            if all(value is not x for x in self._layers):
+                self._layers.append(value)
+        elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer)
+                                                                 for v in value):
+            for v in value:
+                if all(v is not x for x in self._layers):
+                    self._layers.append(v)
+        elif isinstance(value, Variable):
+            pool = self._trainable_weights if value.trainable else self._non_trainable_weights
+            if all(value is not w for w in self._trainable_weights + self._non_trainable_weights):
+                pool.append(value)
+        object.__setattr__(self, name, value)
+
+    # --- weights ----------------------------------------------------------------------
+    def add_weight(self, *args: Any, **kwargs: Any) -> Variable:
+        """Keras 3 `add_weight(shape, initializer, dtype, trainable, regularizer, constraint,
+        name)`; the Keras 2 positional form `add_weight(name, shape, ...)` also works."""
+        if args and isinstance(args[0], str):
+            names = ("name", "shape", "dtype", "initializer", "regularizer", "trainable",
+                     "constraint")
+        else:
+            names = ("shape", "initializer", "dtype", "trainable", "autocast", "regularizer",
+                     "constraint", "aggregation", "name")
+        if len(args) > len(names):
+            raise TypeError(f"add_weight takes at most {len(names)} positional arguments")
+        for n, a in zip(names, args):
+            if n in kwargs:
+                raise TypeError(f"add_weight got multiple values for argument {n!r}")
+            kwargs[n] = a
+        shape = kwargs.pop("shape", None)
+        shape = () if shape is None else ((shape,) if isinstance(shape, int) else tuple(shape))
+        if any(d is None or (isinstance(d, (int, np.integer)) and d < 0) for d in shape):
+            raise ValueError(f"add_weight: shape must be fully defined, got shape={shape}")
+        dtype = standardize_dtype(kwargs.pop("dtype", None) or self.dtype)
+        init = kwargs.pop("initializer", None)
+        if init is None:
+            init = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
+        init = initializers.get(init)
+        trainable = kwargs.pop("trainable", None)
+        trainable = True if trainable is None else bool(trainable)
+        name = kwargs.pop("name", None) or "variable"
+        regularizer = regularizers.get(kwargs.pop("regularizer", None))
+        constraint = constraints.get(kwargs.pop("constraint", None))
+        for ignored in ("autocast", "aggregation", "synchronization", "use_resource",
+                        "overwrite_with_gradient", "partitioner", "caching_device",
+                        "experimental_autocast"):
+            kwargs.pop(ignored, None)
+        if kwargs:
+            raise TypeError(f"add_weight got unexpected keyword arguments: {sorted(kwargs)}")
+        value = init(shape, dtype=dtype) if not isinstance(init, (int, float)) else \
+            np.full(shape, init, dtype=dtype)
+        var = Variable(np.asarray(value, dtype=dtype), dtype=dtype, name=name, trainable=trainable)
+        var.path = f"{self.name}/{name}"
+        var.regularizer = regularizer
+        var.constraint = constraint
+        (self._trainable_weights if trainable else self._non_trainable_weights).append(var)
+        return var
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for layer in self._layers:
+            layer.trainable = value
+
+    @property
+    def weights(self) -> list:
+        out: list = []
+        seen: set = set()
+        for w in self._trainable_weights + self._non_trainable_weights:
+            if id(w) not in seen:
+                seen.add(id(w))
+                out.append(w)
+        for layer in self._layers:
+            for w in layer.weights:
+                if id(w) not in seen:
+                    seen.add(id(w))
+                    out.append(w)
+        return out
+
+    variables = weights
+
+    @property
+    def trainable_weights(self) -> list:
+        if not self.trainable:
+            return []
+        return [w for w in self.weights if w.trainable]
+
+    trainable_variables = trainable_weights
+
+    @property
+    def non_trainable_weights(self) -> list:
+        if not self.trainable:
+            return self.weights
+        return [w for w in self.weights if not w.trainable]
+
+    non_trainable_variables = non_trainable_weights
+
+    def get_weights(self) -> list:
+        return [np.array(w.value) for w in self.weights]
+
+    def set_weights(self, weights: list) -> None:
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(f"Layer {self.name!r} expects {len(own)} weight arrays, but "
+                             f"set_weights received {len(weights)}. Expected shapes: "
+                             f"{[w.shape for w in own]}")
+        arrays = []
+        for w, v in zip(own, weights):
+            v = np.asarray(v)
+            if v.shape != w.shape:
+                raise ValueError(f"Layer {self.name!r} weight {w.name!r} has shape {w.shape}, "
+                                 f"but the provided array has shape {v.shape}")
+            arrays.append(v)
+        for w, v in zip(own, arrays):
+            w.assign(v.astype(w.dtype))
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(f"You tried to call count_params on layer {self.name!r}, but the "
+                             "layer isn't built. Build it first (call it on data or give an "
+                             "input shape).")
+        return int(sum(int(np.prod(w.shape)) for w in self.weights))
+
+    # --- losses -----------------------------------------------------------------------
+    def add_loss(self, loss: Any) -> None:
+        self._losses.append(loss)
+
+    @property
+    def losses(self) -> list:
+        """Penalties of this layer and its sublayers: weight regularisers (recomputed now,
+        so they take part in differentiation) plus losses added during the last call."""
+        out = list(self._losses)
+        for w in self._trainable_weights + self._non_trainable_weights:
+            if w.regularizer is not None:
+                out.append(w.regularizer(w))
+        for layer in self._layers:
+            out.extend(layer.losses)
+        return out
+
+    def _clear_losses(self) -> None:
+        self._losses = []
+        for layer in self._layers:
+            layer._clear_losses()
+
+    # --- building and calling ---------------------------------------------------------
+    def build(self, input_shape: Any) -> None:
+        self.built = True
+
+    def call(self, inputs: Any, *args: Any, **kwargs: Any) -> Any:
+        return inputs
+
+    def _maybe_build(self, input_shape: Any) -> None:
+        if self.built:
+            return
+        shape_arg = input_shape
+        if isinstance(input_shape, list) and len(input_shape) == 1 and \
+                isinstance(input_shape[0], tuple):
+            shape_arg = input_shape[0]
+        self.build(shape_arg)
+        self.built = True
+        if self._initial_weights is not None:
+            self.set_weights(self._initial_weights)
+            self._initial_weights = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not args:
+            if "inputs" in kwargs:
+                args = (kwargs.pop("inputs"),)
+            else:
+                raise TypeError(f"{type(self).__name__}.__call__ needs the inputs as first "
+                                "argument")
+        inputs = args[0]
+        flat = flatten_structure(inputs)
+        if any(isinstance(t, KerasTensor) for t in flat):
+            return self._symbolic_call(args, kwargs)
+        inputs = self._convert_inputs(inputs)
+        args = (inputs,) + tuple(args[1:])
+        self._maybe_build(_shapes(inputs))
+        training = kwargs.pop("training", None)
+        outer = _context.training
+        if training is None:
+            training = outer
+        if self._call_has_training:
+            kwargs["training"] = bool(training)
+        self._losses = []
+        _context.training = training  # sublayers called without `training` inherit it
+        try:
+            outputs = self.call(*args, **kwargs)
+        finally:
+            _context.training = outer
+        if self.activity_regularizer is not None:
+            for out in flatten_structure(outputs):
+                if isinstance(out, Tensor):
+                    batch = out.shape[0] if out.ndim else 1
+                    self._losses.append(P.divide(self.activity_regularizer(out), batch))
+        return outputs
+
+    def _convert_inputs(self, inputs: Any) -> Any:
+        if isinstance(inputs, Tensor):
+            return inputs
+        if isinstance(inputs, (list, tuple)) and inputs and all(
+                isinstance(i, (Tensor, np.ndarray)) for i in inputs) and \
+                not all(np.ndim(i) == 0 for i in inputs):
+            return [self._convert_inputs(i) for i in inputs]
+        if isinstance(inputs, dict):
+            return {k: self._convert_inputs(v) for k, v in inputs.items()}
+        arr = np.asarray(inputs)
+        if arr.dtype.kind in "fiub" and arr.dtype != np.dtype(self.dtype) and \
+                arr.dtype.kind != "b":
+            arr = arr.astype(self.dtype)
+        return ops.convert_to_tensor(arr)
+
+    def _symbolic_call(self, args: tuple, kwargs: dict) -> Any:
+        inputs = args[0]
+        self._maybe_build(_shapes(inputs))
+        output_shape = self.compute_output_shape(_shapes(inputs))
+        node_index = len(self._inbound_nodes)
+
+        def make(shape, i):
+            return KerasTensor(shape, self.dtype, (self, node_index, i),
+                               name=f"{self.name}_{node_index}_{i}" if i else self.name)
+
+        if isinstance(output_shape, list):
+            outputs: Any = [make(s, i) for i, s in enumerate(output_shape)]
+        else:
+            outputs = make(output_shape, 0)
+        self._inbound_nodes.append(Node(self, args, dict(kwargs), outputs))
+        return outputs
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        """Found by running `call` on zeros with a batch of 1 (layers may override it)."""
+        def fake(shape):
+            return Tensor(np.zeros(tuple(1 if d is None else d for d in shape), dtype=self.dtype))
+
+        if isinstance(input_shape, list):
+            dummy: Any = [fake(s) for s in input_shape]
+        else:
+            dummy = fake(input_shape)
+        with no_grad():
+            kwargs = {"training": False} if self._call_has_training else {}
+            out = self.call(dummy, **kwargs)
+        self._losses = []
+        if isinstance(out, (list, tuple)):
+            return [(None,) + tuple(o.shape[1:]) for o in out]
+        return (None,) + tuple(out.shape[1:])
+
+    def compute_output_spec(self, inputs: Any) -> Any:
+        return self.compute_output_shape(_shapes(inputs))
+
+    # --- config -----------------------------------------------------------------------
+    def get_config(self) -> dict:
+        cfg: dict = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            cfg["batch_input_shape"] = list(self._batch_input_shape)
+        return cfg
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Layer":
+        return cls(**config)
+
+    def get_build_config(self) -> dict | None:
+        return None
+
+    @property
+    def input(self) -> Any:
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer {self.name!r} has never been called and thus has no "
+                                 "defined input.")
+        args = self._inbound_nodes[0].args
+        return args[0]
+
+    @property
+    def output(self) -> Any:
+        if not self._inbound_nodes:
+            raise AttributeError(f"Layer {self.name!r} has never been called and thus has no "
+                                 "defined output.")
+        return self._inbound_nodes[0].outputs
+
+    @property
+    def input_shape(self) -> Any:
+        inp = self.input
+        return [t.shape for t in inp] if isinstance(inp, list) else inp.shape
+
+    @property
+    def output_shape(self) -> Any:
+        out = self.output
+        return [t.shape for t in out] if isinstance(out, list) else out.shape
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _shapes(x: Any) -> Any:
+    if isinstance(x, (Tensor, KerasTensor, np.ndarray)):
+        return tuple(x.shape)
+    if isinstance(x, (list, tuple)):
+        return [_shapes(i) for i in x]
+    if isinstance(x, dict):
+        return {k: _shapes(v) for k, v in x.items()}
+    return tuple(np.shape(x))

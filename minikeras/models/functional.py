@@ -1,0 +1,163 @@
+"""`Functional`: a model defined by a graph of layer calls, `Model(inputs, outputs)`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from minikeras.layers.core import InputLayer
+from minikeras.layers.layer import KerasTensor, Layer, Node, flatten_structure, pack_like
+from minikeras.models.model import Model
+
+
+def _map_tensors(structure: Any, fn) -> Any:
+    if isinstance(structure, KerasTensor):
+        return fn(structure)
+    if isinstance(structure, list):
+        return [_map_tensors(s, fn) for s in structure]
+    if isinstance(structure, tuple):
+        return tuple(_map_tensors(s, fn) for s in structure)
+    if isinstance(structure, dict):
+        return {k: _map_tensors(v, fn) for k, v in structure.items()}
+    return structure
+
+
+class Functional(Model):
+    def __init__(self, inputs: Any, outputs: Any, name: str | None = None,
+                 trainable: bool = True, **kwargs: Any) -> None:
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        flat_in = flatten_structure(inputs)
+        flat_out = flatten_structure(outputs)
+        for t in flat_in:
+            if not isinstance(t, KerasTensor) or not isinstance(t._history[0], InputLayer):
+                raise ValueError(f"Functional model inputs must come from keras.Input(...); "
+                                 f"got {t!r}")
+        for t in flat_out:
+            if not isinstance(t, KerasTensor):
+                raise ValueError(f"Functional model outputs must be symbolic tensors made by "
+                                 f"calling layers; got {t!r}")
+        self._inputs_struct = inputs
+        self._outputs_struct = outputs
+        self.inputs = flat_in
+        self.outputs = flat_out
+        self._nodes = self._topological_nodes(flat_in, flat_out)
+        seen: set = set()
+        ordered: list[Layer] = []
+        for node in self._nodes:
+            if id(node.layer) not in seen:
+                seen.add(id(node.layer))
+                ordered.append(node.layer)
+        self._layers[:] = ordered
+        self.built = True
+
+    @staticmethod
+    def _topological_nodes(inputs: list, outputs: list) -> list[Node]:
+        input_ids = {id(t) for t in inputs}
+        order: list[Node] = []
+        done: set = set()
+        for out in outputs:
+            stack = [(out, False)]
+            while stack:
+                tensor, expanded = stack.pop()
+                layer, node_index, _ = tensor._history
+                node = layer._inbound_nodes[node_index]
+                if id(node) in done:
+                    continue
+                if expanded:
+                    done.add(id(node))
+                    order.append(node)
+                    continue
+                stack.append((tensor, True))
+                for t in node.input_tensors:
+                    if id(t) in input_ids:
+                        origin = t._history[0]._inbound_nodes[0]
+                        if id(origin) not in done:
+                            done.add(id(origin))
+                            order.append(origin)
+                        continue
+                    if t._history is None:
+                        raise ValueError("Graph disconnected: a tensor has no history")
+                    if isinstance(t._history[0], InputLayer):
+                        raise ValueError(f"Graph disconnected: cannot reach the input "
+                                         f"{t.name!r}; it was not passed in `inputs`")
+                    stack.append((t, False))
+        # InputLayers first, in the order of `inputs`
+        ins = [t._history[0]._inbound_nodes[0] for t in inputs]
+        rest = [n for n in order if not isinstance(n.layer, InputLayer)]
+        return ins + rest
+
+    @property
+    def input_names(self) -> list[str]:
+        return [t._history[0].name for t in self.inputs]
+
+    @property
+    def output_names(self) -> list[str]:
+        return [t._history[0].name for t in self.outputs]
+
+    @property
+    def input(self) -> Any:
+        return self._inputs_struct
+
+    @property
+    def output(self) -> Any:
+        return self._outputs_struct
+
+    @property
+    def input_shape(self) -> Any:
+        shapes = [t.shape for t in self.inputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    @property
+    def output_shape(self) -> Any:
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    def _expected_input_shapes(self) -> list | None:
+        return [t.shape for t in self.inputs]
+
+    def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
+        if isinstance(inputs, dict):
+            flat = [inputs[name] for name in self.input_names]
+        else:
+            flat = flatten_structure(inputs)
+        if len(flat) != len(self.inputs):
+            raise ValueError(f"Model {self.name!r} expects {len(self.inputs)} input(s), got "
+                             f"{len(flat)}")
+        values = {id(t): v for t, v in zip(self.inputs, flat)}
+        for node in self._nodes:
+            if isinstance(node.layer, InputLayer):
+                continue
+            args = _map_tensors(node.args, lambda t: values[id(t)])
+            kwargs = _map_tensors(node.kwargs, lambda t: values[id(t)])
+            kwargs["training"] = training
+            out = node.layer(*args, **kwargs)
+            for t, v in zip(node.output_tensors, flatten_structure(out)):
+                values[id(t)] = v
+        outs = [values[id(t)] for t in self.outputs]
+        return pack_like(self._outputs_struct, outs)
+
+    def _maybe_build(self, input_shape: Any) -> None:
+        self.built = True
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        shapes = [t.shape for t in self.outputs]
+        return shapes[0] if len(shapes) == 1 else shapes
+
+    def _summary_rows(self) -> list:
+        rows = []
+        for layer in self.layers:
+            nodes = [n for n in self._nodes if n.layer is layer]
+            shape = nodes[0].output_tensors[0].shape if nodes else "?"
+            params = str(layer.count_params()) if layer.built else "0"
+            rows.append((f"{layer.name} ({type(layer).__name__})", str(shape), params))
+        return rows
+
+    def get_config(self) -> dict:
+        from minikeras.saving.legacy_h5 import functional_config
+
+        return functional_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Functional":
+        from minikeras.saving.legacy_h5 import functional_from_config
+
+        return functional_from_config(config, custom_objects)

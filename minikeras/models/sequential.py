@@ -1,0 +1,202 @@
+"""`Sequential`: a plain stack of layers, each feeding the next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from minikeras.layers.core import InputLayer
+from minikeras.layers.layer import KerasTensor, Layer
+from minikeras.models.model import Model
+
+
+class Sequential(Model):
+    """Built from a list, or one `add` at a time. The input shape comes from an `Input`/
+    `InputLayer`, from the first layer's `input_dim`/`input_shape`/`batch_input_shape`, or
+    from the first data the model sees (lazy build)."""
+
+    def __init__(self, layers: Any = None, trainable: bool = True, name: str | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._stack: list[Layer] = []
+        self._input_layer: InputLayer | None = None
+        self._build_shape: tuple | None = None
+        self.inputs: list = []
+        self.outputs: list = []
+        if layers is not None:
+            if not isinstance(layers, (list, tuple)):
+                raise TypeError(f"Sequential expects a list of layers, got "
+                                f"{type(layers).__name__}")
+            for layer in layers:
+                self.add(layer, rebuild=False)
+            self._rebuild()
+
+    # --- structure --------------------------------------------------------------------
+    def add(self, layer: Any, rebuild: bool = True) -> None:
+        if isinstance(layer, KerasTensor):
+            origin = layer._history[0] if layer._history else None
+            if not isinstance(origin, InputLayer):
+                raise ValueError("Sequential.add only accepts a KerasTensor made by "
+                                 "keras.Input(...)")
+            layer = origin
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add expects a Layer instance, got {layer!r} of type "
+                            f"{type(layer).__name__}")
+        if isinstance(layer, InputLayer):
+            if self._stack or self._input_layer is not None:
+                raise ValueError("Sequential: an InputLayer can only be the first layer")
+            self._input_layer = layer
+            object.__setattr__(self, "_build_shape", tuple(layer.batch_shape))
+        else:
+            if any(existing.name == layer.name for existing in self._stack):
+                raise ValueError(f"All layers added to a Sequential model should have unique "
+                                 f"names. Name {layer.name!r} is already the name of a layer in "
+                                 "this model.")
+            if not self._stack and self._input_layer is None and \
+                    layer._batch_input_shape is not None:
+                self._input_layer = InputLayer(batch_shape=layer._batch_input_shape,
+                                               dtype=layer.dtype)
+            self._stack.append(layer)
+            self._layers.append(layer)
+        if rebuild:
+            self._rebuild()
+
+    def pop(self, rebuild: bool = True) -> Layer:
+        if not self._stack:
+            raise TypeError("There are no layers in the model.")
+        layer = self._stack.pop()
+        self._layers.remove(layer)
+        self.built = False
+        self.outputs = []
+        if rebuild:
+            self._rebuild()
+        return layer
+
+    def _rebuild(self) -> None:
+        """With a known input shape, build every layer now and wire the symbolic graph
+        (so that summary(), model.input/output and get_weights work before any data)."""
+        if self._input_layer is None or not self._stack:
+            return
+        x = self._input_layer._output_tensor
+        for layer in self._stack:
+            x = layer(x)
+        self.inputs = [self._input_layer._output_tensor]
+        self.outputs = [x]
+        self._build_shape = tuple(self._input_layer.batch_shape)
+        self.built = True
+
+    @property
+    def layers(self) -> list:
+        return list(self._stack)
+
+    @property
+    def input_names(self) -> list[str]:
+        return [self._input_layer.name] if self._input_layer is not None else ["input"]
+
+    @property
+    def output_names(self) -> list[str]:
+        return [self._stack[-1].name] if self._stack else ["output"]
+
+    @property
+    def input(self) -> Any:
+        if not self.inputs:
+            raise AttributeError(f"Sequential model {self.name!r} has no defined input yet")
+        return self.inputs[0]
+
+    @property
+    def output(self) -> Any:
+        if not self.outputs:
+            raise AttributeError(f"Sequential model {self.name!r} has no defined output yet")
+        return self.outputs[0]
+
+    @property
+    def input_shape(self) -> Any:
+        if self._build_shape is None:
+            raise AttributeError(f"Sequential model {self.name!r} has no input shape yet")
+        return self._build_shape
+
+    @property
+    def output_shape(self) -> Any:
+        return self.output.shape
+
+    def _expected_input_shapes(self) -> list | None:
+        return [self._build_shape] if self._build_shape is not None else None
+
+    # --- computing --------------------------------------------------------------------
+    def build(self, input_shape: Any = None) -> None:
+        if input_shape is None:
+            input_shape = self._build_shape
+        if input_shape is None:
+            raise ValueError("Sequential.build needs an input shape")
+        if self._input_layer is None:
+            self._input_layer = InputLayer(batch_shape=(None,) + tuple(input_shape[1:]))
+        self._rebuild()
+
+    def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
+        x = inputs
+        for layer in self._stack:
+            x = layer(x, training=training)
+        return x
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if not self._stack:
+            raise ValueError(f"Sequential model {self.name!r} has no layers: add some before "
+                             "calling it")
+        out = super().__call__(*args, **kwargs)
+        if self._build_shape is None and args and hasattr(args[0], "shape"):
+            # first data seen: remember the input shape, as Keras' deferred build does
+            self._build_shape = (None,) + tuple(args[0].shape[1:])
+        return out
+
+    def _maybe_build(self, input_shape: Any) -> None:
+        self.built = True
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        shape = input_shape
+        for layer in self._stack:
+            layer._maybe_build(shape)
+            shape = layer.compute_output_shape(shape)
+        return shape
+
+    def _summary_rows(self) -> list:
+        rows = []
+        shape = self._build_shape
+        for layer in self._stack:
+            if shape is not None:
+                try:
+                    shape = layer.compute_output_shape(shape)
+                except Exception:  # noqa: BLE001 - summary must not fail on exotic layers
+                    shape = None
+            params = str(layer.count_params()) if layer.built else "0 (unbuilt)"
+            rows.append((f"{layer.name} ({type(layer).__name__})",
+                         str(shape) if shape is not None else "?", params))
+        return rows
+
+    # --- config -----------------------------------------------------------------------
+    def get_config(self) -> dict:
+        from minikeras.saving.legacy_h5 import serialize_layer
+
+        layers = []
+        if self._build_shape is not None:
+            input_layer = self._input_layer or InputLayer(batch_shape=self._build_shape)
+            layers.append(serialize_layer(input_layer))
+        layers.extend(serialize_layer(layer) for layer in self._stack)
+        return {"name": self.name, "layers": layers}
+
+    @classmethod
+    def from_config(cls, config: Any, custom_objects: dict | None = None) -> "Sequential":
+        """Keras 2/3 configs (`{"name", "layers"}`) and Keras <= 2.2's bare list of layers."""
+        from minikeras.layers import deserialize as deserialize_layer
+
+        if isinstance(config, list):
+            name, layer_configs = None, config
+        else:
+            name, layer_configs = config.get("name"), config.get("layers", [])
+        model = cls(name=name)
+        for entry in layer_configs:
+            layer = deserialize_layer(entry, custom_objects)
+            model.add(layer, rebuild=False)
+        if model._input_layer is None and config and isinstance(config, dict) and \
+                config.get("build_input_shape"):
+            model._input_layer = InputLayer(batch_shape=tuple(config["build_input_shape"]))
+        model._rebuild()
+        return model

@@ -1,0 +1,416 @@
+"""`keras.ops`: Keras 3's NumPy-like functions, on minikeras tensors.
+
+Each name takes tensors, arrays or Python numbers and returns a `Tensor` that takes part
+in differentiation. Composite functions here are built from the primitives in
+`minikeras.autodiff.primitives`, so their gradients come for free.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from minikeras.autodiff import primitives as P
+from minikeras.autodiff.tensor import Tensor, constant_like
+from minikeras import config
+from minikeras.random import generator
+
+# --- primitives re-exported under their Keras 3 names -------------------------------
+add = P.add
+subtract = P.subtract
+multiply = P.multiply
+divide = true_divide = P.divide
+power = P.power
+negative = P.negative
+maximum = P.maximum
+minimum = P.minimum
+exp = P.exp
+log = P.log
+log1p = P.log1p
+expm1 = P.expm1
+sqrt = P.sqrt
+square = P.square
+absolute = abs = P.abs  # noqa: A001
+sin = P.sin
+cos = P.cos
+tanh = P.tanh
+sign = P.sign
+floor = P.floor
+round = P.round  # noqa: A001
+clip = P.clip
+where = P.where
+cast = P.cast
+stop_gradient = P.stop_gradient
+equal = P.equal
+not_equal = P.not_equal
+less = P.less
+less_equal = P.less_equal
+greater = P.greater
+greater_equal = P.greater_equal
+argmax = P.argmax
+argmin = P.argmin
+sum = P.sum  # noqa: A001
+mean = P.mean
+max = amax = P.max  # noqa: A001
+min = amin = P.min  # noqa: A001
+prod = P.prod
+logsumexp = P.logsumexp
+matmul = P.matmul
+reshape = P.reshape
+expand_dims = P.expand_dims
+squeeze = P.squeeze
+broadcast_to = P.broadcast_to
+concatenate = P.concatenate
+stack = P.stack
+tile = P.tile
+sigmoid = P.sigmoid
+relu = P.relu
+softplus = P.softplus
+log_softmax = P.log_softmax
+
+
+def softmax(x, axis=-1) -> Tensor:
+    return P.softmax(x, axis=axis)
+
+
+def transpose(x, axes=None) -> Tensor:
+    return P.transpose(x, axes)
+
+
+# --- conversion ---------------------------------------------------------------------
+
+def convert_to_tensor(x: Any, dtype: Any = None) -> Tensor:
+    """A Tensor from an array-like; floats become floatx unless `dtype` says otherwise."""
+    if isinstance(x, Tensor):
+        return x if dtype is None else P.cast(x, dtype)
+    return constant_like(x, dtype)
+
+
+def convert_to_numpy(x: Any) -> np.ndarray:
+    return np.asarray(x.value if isinstance(x, Tensor) else x)
+
+
+def is_tensor(x: Any) -> bool:
+    return isinstance(x, Tensor)
+
+
+def shape(x: Any) -> tuple:
+    return tuple(np.shape(x.value if isinstance(x, Tensor) else x))
+
+
+def ndim(x: Any) -> int:
+    return len(shape(x))
+
+
+def dtype(x: Any) -> str:
+    return str(convert_to_numpy(x).dtype)
+
+
+# --- constructors -------------------------------------------------------------------
+
+def zeros(shape, dtype=None) -> Tensor:
+    return Tensor(np.zeros(shape, dtype=dtype or config.floatx()))
+
+
+def ones(shape, dtype=None) -> Tensor:
+    return Tensor(np.ones(shape, dtype=dtype or config.floatx()))
+
+
+def full(shape, fill_value, dtype=None) -> Tensor:
+    return Tensor(np.full(shape, fill_value, dtype=dtype or config.floatx()))
+
+
+def zeros_like(x, dtype=None) -> Tensor:
+    return Tensor(np.zeros_like(convert_to_numpy(x), dtype=dtype))
+
+
+def ones_like(x, dtype=None) -> Tensor:
+    return Tensor(np.ones_like(convert_to_numpy(x), dtype=dtype))
+
+
+def eye(n, m=None, dtype=None) -> Tensor:
+    return Tensor(np.eye(n, m, dtype=dtype or config.floatx()))
+
+
+def arange(start, stop=None, step=1, dtype=None) -> Tensor:
+    return Tensor(np.arange(start, stop, step, dtype=dtype))
+
+
+def one_hot(x, num_classes, dtype=None) -> Tensor:
+    idx = convert_to_numpy(x).astype(np.int64)
+    return Tensor(np.eye(num_classes, dtype=dtype or config.floatx())[idx])
+
+
+# --- composites (gradients follow from the primitives) -------------------------------
+
+def dot(a, b) -> Tensor:
+    return P.matmul(a, b)
+
+
+def var(x, axis=None, keepdims=False) -> Tensor:
+    m = P.mean(x, axis=axis, keepdims=True)
+    return P.mean(P.square(P.subtract(x, m)), axis=axis, keepdims=keepdims)
+
+
+def std(x, axis=None, keepdims=False) -> Tensor:
+    return P.sqrt(var(x, axis=axis, keepdims=keepdims))
+
+
+def average(x, axis=None, weights=None) -> Tensor:
+    if weights is None:
+        return P.mean(x, axis=axis)
+    return P.divide(P.sum(P.multiply(x, weights), axis=axis), P.sum(weights, axis=axis))
+
+
+def norm(x, ord=None, axis=None, keepdims=False) -> Tensor:  # noqa: A002
+    if ord not in (None, 2, "fro", "euclidean"):
+        raise ValueError(f"norm: only the 2-norm is supported, got ord={ord!r}")
+    return P.sqrt(P.sum(P.square(x), axis=axis, keepdims=keepdims))
+
+
+def flatten(x) -> Tensor:
+    return P.reshape(x, (-1,))
+
+
+def reciprocal(x) -> Tensor:
+    return P.divide(1.0, x)
+
+
+def log2(x) -> Tensor:
+    return P.divide(P.log(x), math.log(2.0))
+
+
+def log10(x) -> Tensor:
+    return P.divide(P.log(x), math.log(10.0))
+
+
+def cumsum(x, axis=None) -> Tensor:
+    v = convert_to_numpy(x)
+    return Tensor(np.cumsum(v, axis=axis))
+
+
+def any(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
+    return Tensor(np.any(convert_to_numpy(x), axis=axis, keepdims=keepdims))
+
+
+def all(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
+    return Tensor(np.all(convert_to_numpy(x), axis=axis, keepdims=keepdims))
+
+
+def logical_and(a, b) -> Tensor:
+    return Tensor(np.logical_and(convert_to_numpy(a), convert_to_numpy(b)))
+
+
+def logical_or(a, b) -> Tensor:
+    return Tensor(np.logical_or(convert_to_numpy(a), convert_to_numpy(b)))
+
+
+def logical_not(a) -> Tensor:
+    return Tensor(np.logical_not(convert_to_numpy(a)))
+
+
+def isnan(x) -> Tensor:
+    return Tensor(np.isnan(convert_to_numpy(x)))
+
+
+def isfinite(x) -> Tensor:
+    return Tensor(np.isfinite(convert_to_numpy(x)))
+
+
+def take(x, indices, axis=None) -> Tensor:
+    idx = convert_to_numpy(indices).astype(np.int64)
+    if axis is None:
+        return P.getitem(P.reshape(x, (-1,)), idx)
+    index = [slice(None)] * ndim(x)
+    index[axis] = idx
+    return P.getitem(x, tuple(index))
+
+
+def take_along_axis(x, indices, axis=None) -> Tensor:
+    idx = convert_to_numpy(indices).astype(np.int64)
+    x = convert_to_tensor(x)
+    grid = list(np.ix_(*[np.arange(n) for n in idx.shape]))
+    grid[axis] = idx
+    return P.getitem(x, tuple(grid))
+
+
+def top_k(x, k, sorted=True):  # noqa: A002
+    v = convert_to_numpy(x)
+    idx = np.argsort(-v, axis=-1, kind="stable")[..., :k]
+    return Tensor(np.take_along_axis(v, idx, -1)), Tensor(idx)
+
+
+def in_top_k(targets, predictions, k) -> Tensor:
+    """True where the target's score is among the k largest (ties count as in, like Keras)."""
+    p = convert_to_numpy(predictions)
+    t = convert_to_numpy(targets).astype(np.int64).reshape(-1)
+    target_score = p[np.arange(len(t)), t]
+    higher = (p > target_score[:, None]).sum(axis=-1)
+    return Tensor(higher < k)
+
+
+# --- activations (keras.ops.*) -------------------------------------------------------
+
+def relu6(x) -> Tensor:
+    return P.clip(x, 0.0, 6.0)
+
+
+def leaky_relu(x, negative_slope=0.2) -> Tensor:
+    x = convert_to_tensor(x)
+    return P.where(P.greater_equal(x, 0), x, P.multiply(x, negative_slope))
+
+
+def elu(x, alpha=1.0) -> Tensor:
+    x = convert_to_tensor(x)
+    return P.where(P.greater(x, 0), x, P.multiply(P.expm1(P.minimum(x, 0.0)), alpha))
+
+
+def selu(x) -> Tensor:
+    alpha = 1.6732632423543772848170429916717
+    scale = 1.0507009873554804934193349852946
+    return P.multiply(elu(x, alpha), scale)
+
+
+def softsign(x) -> Tensor:
+    return P.divide(x, P.add(P.abs(x), 1.0))
+
+
+def silu(x) -> Tensor:
+    return P.multiply(x, P.sigmoid(x))
+
+
+swish = silu
+
+
+def hard_sigmoid(x) -> Tensor:
+    """Keras 3: relu6(x + 3) / 6 (Keras 2 used 0.2x + 0.5, clipped)."""
+    return P.divide(relu6(P.add(x, 3.0)), 6.0)
+
+
+def hard_silu(x) -> Tensor:
+    return P.multiply(x, hard_sigmoid(x))
+
+
+hard_swish = hard_silu
+
+
+def gelu(x, approximate=True) -> Tensor:
+    """Keras 3's `ops.gelu` defaults to the tanh approximation; `activations.gelu` does not."""
+    x = convert_to_tensor(x)
+    if approximate:
+        c = math.sqrt(2.0 / math.pi)
+        inner = P.multiply(P.add(x, P.multiply(P.power(x, 3), 0.044715)), c)
+        return P.multiply(P.multiply(x, 0.5), P.add(P.tanh(inner), 1.0))
+    return P.multiply(P.multiply(x, 0.5), P.add(erf(P.divide(x, math.sqrt(2.0))), 1.0))
+
+
+def erf(x) -> Tensor:
+    x = convert_to_tensor(x)
+    v = x.value
+    out = _erf(v)
+    from minikeras.autodiff.tensor import record
+
+    return record(out, (x,), lambda g: (g * (2.0 / math.sqrt(math.pi)) * np.exp(-v * v),))
+
+
+def _erf(v: np.ndarray) -> np.ndarray:
+    vec = np.vectorize(math.erf, otypes=[np.float64])
+    return vec(v).astype(v.dtype, copy=False)
+
+
+def mish(x) -> Tensor:
+    return P.multiply(x, P.tanh(P.softplus(x)))
+
+
+def log_sigmoid(x) -> Tensor:
+    return P.negative(P.softplus(P.negative(x)))
+
+
+def celu(x, alpha=1.0) -> Tensor:
+    x = convert_to_tensor(x)
+    return P.add(P.relu(x), P.multiply(P.minimum(P.expm1(P.divide(x, alpha)), 0.0), alpha))
+
+
+# --- losses as backend functions (Keras 3 `ops.*_crossentropy`) ------------------------
+
+def binary_crossentropy(target, output, from_logits=False) -> Tensor:
+    """Element-wise; probabilities are clipped to [eps, 1-eps] as Keras does.
+
+    When `output` came straight out of a sigmoid, the logits are used instead (as Keras'
+    TensorFlow backend does), which is exact and keeps saturated units learning.
+    """
+    output = convert_to_tensor(output)
+    target = convert_to_tensor(target, output.dtype)
+    if target.shape != output.shape:
+        raise ValueError(f"binary_crossentropy: target and output must have the same shape, "
+                         f"got target.shape={target.shape}, output.shape={output.shape}")
+    if from_logits:
+        return P.sigmoid_cross_entropy(target, output)
+    if output._keras_logits is not None:
+        return P.sigmoid_cross_entropy(target, output._keras_logits)
+    eps = config.epsilon()
+    out = P.clip(output, eps, 1.0 - eps)
+    return P.negative(P.add(P.multiply(target, P.log(out)),
+                            P.multiply(P.subtract(1.0, target), P.log(P.subtract(1.0, out)))))
+
+
+def categorical_crossentropy(target, output, from_logits=False, axis=-1) -> Tensor:
+    """Sum over `axis` of -target*log(output); output renormalised and clipped (Keras)."""
+    output = convert_to_tensor(output)
+    target = convert_to_tensor(target, output.dtype)
+    if target.shape != output.shape:
+        raise ValueError(f"categorical_crossentropy: target and output must have the same "
+                         f"shape, got target.shape={target.shape}, output.shape={output.shape}")
+    if from_logits:
+        return P.softmax_cross_entropy(target, output, axis=axis)
+    if output._keras_logits is not None and axis in (-1,):
+        return P.softmax_cross_entropy(target, output._keras_logits, axis=axis)
+    eps = config.epsilon()
+    out = P.divide(output, P.sum(output, axis=axis, keepdims=True))
+    out = P.clip(out, eps, 1.0 - eps)
+    return P.negative(P.sum(P.multiply(target, P.log(out)), axis=axis))
+
+
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1) -> Tensor:
+    output = convert_to_tensor(output)
+    labels = convert_to_numpy(target)
+    if labels.ndim == output.ndim and labels.shape[-1] == 1:
+        labels = labels[..., 0]
+    if labels.shape != output.shape[:-1]:
+        raise ValueError(f"sparse_categorical_crossentropy: target shape {labels.shape} does "
+                         f"not match output shape {output.shape} without its class axis")
+    if axis not in (-1, output.ndim - 1):
+        raise ValueError("sparse_categorical_crossentropy: only axis=-1 is supported")
+    if from_logits:
+        return P.sparse_softmax_cross_entropy(labels, output)
+    if output._keras_logits is not None:
+        return P.sparse_softmax_cross_entropy(labels, output._keras_logits)
+    eps = config.epsilon()
+    out = P.divide(output, P.sum(output, axis=-1, keepdims=True))
+    out = P.clip(out, eps, 1.0 - eps)
+    idx = labels.astype(np.int64)
+    n = output.shape[-1]
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise ValueError(f"sparse labels must be in [0, {n}); got values from "
+                         f"{idx.min()} to {idx.max()}")
+    picked = take_along_axis(out, idx[..., None], axis=-1)
+    return P.negative(P.log(P.squeeze(picked, -1)))
+
+
+# --- random (keras.random-like helpers used by K and layers) -------------------------
+
+def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
+    rng = generator(seed)
+    return Tensor(rng.normal(mean, stddev, size=shape).astype(dtype or config.floatx()))
+
+
+def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> Tensor:
+    rng = generator(seed)
+    return Tensor(rng.uniform(minval, maxval, size=shape).astype(dtype or config.floatx()))
+
+
+__all__ = [name for name in dir() if not name.startswith("_")
+           and name not in ("annotations", "Any", "math", "np", "P", "config", "generator",
+                            "constant_like")]

@@ -1,0 +1,194 @@
+"""What `compile` turns its `loss`, `loss_weights` and `metrics` into.
+
+`CompileLoss` computes the total loss over all outputs; `CompileMetrics` holds the metric
+objects, built on the first batch (Keras resolves 'accuracy' from the shapes of y_true
+and y_pred then).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from minikeras import losses as losses_module
+from minikeras import metrics as metrics_module
+from minikeras.autodiff import primitives as P
+from minikeras.utils.naming import to_snake_case
+
+
+def object_name(obj: Any) -> str:
+    if hasattr(obj, "name") and isinstance(obj.name, str):
+        return obj.name
+    if hasattr(obj, "__name__"):
+        return to_snake_case(obj.__name__)
+    return to_snake_case(type(obj).__name__)
+
+
+def is_binary_or_sparse(y_true: np.ndarray, y_pred_shape: tuple) -> tuple[bool, bool]:
+    """Keras' rule for 'accuracy' and 'crossentropy': binary when the prediction has one
+    unit; sparse when the target has lower rank or a last axis of 1 against several units."""
+    is_binary = y_pred_shape[-1] == 1
+    is_sparse = y_true.ndim < len(y_pred_shape) or (y_true.shape[-1] == 1 and
+                                                    y_pred_shape[-1] > 1)
+    return is_binary, is_sparse
+
+
+def resolve_loss(identifier: Any, y_true: np.ndarray, y_pred_shape: tuple) -> Any:
+    """A `Loss` instance for an identifier, with 'crossentropy'/'ce' resolved by shape."""
+    if identifier is None:
+        return None
+    if str(identifier).lower() in ("crossentropy", "ce"):
+        is_binary, is_sparse = is_binary_or_sparse(y_true, y_pred_shape)
+        fn = losses_module.binary_crossentropy if is_binary else \
+            losses_module.sparse_categorical_crossentropy if is_sparse else \
+            losses_module.categorical_crossentropy
+    else:
+        fn = losses_module.get(identifier)
+    if isinstance(fn, losses_module.Loss):
+        return fn
+    name = identifier if isinstance(identifier, str) else object_name(fn)
+    return losses_module.LossFunctionWrapper(fn, name=name)
+
+
+def resolve_metric(identifier: Any, y_true: np.ndarray, y_pred_shape: tuple) -> Any:
+    """A `Metric` instance; 'accuracy'/'acc' become binary, sparse or categorical accuracy."""
+    if identifier is None:
+        raise ValueError("Expected a metric, received None")
+    if str(identifier).lower() in ("accuracy", "acc"):
+        is_binary, is_sparse = is_binary_or_sparse(y_true, y_pred_shape)
+        cls = metrics_module.BinaryAccuracy if is_binary else \
+            metrics_module.SparseCategoricalAccuracy if is_sparse else \
+            metrics_module.CategoricalAccuracy
+        metric = cls(name=str(identifier))
+    else:
+        metric = metrics_module.get(identifier)
+    name = identifier if isinstance(identifier, str) else object_name(metric)
+    if not isinstance(metric, metrics_module.Metric):
+        metric = metrics_module.MeanMetricWrapper(metric)
+    elif not isinstance(identifier, str) and metric is identifier:
+        pass
+    metric.name = name
+    return metric
+
+
+def _per_output(spec: Any, output_names: list[str], what: str) -> list:
+    """Spread a spec (single, list or dict) over the outputs."""
+    n = len(output_names)
+    if isinstance(spec, dict):
+        unknown = [k for k in spec if k not in output_names]
+        if unknown:
+            raise ValueError(f"{what} has keys {unknown} that are not output names; the "
+                             f"model's outputs are {output_names}")
+        return [spec.get(name) for name in output_names]
+    if isinstance(spec, (list, tuple)) and n > 1:
+        if len(spec) != n:
+            raise ValueError(f"{what} is a list of {len(spec)} entries, but the model has {n} "
+                             f"outputs {output_names}")
+        return list(spec)
+    return [spec] * n
+
+
+class CompileLoss:
+    """Weighted sum of one loss per output; also tracks each output's loss when there are
+    several outputs (logged as `<output>_loss`)."""
+
+    def __init__(self, loss: Any, loss_weights: Any, output_names: list[str]) -> None:
+        self.output_names = output_names
+        self.specs = _per_output(loss, output_names, "loss")
+        if all(s is None for s in self.specs):
+            raise ValueError("compile(): no loss given for any output")
+        for spec in self.specs:
+            if spec is not None and str(spec).lower() not in ("crossentropy", "ce"):
+                losses_module.get(spec)  # fail now on unknown names, not at fit time
+        if loss_weights is None:
+            self.weights = [1.0] * len(output_names)
+        else:
+            weights = _per_output(loss_weights, output_names, "loss_weights")
+            self.weights = [1.0 if w is None else float(w) for w in weights]
+        self.losses: list | None = None
+        self.trackers = [metrics_module.Mean(name=f"{n}_loss") for n in output_names] \
+            if len(output_names) > 1 else []
+
+    def build(self, y_true: list, y_pred_shapes: list) -> None:
+        self.losses = [resolve_loss(s, yt, ps) if s is not None else None
+                       for s, yt, ps in zip(self.specs, y_true, y_pred_shapes)]
+
+    def __call__(self, y_true: list, y_pred: list, sample_weight: list | None) -> Any:
+        if self.losses is None:
+            self.build(y_true, [p.shape for p in y_pred])
+        total = None
+        batch = y_pred[0].shape[0] if y_pred[0].ndim else 1
+        for i, loss in enumerate(self.losses):
+            if loss is None:
+                continue
+            sw = sample_weight[i] if sample_weight else None
+            value = loss(y_true[i], y_pred[i], sw)
+            if self.trackers:
+                self.trackers[i].update_state(value.value, sample_weight=batch)
+            w = self.weights[i]
+            term = value if w == 1.0 else P.multiply(value, w)
+            total = term if total is None else P.add(total, term)
+        return total
+
+    def reset(self) -> None:
+        for t in self.trackers:
+            t.reset_state()
+
+
+class CompileMetrics:
+    """The compiled metrics of every output, built on the first batch."""
+
+    def __init__(self, metrics: Any, weighted_metrics: Any, output_names: list[str]) -> None:
+        self.output_names = output_names
+        self.specs = self._normalize(metrics, "metrics")
+        self.weighted_specs = self._normalize(weighted_metrics, "weighted_metrics")
+        for spec_list in self.specs + self.weighted_specs:
+            for s in spec_list:
+                if isinstance(s, str) and s.lower() not in ("accuracy", "acc"):
+                    metrics_module.get(s)  # unknown names fail at compile time
+        self.built = False
+        self.metrics: list = []
+        self._entries: list = []  # (output index, metric, weighted)
+
+    def _normalize(self, spec: Any, what: str) -> list[list]:
+        n = len(self.output_names)
+        if spec is None:
+            return [[] for _ in range(n)]
+        if isinstance(spec, dict):
+            per = _per_output(spec, self.output_names, what)
+            return [[] if s is None else (list(s) if isinstance(s, (list, tuple)) else [s])
+                    for s in per]
+        if not isinstance(spec, (list, tuple)):
+            raise TypeError(f"`{what}` must be a list or a dict, got {type(spec).__name__}: "
+                            f"{spec!r}")
+        if n > 1 and spec and all(isinstance(s, (list, tuple)) or s is None for s in spec):
+            if len(spec) != n:
+                raise ValueError(f"`{what}` has {len(spec)} entries for {n} outputs")
+            return [list(s or []) for s in spec]
+        return [list(spec) for _ in range(n)]
+
+    def build(self, y_true: list, y_pred_shapes: list) -> None:
+        multi = len(self.output_names) > 1
+        for weighted, spec_lists in ((False, self.specs), (True, self.weighted_specs)):
+            for i, specs in enumerate(spec_lists):
+                for s in specs:
+                    m = resolve_metric(s, y_true[i], y_pred_shapes[i])
+                    if multi:
+                        m.name = f"{self.output_names[i]}_{m.name}"
+                    elif weighted and any(m.name == other.name for other in self.metrics):
+                        m.name = "weighted_" + m.name
+                    self.metrics.append(m)
+                    self._entries.append((i, m, weighted))
+        self.built = True
+
+    def update(self, y_true: list, y_pred: list, sample_weight: list | None) -> None:
+        if not self.built:
+            self.build(y_true, [p.shape for p in y_pred])
+        for i, m, weighted in self._entries:
+            sw = sample_weight[i] if (weighted and sample_weight) else None
+            m.update_state(y_true[i], y_pred[i], sample_weight=sw)
+
+    def reset(self) -> None:
+        for m in self.metrics:
+            m.reset_state()
