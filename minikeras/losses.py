@@ -46,7 +46,8 @@ def squeeze_or_expand_to_same_rank(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor
 
 def reduce_weighted_values(values: Tensor, sample_weight: Any = None,
                            reduction: str = "sum_over_batch_size") -> Tensor:
-    values = ops.convert_to_tensor(values)
+    if type(values) is not Tensor:
+        values = ops.convert_to_tensor(values)
     if sample_weight is not None:
         sw = ops.convert_to_tensor(sample_weight, values.dtype)
         values, sw = squeeze_or_expand_to_same_rank(values, sw)
@@ -55,6 +56,9 @@ def reduce_weighted_values(values: Tensor, sample_weight: Any = None,
         sw = None
     if reduction == "none" or values.ndim == 0 or values.shape == (0,):
         return values
+    if reduction in ("sum_over_batch_size", "mean") or (
+            reduction == "mean_with_sample_weight" and sw is None):
+        return P.mean(values)  # sum / number of values, in one step
     total = P.sum(values)
     if reduction == "sum":
         return total
@@ -73,12 +77,14 @@ class Loss:
         self.name = name or to_snake_case(type(self).__name__)
         self.reduction = standardize_reduction(reduction)
         self.dtype = dtype or config.floatx()
+        self._np_dtype = np.dtype(self.dtype)
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
-        y_pred = ops.convert_to_tensor(y_pred)
-        if y_pred.dtype != np.dtype(self.dtype) and y_pred.dtype.kind == "f":
+        if type(y_pred) is not Tensor:
+            y_pred = ops.convert_to_tensor(y_pred)
+        if y_pred.value.dtype != self._np_dtype and y_pred.value.dtype.kind == "f":
             y_pred = P.cast(y_pred, self.dtype)
-        if not isinstance(y_true, Tensor):
+        if type(y_true) is not Tensor:
             y_true = ops.convert_to_tensor(y_true)
         values = self.call(y_true, y_pred)
         return reduce_weighted_values(values, sample_weight, self.reduction)
@@ -105,8 +111,8 @@ class LossFunctionWrapper(Loss):
         self._fn_kwargs = kwargs
 
     def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
-        if y_true.dtype.kind == "f" and y_true.dtype != y_pred.dtype:
-            y_true = P.cast(y_true, y_pred.dtype)
+        if y_true.value.dtype.kind == "f" and y_true.value.dtype != y_pred.value.dtype:
+            y_true = P.cast(y_true, y_pred.value.dtype)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self) -> dict:
@@ -149,10 +155,13 @@ def _check_same_shape(name: str, y_true: Tensor, y_pred: Tensor) -> tuple[Tensor
 # --- per-sample functions -----------------------------------------------------------
 
 def mean_squared_error(y_true, y_pred) -> Tensor:
+    if type(y_true) is Tensor and type(y_pred) is Tensor and y_true.value.shape == \
+            y_pred.value.shape and y_true.value.dtype == y_pred.value.dtype:
+        return P.squared_error_mean(y_true, y_pred)  # the common case, without checks
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = _float_true(y_true, y_pred)
     y_true, y_pred = _check_same_shape("mean_squared_error", y_true, y_pred)
-    return P.mean(P.square(P.subtract(y_pred, y_true)), axis=-1)
+    return P.squared_error_mean(y_true, y_pred)
 
 
 def mean_absolute_error(y_true, y_pred) -> Tensor:

@@ -287,11 +287,7 @@ def _axes(axis, ndim):
 
 def _expand(g, axes, keepdims):
     """Put back the reduced axes of a gradient so that it broadcasts against the input."""
-    if keepdims:
-        return g
-    for a in sorted(axes):
-        g = np.expand_dims(g, a)
-    return g
+    return g if keepdims else np.expand_dims(g, axes)
 
 
 def sum(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
@@ -308,18 +304,25 @@ def mean(x, axis=None, keepdims=False) -> Tensor:
     x = _t(x)
     if x.value.dtype.kind != "f":
         x = Tensor(x.value.astype(config.floatx()))
-    shape = x.value.shape
-    axes = _axes(axis, x.ndim)
+    v = x.value
+    shape = v.shape
+    if axis is None:
+        scale = 1.0 / v.size if v.size else 0.0
+        out = np.asarray(v.sum(keepdims=keepdims) * v.dtype.type(scale))
+        return record(out, (x,), lambda g: (np.full(shape, g * scale, dtype=v.dtype),))
+    axes = _axes(axis, v.ndim)
     count = 1
     for a in axes:
         count *= shape[a]
-    out = np.mean(x.value, axis=axes, keepdims=keepdims)
-    scale = 1.0 / (count if count > 0 else 1)
+    scale = np.asarray(1.0 / count if count else 0.0, dtype=v.dtype)
+    out = np.asarray(v.sum(axis=axes, keepdims=keepdims) * scale)
 
     def backward(g):
-        return (np.broadcast_to(_expand(g, axes, keepdims) * np.asarray(scale, g.dtype), shape),)
+        if not keepdims:
+            g = np.expand_dims(g, axes)
+        return (np.broadcast_to(g * scale, shape),)
 
-    return record(np.asarray(out), (x,), backward)
+    return record(out, (x,), backward)
 
 
 def _extreme(x, axis, keepdims, fn):
@@ -615,6 +618,21 @@ def sigmoid_cross_entropy(labels, logits) -> Tensor:
         return gy, gz
 
     return record(out.astype(z.dtype, copy=False), (labels, logits), backward)
+
+
+def squared_error_mean(y_true, y_pred) -> Tensor:
+    """mean((y_pred - y_true)**2) over the last axis: the per-sample MSE, fused for speed."""
+    y_true, y_pred = _t(y_true), _t(y_pred)
+    d = y_pred.value - y_true.value
+    k = d.shape[-1] if d.ndim else 1
+    out = np.asarray((d * d).sum(axis=-1) * d.dtype.type(1.0 / k) if d.ndim else d * d)
+    scale = d.dtype.type(2.0 / k)
+
+    def backward(g):
+        gd = (g[..., None] if d.ndim else g) * scale * d
+        return (-gd if y_true.needs_grad else None), (gd if y_pred.needs_grad else None)
+
+    return record(out, (y_true, y_pred), backward)
 
 
 def dropout(x, rate: float, rng) -> Tensor:

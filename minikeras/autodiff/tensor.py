@@ -327,7 +327,11 @@ def _topological_order(y: Tensor) -> list:
 
 
 def _backprop(order: list, y: Tensor, sources: Sequence[Tensor], upstream) -> list:
-    """Propagate gradients from y back through `order` (topologically sorted nodes)."""
+    """Propagate gradients from y back through `order` (topologically sorted nodes).
+
+    Each node's gradient accumulates in its `grad` slot and is cleared once used; leaves
+    (variables, watched inputs) are collected on the way and cleared at the end.
+    """
     if upstream is None:
         upstream = np.ones_like(y.value)
     else:
@@ -336,30 +340,33 @@ def _backprop(order: list, y: Tensor, sources: Sequence[Tensor], upstream) -> li
         if upstream.shape != y.shape:
             raise ValueError(f"upstream gradient has shape {upstream.shape}, "
                              f"but the output has shape {y.shape}")
-    watched = {id(s) for s in sources}
+    inner = {id(s) for s in sources if s.backward_fn is not None}
     kept: dict = {}
     leaves: list = []
     y.grad = upstream
+    if y.backward_fn is None:
+        leaves.append(y)
     for node in reversed(order):
         g = node.grad
         if g is None:
             continue
-        if id(node) in watched:
+        fn = node.backward_fn
+        if fn is None:  # a leaf reached through the graph search; read at the end
+            continue
+        if inner and id(node) in inner:
             kept[id(node)] = g
         node.grad = None
-        if node.backward_fn is None:
-            continue
-        for p, gp in zip(node.parents, node.backward_fn(g)):
+        for p, gp in zip(node.parents, fn(g)):
             if gp is None or not p.needs_grad:
                 continue
-            if p.backward_fn is None and p.grad is None:
-                leaves.append(p)
-            p.grad = gp if p.grad is None else p.grad + gp
+            if p.grad is None:
+                p.grad = gp
+                if p.backward_fn is None:
+                    leaves.append(p)
+            else:
+                p.grad = p.grad + gp
     for leaf in leaves:
-        if leaf.grad is None:
-            continue
-        if id(leaf) in watched:
-            kept[id(leaf)] = leaf.grad
+        kept[id(leaf)] = leaf.grad
         leaf.grad = None
     return [kept.get(id(s)) for s in sources]
 

@@ -360,19 +360,21 @@ class Layer:
                 raise TypeError(f"{type(self).__name__}.__call__ needs the inputs as first "
                                 "argument")
         inputs = args[0]
-        flat = flatten_structure(inputs)
-        if any(isinstance(t, KerasTensor) for t in flat):
-            return self._symbolic_call(args, kwargs)
-        inputs = self._convert_inputs(inputs)
-        args = (inputs,) + tuple(args[1:])
-        self._maybe_build(_shapes(inputs))
+        if type(inputs) is not Tensor:  # the common case skips the structure checks
+            if any(isinstance(t, KerasTensor) for t in flatten_structure(inputs)):
+                return self._symbolic_call(args, kwargs)
+            inputs = self._convert_inputs(inputs)
+            args = (inputs,) + tuple(args[1:])
+        if not self.built:
+            self._maybe_build(_shapes(inputs))
         training = kwargs.pop("training", None)
         outer = _context.training
         if training is None:
             training = outer
         if self._call_has_training:
             kwargs["training"] = bool(training)
-        self._losses = []
+        if self._losses:
+            self._losses = []
         _context.training = training  # sublayers called without `training` inherit it
         try:
             outputs = self.call(*args, **kwargs)

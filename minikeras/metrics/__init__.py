@@ -110,8 +110,10 @@ class Mean(Metric):
         super().__init__(name=name, dtype=dtype)
         self.total = self.add_variable(name="total")
         self.count = self.add_variable(name="count")
+        self._pending = [0.0, 0.0]
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
+        self._fold()
         values = _np(values, self.dtype)
         values, sw = _samplewise(values, sample_weight)
         self.total.value[...] += values.sum()
@@ -120,7 +122,29 @@ class Mean(Metric):
         else:
             self.count.value[...] += values.shape[0] if values.ndim else 1
 
+    def add(self, value: float, weight: float = 1.0) -> None:
+        """Add one scalar with a weight: the training loop's fast path, in Python floats
+        (folded into the state variables by `result`)."""
+        self._pending[0] += value * weight
+        self._pending[1] += weight
+
+    def _fold(self) -> None:
+        if self._pending[1]:
+            self.total.value += self._pending[0]
+            self.count.value += self._pending[1]
+            self._pending = [0.0, 0.0]
+
+    @property
+    def variables(self) -> list:
+        self._fold()
+        return list(self._variables)
+
+    def reset_state(self) -> None:
+        self._pending = [0.0, 0.0]
+        super().reset_state()
+
     def result(self) -> Tensor:
+        self._fold()
         count = self.count.value
         return Tensor(np.asarray(self.total.value / count if count else 0.0, dtype=self.dtype))
 

@@ -124,8 +124,10 @@ class Optimizer:
 
     lr = learning_rate  # Keras 2 name
 
-    def _current_learning_rate(self) -> float:
+    def _current_learning_rate(self) -> np.ndarray:
         lr = self._learning_rate
+        if not self.decay and type(lr) is Variable:
+            return lr.value
         t = int(self.iterations.value)
         if isinstance(lr, Variable):
             value = lr.value
@@ -137,8 +139,8 @@ class Optimizer:
             value = np.asarray(value.value if isinstance(value, Tensor) else value,
                                dtype=config.floatx())
         if self.decay:
-            value = value * (1.0 / (1.0 + self.decay * t))
-        return value
+            value = np.asarray(value * (1.0 / (1.0 + self.decay * t)), dtype=value.dtype)
+        return np.asarray(value)
 
     # --- state ------------------------------------------------------------------------
     def build(self, variables: list) -> None:
@@ -225,20 +227,21 @@ class Optimizer:
                 if id(v) not in self._index:
                     raise ValueError(f"Unknown variable {getattr(v, 'path', v)!r}: this "
                                      "optimizer was built for other variables")
-        pairs = [(np.asarray(g.value if isinstance(g, Tensor) else g, dtype=v.dtype), v)
+        pairs = [(g if type(g) is np.ndarray and g.dtype == v.dtype else
+                  np.asarray(g.value if isinstance(g, Tensor) else g, dtype=v.dtype), v)
                  for g, v in zip(grads, variables) if g is not None]
         if pairs:
             if self.loss_scale_factor:
                 pairs = [(g / self.loss_scale_factor, v) for g, v in pairs]
-            gs = self._clip([g for g, _ in pairs])
+            if self.clipnorm or self.global_clipnorm or self.clipvalue:
+                pairs = list(zip(self._clip([g for g, _ in pairs]), [v for _, v in pairs]))
             lr = self._current_learning_rate()
             if self.weight_decay:
                 for _, v in pairs:
                     if self._use_weight_decay(v):
                         v.value -= v.value * (self.weight_decay * lr).astype(v.dtype)
-            for g, (_, v) in zip(gs, pairs):
-                self.update_step(g, v, lr.astype(v.dtype) if hasattr(lr, "astype") else lr)
-            for _, v in pairs:
+            for g, v in pairs:
+                self.update_step(g, v, lr if lr.dtype == v.dtype else lr.astype(v.dtype))
                 if v.constraint is not None:
                     v.value[...] = np.asarray(v.constraint(v.value))
             if self.use_ema:

@@ -14,6 +14,7 @@ import numpy as np
 from minikeras import losses as losses_module
 from minikeras import metrics as metrics_module
 from minikeras.autodiff import primitives as P
+from minikeras.autodiff.tensor import Tensor
 from minikeras.utils.naming import to_snake_case
 
 
@@ -123,9 +124,10 @@ class CompileLoss:
             if loss is None:
                 continue
             sw = sample_weight[i] if sample_weight else None
-            value = loss(y_true[i], y_pred[i], sw)
+            yt = y_true[i]
+            value = loss(Tensor(yt) if type(yt) is np.ndarray else yt, y_pred[i], sw)
             if self.trackers:
-                self.trackers[i].update_state(value.value, sample_weight=batch)
+                self.trackers[i].add(float(value.value), batch)
             w = self.weights[i]
             term = value if w == 1.0 else P.multiply(value, w)
             total = term if total is None else P.add(total, term)

@@ -16,6 +16,7 @@ from minikeras import optimizers as optimizers_module
 from minikeras.autodiff.tensor import Tape, Tensor, no_grad
 from minikeras.autodiff import primitives as P
 from minikeras.callbacks.callback import CallbackList
+from minikeras.layers.layer import Layer
 from minikeras.metrics import Mean
 from minikeras.random import generator
 from minikeras.trainers import data_adapter as da
@@ -184,13 +185,40 @@ class Trainer:
         return list(out) if isinstance(out, (list, tuple)) else [out]
 
     def _total_loss(self, ys: list, preds: list, sws: list | None) -> Tensor:
+        """The compiled loss plus every penalty: weight regularisers (recomputed, so they
+        take part in differentiation) and losses added by layers during this call."""
         loss = self.compiled_loss(ys, preds, sws)
         for extra in self._collect_losses():
             loss = P.add(loss, extra)
         return loss
 
     def _collect_losses(self) -> list:
-        return self.losses
+        plan = getattr(self, "_loss_plan", None)
+        if plan is None:
+            return self.losses
+        regularized, layers = plan
+        out = [reg(v) for v, reg in regularized]
+        for layer in layers:
+            if layer._losses:
+                out.extend(layer._losses)
+        return out
+
+    def _plan_losses(self) -> None:
+        """Find, once per fit, which variables carry a regulariser and which layers may add
+        losses, so the step does not walk the whole layer tree each time."""
+        if type(self).losses is not Layer.losses:
+            self._loss_plan = None  # a model that defines its own `losses` keeps it
+            return
+        layers: list = []
+        stack = [self]
+        while stack:
+            layer = stack.pop()
+            layers.append(layer)
+            stack.extend(reversed(layer._layers))
+        regularized = [(w, w.regularizer) for layer in layers
+                       for w in layer._trainable_weights + layer._non_trainable_weights
+                       if w.regularizer is not None]
+        self._loss_plan = (regularized, layers)
 
     def _train_step(self, xs: list, ys: list, sws: list | None, variables: list) -> float:
         with Tape() as tape:
@@ -202,7 +230,7 @@ class Trainer:
         grads = tape.gradient(loss, variables)
         self.optimizer.apply(grads, variables)
         value = float(loss.value)
-        self._loss_tracker.update_state(value, sample_weight=xs[0].shape[0])
+        self._loss_tracker.add(value, xs[0].shape[0])
         if self.compiled_metrics.specs or self.compiled_metrics.weighted_specs:
             self.compiled_metrics.update(ys, [Tensor(p.value) for p in preds], sws)
         return value
@@ -212,7 +240,7 @@ class Trainer:
             preds = self._forward(xs, training=False)
             loss = self._total_loss(ys, preds, sws)
         value = float(loss.value)
-        self._loss_tracker.update_state(value, sample_weight=xs[0].shape[0])
+        self._loss_tracker.add(value, xs[0].shape[0])
         self.compiled_metrics.update(ys, preds, sws)
         return value
 
@@ -320,6 +348,7 @@ class Trainer:
         if not self.built:
             with no_grad():
                 self._forward([a[:1] for a in xs], training=False)
+        self._plan_losses()
 
     # --- evaluate ---------------------------------------------------------------------
     def _evaluate_arrays(self, xs: list, ys: list, sws: list | None, batch_size: int,
