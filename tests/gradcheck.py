@@ -8,7 +8,7 @@ gradient of softmax is zero whatever the implementation).
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -33,7 +33,7 @@ def check_gradients(fn: Callable, inputs: Sequence[np.ndarray], seed: int = 0,
         for _ in range(directions):
             v = rng.normal(size=a.shape)
 
-            def f(t):
+            def f(t, i=i, v=v):
                 shifted = [x if j != i else x + t * v for j, x in enumerate(arrays)]
                 return float(np.sum(upstream * np.asarray(fn(*[Tensor(s) for s in shifted]))))
 
