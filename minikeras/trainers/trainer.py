@@ -171,9 +171,8 @@ class Trainer:
             if not ok:
                 label = "x" if len(xs) == 1 else f"x[{i}]"
                 raise ValueError(f"Input {i} of model {self.name!r} is incompatible: the model "
-                                 f"expects shape (None, {', '.join(map(str, want))})"
-                                 f"{',' if len(want) == 1 else ''} but `{label}` has shape "
-                                 f"{a.shape}")
+                                 f"expects inputs of shape {(None,) + want}, but `{label}` has "
+                                 f"shape {a.shape}")
 
     def _expected_input_shapes(self) -> list | None:
         return None
