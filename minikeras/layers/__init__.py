@@ -15,9 +15,28 @@ from minikeras.layers.core import (  # noqa: F401
     Lambda,
     Reshape,
 )
+from minikeras.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax  # noqa: F401
 from minikeras.layers.layer import KerasTensor, Layer  # noqa: F401
+from minikeras.layers.merging import (  # noqa: F401
+    Add,
+    Average,
+    Concatenate,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
+)
 from minikeras.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise  # noqa: F401
+from minikeras.layers.normalization import BatchNormalization  # noqa: F401
 from minikeras.layers.preprocessing import Normalization, Rescaling  # noqa: F401
+from minikeras.layers.regularization import ActivityRegularization  # noqa: F401
 
 _TABLE: dict[str, type] = {}
 
@@ -35,6 +54,9 @@ def register(cls: type) -> type:
 
 for _cls in (Activation, Dense, Dropout, Flatten, Identity, InputLayer, Lambda, Reshape,
              AlphaDropout, GaussianDropout, GaussianNoise, Normalization, Rescaling):
+    register(_cls)
+for _cls in (BatchNormalization, LeakyReLU, PReLU, ELU, ReLU, Softmax, Concatenate, Add,
+             Subtract, Multiply, Average, Maximum, Minimum, ActivityRegularization):
     register(_cls)
 
 

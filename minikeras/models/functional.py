@@ -51,39 +51,66 @@ class Functional(Model):
 
     @staticmethod
     def _topological_nodes(inputs: list, outputs: list) -> list[Node]:
+        """The graph's nodes in Keras 3's order (keras/src/ops/function.py `map_graph`):
+        by decreasing depth (distance to the outputs), ties broken by the order in which a
+        depth-first walk from the outputs first meets each layer. `model.layers` (and so
+        the order of `model.weights`) follows the same order, as in Keras."""
         input_ids = {id(t) for t in inputs}
-        order: list[Node] = []
-        done: set = set()
+        order: list[Node] = []  # post-order of the walk: inputs before their users
+        finished: set = set()
+        layer_index: dict = {}
         for out in outputs:
             stack = [(out, False)]
             while stack:
                 tensor, expanded = stack.pop()
+                if tensor._history is None:
+                    raise ValueError(f"Graph disconnected: the tensor {tensor!r} was not "
+                                     "made by a layer")
                 layer, node_index, _ = tensor._history
                 node = layer._inbound_nodes[node_index]
-                if id(node) in done:
-                    continue
                 if expanded:
-                    done.add(id(node))
-                    order.append(node)
+                    if id(node) not in finished:
+                        finished.add(id(node))
+                        order.append(node)
                     continue
+                if id(node) in finished:
+                    continue
+                layer_index.setdefault(id(layer), len(layer_index))
                 stack.append((tensor, True))
-                for t in node.input_tensors:
-                    if id(t) in input_ids:
-                        origin = t._history[0]._inbound_nodes[0]
-                        if id(origin) not in done:
-                            done.add(id(origin))
-                            order.append(origin)
-                        continue
-                    if t._history is None:
-                        raise ValueError("Graph disconnected: a tensor has no history")
-                    if isinstance(t._history[0], InputLayer):
+                if isinstance(layer, InputLayer):
+                    if id(tensor) not in input_ids:
                         raise ValueError(f"Graph disconnected: cannot reach the input "
-                                         f"{t.name!r}; it was not passed in `inputs`")
+                                         f"{tensor.name!r}; it was not passed in `inputs`")
+                    continue
+                for t in reversed(node.input_tensors):
                     stack.append((t, False))
-        # InputLayers first, in the order of `inputs`
-        ins = [t._history[0]._inbound_nodes[0] for t in inputs]
-        rest = [n for n in order if not isinstance(n.layer, InputLayer)]
-        return ins + rest
+        in_graph = {id(n) for n in order}
+        node_depth: dict = {}
+        layer_depth: dict = {}
+        for node in reversed(order):
+            depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+            layer_depth[id(node.layer)] = depth
+            node_depth[id(node)] = depth
+            for t in node.input_tensors:
+                layer, ni, _ = t._history
+                parent = layer._inbound_nodes[ni]
+                if id(parent) in in_graph:
+                    node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+        for t in inputs:  # an input that no output uses still belongs to the model
+            node = t._history[0]._inbound_nodes[0]
+            if id(node) not in in_graph:
+                in_graph.add(id(node))
+                order.append(node)
+                node_depth[id(node)] = 0
+                layer_depth[id(node.layer)] = 0
+                layer_index[id(node.layer)] = -1
+        # nodes: deepest first (each node's parents are deeper); layers sorted the same
+        # way by their own depth, then by first meeting
+        rank = {}
+        for node in order:
+            lid = id(node.layer)
+            rank[lid] = (-layer_depth[lid], layer_index[lid])
+        return sorted(order, key=lambda n: (-node_depth[id(n)], rank[id(n.layer)]))
 
     @property
     def input_names(self) -> list[str]:

@@ -1,0 +1,245 @@
+"""`BatchNormalization`: normalise each feature by batch statistics in training and by
+moving averages of them at inference, as Keras 3 does.
+
+Training (`training=True` and the layer trainable):
+    y = gamma * (x - mean(x)) / sqrt(var(x) + epsilon) + beta
+with the biased batch variance, and the moving statistics updated in place:
+    moving = moving * momentum + batch_statistic * (1 - momentum).
+Inference (`training=False`, or a frozen layer, `trainable=False`):
+    y = gamma * (x - moving_mean) / sqrt(moving_variance + epsilon) + beta.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from minikeras import constraints, initializers, regularizers
+from minikeras.autodiff import primitives as P
+from minikeras.autodiff.tensor import Tensor, record
+from minikeras.layers.layer import Layer
+
+
+def _ser(obj: Any) -> Any:
+    from minikeras.saving.serialization import serialize_keras_object
+
+    return serialize_keras_object(obj)
+
+
+def batch_norm_train(x: Tensor, gamma: Tensor | None, beta: Tensor | None, axes: tuple,
+                     param_shape: tuple, epsilon: float) -> tuple:
+    """The training-mode transform as one primitive: returns (y, batch_mean, batch_var).
+
+    `axes` are the reduced axes, `param_shape` the broadcast shape of gamma/beta. The
+    gradient flows to x (through the batch statistics too), gamma and beta; the returned
+    statistics are plain arrays for the moving-average update.
+    """
+    v = x.value
+    mean = v.mean(axis=axes, keepdims=True)
+    centered = v - mean
+    var = np.square(centered).mean(axis=axes, keepdims=True)
+    inv = 1.0 / np.sqrt(var + v.dtype.type(epsilon))
+    xhat = centered * inv
+    g_val = gamma.value.reshape(param_shape) if gamma is not None else None
+    out = xhat * g_val if g_val is not None else xhat
+    if beta is not None:
+        out = out + beta.value.reshape(param_shape)
+    parents = tuple(p for p in (x, gamma, beta) if p is not None)
+    has_gamma, has_beta = gamma is not None, beta is not None
+
+    def backward(g):
+        dxhat = g * g_val if has_gamma else g
+        dx = inv * (dxhat - dxhat.mean(axis=axes, keepdims=True) -
+                    xhat * (dxhat * xhat).mean(axis=axes, keepdims=True))
+        grads = [dx]
+        if has_gamma:
+            grads.append((g * xhat).sum(axis=axes).reshape(gamma.shape))
+        if has_beta:
+            grads.append(g.sum(axis=axes).reshape(beta.shape))
+        return grads
+
+    y = record(np.asarray(out, dtype=v.dtype), parents, backward)
+    return y, mean.reshape(-1), var.reshape(-1)
+
+
+class BatchNormalization(Layer):
+    """Keras 3's `BatchNormalization(axis=-1, momentum=0.99, epsilon=1e-3, center=True,
+    scale=True, ...)`. Weights, in order: gamma, beta (trainable), moving_mean,
+    moving_variance (non-trainable). `axis` may also be a list (Keras 2 configs store
+    `[axis]`)."""
+
+    def __init__(self, axis: Any = -1, momentum: float = 0.99, epsilon: float = 1e-3,
+                 center: bool = True, scale: bool = True, beta_initializer: Any = "zeros",
+                 gamma_initializer: Any = "ones", moving_mean_initializer: Any = "zeros",
+                 moving_variance_initializer: Any = "ones", beta_regularizer: Any = None,
+                 gamma_regularizer: Any = None, beta_constraint: Any = None,
+                 gamma_constraint: Any = None, renorm: bool = False,
+                 renorm_clipping: Any = None, renorm_momentum: float = 0.99,
+                 synchronized: bool = False, **kwargs: Any) -> None:
+        # Keras 2 configs may carry these; they change nothing for a single device.
+        for dropped in ("fused", "virtual_batch_size", "adjustment"):
+            value = kwargs.pop(dropped, None)
+            if dropped != "fused" and value is not None:
+                raise ValueError(f"BatchNormalization: `{dropped}` is not supported by "
+                                 "minikeras")
+        if renorm:
+            raise ValueError("BatchNormalization: renorm=True (batch renormalization) is not "
+                             "supported by minikeras")
+        if synchronized:
+            raise ValueError("BatchNormalization: synchronized=True needs several devices; "
+                             "minikeras runs on one")
+        super().__init__(**kwargs)
+        if isinstance(axis, (list, tuple)):
+            if not axis or not all(isinstance(a, (int, np.integer)) for a in axis):
+                raise TypeError(f"BatchNormalization: `axis` must be an int or a list of ints, "
+                                f"got axis={axis!r}")
+            axis = int(axis[0]) if len(axis) == 1 else [int(a) for a in axis]
+        elif isinstance(axis, (int, np.integer)) and not isinstance(axis, bool):
+            axis = int(axis)
+        else:
+            raise TypeError(f"BatchNormalization: `axis` must be an int, got axis={axis!r}")
+        self.axis = axis
+        self.momentum = float(momentum)
+        self.epsilon = float(epsilon)
+        if not self.epsilon > 0:
+            raise ValueError(f"BatchNormalization: `epsilon` must be > 0, got "
+                             f"epsilon={epsilon!r}")
+        self.center = bool(center)
+        self.scale = bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.renorm = False
+        self.renorm_clipping = renorm_clipping
+        self.renorm_momentum = renorm_momentum
+        self.synchronized = False
+        self.supports_masking = True
+        self.gamma = None
+        self.beta = None
+        self.moving_mean = None
+        self.moving_variance = None
+
+    def _axes_for(self, ndim: int) -> tuple:
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        out = []
+        for a in axes:
+            if not -ndim <= a < ndim:
+                raise ValueError(f"BatchNormalization {self.name!r}: axis {a} is out of bounds "
+                                 f"for inputs of rank {ndim}")
+            out.append(a % ndim)
+        if len(set(out)) != len(out):
+            raise ValueError(f"BatchNormalization {self.name!r}: duplicate axes in "
+                             f"axis={self.axis!r}")
+        return tuple(sorted(out))
+
+    def build(self, input_shape: tuple) -> None:
+        ndim = len(input_shape)
+        kept = self._axes_for(ndim)
+        for a in kept:
+            if input_shape[a] is None:
+                raise ValueError(f"BatchNormalization {self.name!r}: axis {a} of the input must "
+                                 f"have a known size, got input shape {tuple(input_shape)}")
+        shape = tuple(int(input_shape[a]) for a in kept)
+        if self.scale:
+            self.gamma = self.add_weight(shape=shape, name="gamma",
+                                         initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint, trainable=True)
+        if self.center:
+            self.beta = self.add_weight(shape=shape, name="beta",
+                                        initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer,
+                                        constraint=self.beta_constraint, trainable=True)
+        self.moving_mean = self.add_weight(shape=shape, name="moving_mean",
+                                           initializer=self.moving_mean_initializer,
+                                           trainable=False)
+        self.moving_variance = self.add_weight(shape=shape, name="moving_variance",
+                                               initializer=self.moving_variance_initializer,
+                                               trainable=False)
+        self._ndim = ndim
+        self._kept = kept
+        self._input_sizes = {a: int(input_shape[a]) for a in kept}
+        self._reduction_axes = tuple(d for d in range(ndim) if d not in kept)
+        self._param_shape = tuple(input_shape[d] if d in kept else 1 for d in range(ndim))
+        self.built = True
+
+    def _check(self, inputs: Tensor) -> None:
+        if inputs.ndim != self._ndim or any(inputs.shape[a] != n
+                                            for a, n in self._input_sizes.items()):
+            raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: "
+                             f"expected rank {self._ndim} with axis "
+                             f"{', '.join(f'{a}={n}' for a, n in self._input_sizes.items())}, "
+                             f"but received input with shape {inputs.shape}")
+
+    def call(self, inputs: Tensor, training: bool = False, mask: Any = None) -> Tensor:
+        self._check(inputs)
+        if mask is not None:
+            raise ValueError(f"BatchNormalization {self.name!r}: masks are not supported by "
+                             "minikeras")
+        if inputs.dtype.kind != "f":
+            inputs = P.cast(inputs, self.dtype)
+        if training and self.trainable:
+            out, mean, var = batch_norm_train(inputs, self.gamma, self.beta,
+                                              self._reduction_axes, self._param_shape,
+                                              self.epsilon)
+            m = self.momentum
+            for stat, batch in ((self.moving_mean, mean), (self.moving_variance, var)):
+                old = stat.value
+                stat.assign((old * old.dtype.type(m) +
+                             batch.astype(old.dtype) * old.dtype.type(1.0 - m)).reshape(
+                                 old.shape))
+            return out
+        return self._inference(inputs)
+
+    def _inference(self, inputs: Tensor) -> Tensor:
+        """x * inv + (beta - moving_mean * inv), inv = gamma / sqrt(moving_variance + eps),
+        written with primitives so that gamma and beta still get gradients."""
+        dtype = inputs.dtype
+        inv_std = (1.0 / np.sqrt(self.moving_variance.value.astype(dtype) +
+                                 dtype.type(self.epsilon))).reshape(self._param_shape)
+        mean = self.moving_mean.value.astype(dtype).reshape(self._param_shape)
+        if self.gamma is not None:
+            gamma = self.gamma if self.gamma.shape == self._param_shape else \
+                P.reshape(self.gamma, self._param_shape)
+            inv: Any = P.multiply(gamma, inv_std)
+        else:
+            inv = inv_std
+        offset = P.negative(P.multiply(inv, mean)) if isinstance(inv, Tensor) else -mean * inv
+        if self.beta is not None:
+            beta = self.beta if self.beta.shape == self._param_shape else \
+                P.reshape(self.beta, self._param_shape)
+            offset = P.add(offset, beta)
+        return P.add(P.multiply(inputs, inv), offset)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        self._axes_for(len(input_shape))
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg.update({
+            "axis": self.axis,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": _ser(self.beta_initializer),
+            "gamma_initializer": _ser(self.gamma_initializer),
+            "moving_mean_initializer": _ser(self.moving_mean_initializer),
+            "moving_variance_initializer": _ser(self.moving_variance_initializer),
+            "beta_regularizer": _ser(self.beta_regularizer),
+            "gamma_regularizer": _ser(self.gamma_regularizer),
+            "beta_constraint": _ser(self.beta_constraint),
+            "gamma_constraint": _ser(self.gamma_constraint),
+            "synchronized": False,
+            "renorm": False,
+            "renorm_clipping": self.renorm_clipping,
+            "renorm_momentum": self.renorm_momentum,
+        })
+        return cfg
