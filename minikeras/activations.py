@@ -21,11 +21,20 @@ def relu(x, negative_slope: float = 0.0, max_value: float | None = None,
     x = ops.convert_to_tensor(x)
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
         return P.relu(x)
-    below = P.less(x, threshold)
-    y = P.where(below, P.multiply(P.subtract(x, threshold), negative_slope)
-                if negative_slope else 0.0, x)
+    if negative_slope and max_value is None and threshold == 0:
+        return ops.leaky_relu(x, negative_slope)
+    # the same composition as Keras 3, so that values and kink gradients agree
+    negative = P.relu(P.add(P.negative(x), threshold)) if negative_slope else None
+    if threshold != 0:
+        y = P.where(P.greater(x, threshold), x, 0.0)
+    elif max_value == 6:
+        y, max_value = ops.relu6(x), None
+    else:
+        y = P.relu(x)
     if max_value is not None:
-        y = P.minimum(y, max_value)
+        y = P.clip(y, 0.0, max_value)
+    if negative is not None:
+        y = P.subtract(y, P.multiply(negative, negative_slope))
     return y
 
 
@@ -105,10 +114,56 @@ def celu(x, alpha: float = 1.0) -> Tensor:
     return ops.celu(x, alpha)
 
 
+def hard_tanh(x) -> Tensor:
+    return ops.hard_tanh(x)
+
+
+def hard_shrink(x, threshold: float = 0.5) -> Tensor:
+    return ops.hard_shrink(x, threshold)
+
+
+def soft_shrink(x, threshold: float = 0.5) -> Tensor:
+    return ops.soft_shrink(x, threshold)
+
+
+def sparse_plus(x) -> Tensor:
+    return ops.sparse_plus(x)
+
+
+def sparse_sigmoid(x) -> Tensor:
+    return ops.sparse_sigmoid(x)
+
+
+def squareplus(x, b: float = 4) -> Tensor:
+    return ops.squareplus(x, b)
+
+
+def tanh_shrink(x) -> Tensor:
+    return ops.tanh_shrink(x)
+
+
+def threshold(x, threshold: float, default_value: float) -> Tensor:
+    return ops.threshold(x, threshold, default_value)
+
+
+def glu(x, axis: int = -1) -> Tensor:
+    return ops.glu(x, axis)
+
+
+def sparsemax(x, axis: int = -1) -> Tensor:
+    return ops.sparsemax(x, axis)
+
+
+def log_sigmoid(x) -> Tensor:
+    return ops.log_sigmoid(x)
+
+
 _ACTIVATIONS: dict[str, Callable] = {
     f.__name__: f for f in (linear, relu, leaky_relu, relu6, elu, selu, softplus, softsign,
                             sigmoid, tanh, softmax, log_softmax, exponential, hard_sigmoid,
-                            hard_silu, silu, gelu, mish, celu)
+                            hard_silu, silu, gelu, mish, celu, hard_tanh, hard_shrink,
+                            soft_shrink, sparse_plus, sparse_sigmoid, squareplus, tanh_shrink,
+                            threshold, glu, sparsemax, log_sigmoid)
 }
 _ACTIVATIONS.update({"swish": silu, "hard_swish": hard_silu})
 

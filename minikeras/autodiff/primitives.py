@@ -100,14 +100,19 @@ def power(a, b) -> Tensor:
     return _binary(a, b, np.power, grad_base, grad_exp)
 
 
+def _share(first_wins, tie):
+    """Gradient weights of a max/min: 1 where this side wins, 1/2 on ties (as JAX does)."""
+    return np.where(tie, 0.5, first_wins)
+
+
 def maximum(a, b) -> Tensor:
-    return _binary(a, b, np.maximum, lambda g, a, b, o: g * (a >= b),
-                   lambda g, a, b, o: g * (a < b))
+    return _binary(a, b, np.maximum, lambda g, a, b, o: g * _share(a > b, a == b),
+                   lambda g, a, b, o: g * _share(b > a, a == b))
 
 
 def minimum(a, b) -> Tensor:
-    return _binary(a, b, np.minimum, lambda g, a, b, o: g * (a <= b),
-                   lambda g, a, b, o: g * (a > b))
+    return _binary(a, b, np.minimum, lambda g, a, b, o: g * _share(a < b, a == b),
+                   lambda g, a, b, o: g * _share(b < a, a == b))
 
 
 def negative(x) -> Tensor:
@@ -184,7 +189,12 @@ def softplus(x) -> Tensor:
     x = _t(x)
     v = x.value
     out = np.logaddexp(v, 0).astype(v.dtype, copy=False)
-    return record(out, (x,), lambda g: (g / (1.0 + np.exp(-v)),))
+
+    def backward(g):
+        e = np.exp(-np.abs(v))  # sigmoid(v), without overflow for large |v|
+        return (g * np.where(v >= 0, 1.0 / (1.0 + e), e / (1.0 + e)),)
+
+    return record(out, (x,), backward)
 
 
 def sign(x) -> Tensor:
@@ -200,10 +210,25 @@ def round(x) -> Tensor:  # noqa: A001
 
 
 def clip(x, lo, hi) -> Tensor:
+    """Gradient 1 inside (lo, hi), 0 outside, 1/2 exactly on a bound (JAX's convention)."""
     x = _t(x)
     v = x.value
     out = np.clip(v, lo, hi)
-    return record(out, (x,), lambda g: (g * ((v >= lo) & (v <= hi)),))
+
+    def backward(g):
+        inside = (v > lo) & (v < hi)
+        on_bound = (v == lo) | (v == hi)
+        return (g * np.where(on_bound, 0.5, inside),)
+
+    return record(out, (x,), backward)
+
+
+def relu6(x) -> Tensor:
+    """min(max(x, 0), 6), with gradient 0 at both kinks (as JAX's relu6)."""
+    x = _t(x)
+    v = x.value
+    out = np.clip(v, 0, 6)
+    return record(out, (x,), lambda g: (g * ((v > 0) & (v < 6)),))
 
 
 def where(cond, a, b) -> Tensor:

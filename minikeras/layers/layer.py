@@ -239,6 +239,8 @@ class Layer:
         var.regularizer = regularizer
         var.constraint = constraint
         (self._trainable_weights if trainable else self._non_trainable_weights).append(var)
+        if not getattr(self, "_trainable", True):
+            var.trainable = False  # built inside a frozen layer (Keras 3 does the same)
         return var
 
     @property
@@ -247,7 +249,11 @@ class Layer:
 
     @trainable.setter
     def trainable(self, value: bool) -> None:
+        # As Keras 3: freezing a layer also flags its own trainable variables, so that an
+        # outer model's `trainable_weights` (which filters on the flags) leaves them out.
         self._trainable = bool(value)
+        for w in self._trainable_weights:
+            w.trainable = bool(value)
         for layer in self._layers:
             layer.trainable = value
 

@@ -254,7 +254,7 @@ def in_top_k(targets, predictions, k) -> Tensor:
 # --- activations (keras.ops.*) -------------------------------------------------------
 
 def relu6(x) -> Tensor:
-    return P.clip(x, 0.0, 6.0)
+    return P.relu6(x)
 
 
 def leaky_relu(x, negative_slope=0.2) -> Tensor:
@@ -264,7 +264,8 @@ def leaky_relu(x, negative_slope=0.2) -> Tensor:
 
 def elu(x, alpha=1.0) -> Tensor:
     x = convert_to_tensor(x)
-    return P.where(P.greater(x, 0), x, P.multiply(P.expm1(P.minimum(x, 0.0)), alpha))
+    positive = P.greater(x, 0)
+    return P.where(positive, x, P.multiply(P.expm1(P.where(positive, 0.0, x)), alpha))
 
 
 def selu(x) -> Tensor:
@@ -330,7 +331,91 @@ def log_sigmoid(x) -> Tensor:
 
 def celu(x, alpha=1.0) -> Tensor:
     x = convert_to_tensor(x)
-    return P.add(P.relu(x), P.multiply(P.minimum(P.expm1(P.divide(x, alpha)), 0.0), alpha))
+    positive = P.greater(x, 0)
+    negative = P.multiply(P.expm1(P.divide(P.where(positive, 0.0, x), alpha)), alpha)
+    return P.where(positive, x, negative)
+
+
+def hard_tanh(x) -> Tensor:
+    x = convert_to_tensor(x)
+    return P.where(P.greater(x, 1.0), 1.0, P.where(P.less(x, -1.0), -1.0, x))
+
+
+def hard_shrink(x, threshold=0.5) -> Tensor:
+    x = convert_to_tensor(x)
+    return P.where(P.greater(P.abs(x), threshold), x, 0.0)
+
+
+def soft_shrink(x, threshold=0.5) -> Tensor:
+    x = convert_to_tensor(x)
+    inner = P.where(P.less(x, -threshold), P.add(x, threshold), 0.0)
+    return P.where(P.greater(x, threshold), P.subtract(x, threshold), inner)
+
+
+def sparse_plus(x) -> Tensor:
+    x = convert_to_tensor(x)
+    middle = P.where(P.greater_equal(x, 1.0), x, P.multiply(P.square(P.add(x, 1.0)), 0.25))
+    return P.where(P.less_equal(x, -1.0), 0.0, middle)
+
+
+def sparse_sigmoid(x) -> Tensor:
+    return P.multiply(P.clip(P.add(x, 1.0), 0.0, 2.0), 0.5)
+
+
+def squareplus(x, b=4) -> Tensor:
+    x = convert_to_tensor(x)
+    return P.multiply(P.add(x, P.sqrt(P.add(P.square(x), b))), 0.5)
+
+
+def tanh_shrink(x) -> Tensor:
+    return P.subtract(x, P.tanh(x))
+
+
+def threshold(x, threshold, default_value) -> Tensor:
+    x = convert_to_tensor(x)
+    return P.where(P.greater(x, threshold), x, default_value)
+
+
+def glu(x, axis=-1) -> Tensor:
+    """a * sigmoid(b), where a and b are the two halves of x along `axis`."""
+    x = convert_to_tensor(x)
+    n = x.shape[axis]
+    if n % 2:
+        raise ValueError(f"glu: the size of axis {axis} must be even, got x.shape={x.shape}")
+    first = [slice(None)] * x.ndim
+    second = [slice(None)] * x.ndim
+    first[axis] = slice(0, n // 2)
+    second[axis] = slice(n // 2, n)
+    return P.multiply(P.getitem(x, tuple(first)), P.sigmoid(P.getitem(x, tuple(second))))
+
+
+def sparsemax(x, axis=-1) -> Tensor:
+    """The Euclidean projection of x onto the probability simplex, along `axis`."""
+    from minikeras.autodiff.tensor import record
+
+    x = convert_to_tensor(x)
+    v = x.value
+    z = -np.sort(-v, axis=axis)
+    cumsum = np.cumsum(z, axis=axis)
+    shape = [1] * v.ndim
+    shape[axis] = -1
+    r = np.arange(1, v.shape[axis] + 1).reshape(shape)
+    support = z - (cumsum - 1) / r > 0
+    k = support.sum(axis=axis, keepdims=True)
+    tau = (np.where(support, cumsum, 0.0).sum(axis=axis, keepdims=True) - 1) / k
+    out = np.maximum(v - tau, 0.0).astype(v.dtype)
+    # tau depends on x through the sorted cumulative sums; the element of sorted rank p
+    # enters max(k - p, 0) of the summed cumulative sums, hence d tau / dx = that / k
+    rank = np.argsort(np.argsort(-v, axis=axis, kind="stable"), axis=axis, kind="stable")
+    dtau = np.maximum(k - rank, 0) / k
+    diff = v - tau
+    mask = np.where(diff > 0, 1.0, np.where(diff == 0, 0.5, 0.0))
+
+    def backward(g):
+        through = (g * mask).sum(axis=axis, keepdims=True)
+        return ((g * mask - through * dtau).astype(v.dtype),)
+
+    return record(out, (x,), backward)
 
 
 # --- losses as backend functions (Keras 3 `ops.*_crossentropy`) ------------------------

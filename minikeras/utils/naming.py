@@ -29,11 +29,39 @@ def to_snake_case(name: str) -> str:
     return s
 
 
+def _edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and swaps of
+    two neighbouring letters each cost 1 (so 'adma' is one step from 'adam')."""
+    prev2: list = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
 def closest(name: str, candidates) -> str | None:
+    """The known name nearest to a misspelt one, or None when nothing is close."""
     import difflib
 
-    found = difflib.get_close_matches(str(name), list(candidates), n=1, cutoff=0.5)
-    return found[0] if found else None
+    name = str(name)
+    best, best_key = None, None
+    for cand in candidates:
+        cand = str(cand)
+        d = _edit_distance(name.lower(), cand.lower())
+        if d > max(2, len(name) // 3):
+            continue
+        key = (d, -difflib.SequenceMatcher(None, name, cand).ratio())
+        if best_key is None or key < best_key:
+            best, best_key = cand, key
+    if best is None:
+        found = difflib.get_close_matches(name, [str(c) for c in candidates], n=1, cutoff=0.6)
+        best = found[0] if found else None
+    return best
 
 
 def unknown_name_error(kind: str, name, candidates) -> ValueError:
