@@ -63,6 +63,8 @@ class Tape:
         _state.tape = self._outer
 
     def gradient(self, y: "Tensor", sources: Sequence["Tensor"], upstream=None) -> list:
+        if upstream is None and not y.shape and all(s.backward_fn is None for s in sources):
+            return _backprop_scalar_to_leaves(self.nodes, y, sources)
         return _backprop(self.nodes, y, sources, upstream)
 
 
@@ -369,6 +371,30 @@ def _backprop(order: list, y: Tensor, sources: Sequence[Tensor], upstream) -> li
         kept[id(leaf)] = leaf.grad
         leaf.grad = None
     return [kept.get(id(s)) for s in sources]
+
+
+def _backprop_scalar_to_leaves(order: list, y: Tensor, sources: Sequence[Tensor]) -> list:
+    """`_backprop` for the training step: a scalar loss and leaf sources (the variables)."""
+    y.grad = np.ones((), dtype=y.value.dtype)
+    touched: list = [y]
+    for node in reversed(order):
+        g = node.grad
+        if g is None:
+            continue
+        node.grad = None
+        for p, gp in zip(node.parents, node.backward_fn(g)):
+            if gp is None or not p.needs_grad:
+                continue
+            if p.grad is None:
+                p.grad = gp
+                if p.backward_fn is None:
+                    touched.append(p)
+            else:
+                p.grad = p.grad + gp
+    result = [s.grad for s in sources]
+    for leaf in touched:
+        leaf.grad = None
+    return result
 
 
 def gradients(y: Tensor, sources: Iterable[Tensor], upstream=None) -> list:

@@ -121,7 +121,7 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs: Tensor) -> Tensor:
-        if inputs.shape[-1] != self._input_dim:
+        if inputs.value.shape[-1] != self._input_dim:
             raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: "
                              f"expected axis -1 of input shape to have value {self._input_dim}, "
                              f"but received input with shape {inputs.shape}")

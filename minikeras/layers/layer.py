@@ -360,32 +360,34 @@ class Layer:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not args:
-            if "inputs" in kwargs:
-                args = (kwargs.pop("inputs"),)
-            else:
+            if "inputs" not in kwargs:
                 raise TypeError(f"{type(self).__name__}.__call__ needs the inputs as first "
                                 "argument")
+            args = (kwargs.pop("inputs"),)
         inputs = args[0]
         if type(inputs) is not Tensor:  # the common case skips the structure checks
             if any(isinstance(t, KerasTensor) for t in flatten_structure(inputs)):
                 return self._symbolic_call(args, kwargs)
             inputs = self._convert_inputs(inputs)
-            args = (inputs,) + tuple(args[1:])
+            args = (inputs,) + args[1:]
         if not self.built:
             self._maybe_build(_shapes(inputs))
-        training = kwargs.pop("training", None)
         outer = _context.training
+        training = kwargs.pop("training", None)
         if training is None:
             training = outer
         if self._call_has_training:
             kwargs["training"] = bool(training)
         if self._losses:
             self._losses = []
-        _context.training = training  # sublayers called without `training` inherit it
-        try:
+        if training is outer and not self._layers:  # nothing inside needs the context
             outputs = self.call(*args, **kwargs)
-        finally:
-            _context.training = outer
+        else:
+            _context.training = training  # sublayers called without `training` inherit it
+            try:
+                outputs = self.call(*args, **kwargs)
+            finally:
+                _context.training = outer
         if self.activity_regularizer is not None:
             for out in flatten_structure(outputs):
                 if isinstance(out, Tensor):
