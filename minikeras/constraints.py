@@ -1,16 +1,19 @@
-"""Weight constraints (`keras.constraints`), applied to a variable after each update."""
+"""Weight constraints (`keras.constraints`), applied to a variable after each update.
+
+A constraint is called with the variable (a tensor) and returns the projected tensor; it is
+written with backend ops, like a user's own `Constraint` subclass would be.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from minikeras import config
+from minikeras import config, ops
+from minikeras.autodiff import primitives as P
 
 
 class Constraint:
-    """Base class: `__call__(w)` takes and returns a NumPy array."""
+    """Base class: `__call__(w)` takes the variable and returns the constrained value."""
 
     def __call__(self, w):
         return w
@@ -24,7 +27,7 @@ class Constraint:
 
 
 def _norms(w, axis):
-    return np.sqrt(np.sum(np.square(w), axis=axis, keepdims=True))
+    return P.sqrt(P.sum(P.square(w), axis=axis, keepdims=True))
 
 
 class MaxNorm(Constraint):
@@ -33,8 +36,8 @@ class MaxNorm(Constraint):
 
     def __call__(self, w):
         norms = _norms(w, self.axis)
-        desired = np.clip(norms, 0, self.max_value)
-        return w * (desired / (config.epsilon() + norms))
+        desired = P.clip(norms, 0, self.max_value)
+        return P.multiply(w, P.divide(desired, P.add(norms, config.epsilon())))
 
     def get_config(self) -> dict:
         return {"max_value": self.max_value, "axis": self.axis}
@@ -42,7 +45,8 @@ class MaxNorm(Constraint):
 
 class NonNeg(Constraint):
     def __call__(self, w):
-        return w * (w >= 0.0).astype(w.dtype)
+        w = ops.convert_to_tensor(w)
+        return P.multiply(w, P.cast(P.greater_equal(w, 0.0), w.dtype))
 
 
 class UnitNorm(Constraint):
@@ -50,7 +54,7 @@ class UnitNorm(Constraint):
         self.axis = axis
 
     def __call__(self, w):
-        return w / (config.epsilon() + _norms(w, self.axis))
+        return P.divide(w, P.add(_norms(w, self.axis), config.epsilon()))
 
     def get_config(self) -> dict:
         return {"axis": self.axis}
@@ -63,9 +67,9 @@ class MinMaxNorm(Constraint):
 
     def __call__(self, w):
         norms = _norms(w, self.axis)
-        desired = self.rate * np.clip(norms, self.min_value, self.max_value) + \
-            (1 - self.rate) * norms
-        return w * (desired / (config.epsilon() + norms))
+        desired = P.add(P.multiply(P.clip(norms, self.min_value, self.max_value), self.rate),
+                        P.multiply(norms, 1 - self.rate))
+        return P.multiply(w, P.divide(desired, P.add(norms, config.epsilon())))
 
     def get_config(self) -> dict:
         return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate,

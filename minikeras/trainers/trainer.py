@@ -136,11 +136,7 @@ class Trainer:
         if class_weight is not None:
             if ys is None:
                 raise ValueError("class_weight needs `y`")
-            if len(ys) > 1:
-                raise ValueError("class_weight is only supported for models with one output")
-            cw = da.class_weight_to_sample_weight(ys[0], class_weight)
-            sws = [cw if sws is None else sws[0] * cw.reshape(sws[0].shape[:1] +
-                                                                (1,) * (sws[0].ndim - 1))]
+            sws = self._apply_class_weight(ys, sws, class_weight)
         groups = {"x": xs}
         if ys is not None:
             groups["y"] = ys
@@ -157,6 +153,16 @@ class Trainer:
                     raise ValueError(f"sample_weight must have shape (samples,), got {s.shape}")
         self._check_input_shapes(xs)
         return xs, ys, sws
+
+    @staticmethod
+    def _apply_class_weight(ys: list, sws: list | None, class_weight: dict) -> list:
+        """Per-sample weights from the class of each target, times any sample weights."""
+        if len(ys) > 1:
+            raise ValueError("class_weight is only supported for models with one output")
+        cw = da.class_weight_to_sample_weight(ys[0], class_weight)
+        if sws is None:
+            return [cw]
+        return [sws[0] * cw.reshape(sws[0].shape[:1] + (1,) * (sws[0].ndim - 1))]
 
     def _check_input_shapes(self, xs: list) -> None:
         expected = self._expected_input_shapes()
@@ -271,7 +277,9 @@ class Trainer:
                              f"validation_split={validation_split!r}")
         if shuffle not in (True, False, "batch"):
             raise ValueError(f"`shuffle` must be True, False or 'batch', got {shuffle!r}")
-        xs, ys, sws = self._prepare(x, y, sample_weight, class_weight)
+        xs, ys, sws = self._prepare(x, y, sample_weight)
+        if class_weight is not None:
+            da.class_weight_to_sample_weight(ys[0], class_weight)  # validate before any work
         val = None
         if validation_data is not None:
             val = self._unpack_validation(validation_data)
@@ -281,6 +289,8 @@ class Trainer:
             xs, ys = train[0], train[1]
             sws = train[2] if sws is not None else None
             val = (valid[0], valid[1], valid[2] if sws is not None else None)
+        if class_weight is not None:  # the training part only: Keras leaves validation alone
+            sws = self._apply_class_weight(ys, sws, class_weight)
         n = xs[0].shape[0]
         if n == 0:
             raise ValueError("fit() received no training samples")
