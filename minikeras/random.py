@@ -18,3 +18,61 @@ def generator(seed: int | None = None) -> np.random.RandomState:
 
 def set_seed(seed: int) -> None:
     np.random.seed(int(seed) % (2**32))
+
+
+# --- keras.random: Keras 3's random functions, on the same generator ------------------
+
+class SeedGenerator:
+    """Keras 3's stateful seed: successive draws through it differ, and a given seed makes
+    the whole sequence repeat."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._rng = generator(seed) if seed is not None else None
+
+    def rng(self) -> np.random.RandomState:
+        return self._rng if self._rng is not None else generator()
+
+
+def _rng(seed) -> np.random.RandomState:
+    if isinstance(seed, SeedGenerator):
+        return seed.rng()
+    return generator(seed)
+
+
+def _tensor(value, dtype):
+    from minikeras import config
+    from minikeras.autodiff.tensor import Tensor
+
+    return Tensor(np.asarray(value).astype(dtype or config.floatx()))
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    return _tensor(_rng(seed).normal(mean, stddev, size=shape), dtype)
+
+
+def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    return _tensor(_rng(seed).uniform(minval, maxval, size=shape), dtype)
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    from minikeras.initializers import _truncated_normal
+
+    return _tensor(_truncated_normal(_rng(seed), mean, stddev, shape), dtype)
+
+
+def randint(shape, minval, maxval, dtype="int32", seed=None):
+    return _tensor(_rng(seed).randint(minval, maxval, size=shape), dtype)
+
+
+def shuffle(x, axis=0, seed=None):
+    from minikeras.autodiff.tensor import Tensor
+
+    arr = np.asarray(x.value if isinstance(x, Tensor) else x)
+    perm = _rng(seed).permutation(arr.shape[axis])
+    return Tensor(np.take(arr, perm, axis=axis))
+
+
+def dropout(inputs, rate, noise_shape=None, seed=None):
+    from minikeras.autodiff import primitives as P
+
+    return P.dropout(inputs, rate, _rng(seed))
