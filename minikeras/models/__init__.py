@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
+from minikeras.models.cloning import clone_model  # noqa: F401
 from minikeras.models.functional import Functional  # noqa: F401
 from minikeras.models.model import Model  # noqa: F401
 from minikeras.models.sequential import Sequential  # noqa: F401
@@ -26,12 +26,3 @@ def model_from_config(config: dict, custom_objects: dict | None = None) -> Model
     from minikeras.saving.legacy_h5 import model_from_config as _from_config
 
     return _from_config(config, custom_objects)
-
-
-def clone_model(model: Model, input_tensors: Any = None, clone_function: Any = None) -> Model:
-    """A new model with the same architecture and freshly initialised weights."""
-    from minikeras.saving.legacy_h5 import model_config_dict, model_from_config as _from_config
-
-    if clone_function is not None or input_tensors is not None:
-        raise ValueError("clone_model: clone_function and input_tensors are not supported")
-    return _from_config(json.loads(json.dumps(model_config_dict(model))))
