@@ -13,6 +13,7 @@ from minikeras import (  # noqa: F401
     models,
     ops,
     optimizers,
+    random,
     regularizers,
     saving,
     utils,

@@ -16,6 +16,7 @@ from minikeras.saving.object_registry import (  # noqa: F401
     get_registered_object,
     register_keras_serializable,
 )
+from minikeras.utils.plotting import plot_history  # noqa: F401
 from minikeras.utils.progbar import Progbar  # noqa: F401
 
 
