@@ -191,9 +191,9 @@ class BatchNormalization(Layer):
             m = self.momentum
             for stat, batch in ((self.moving_mean, mean), (self.moving_variance, var)):
                 old = stat.value
-                stat.assign((old * old.dtype.type(m) +
-                             batch.astype(old.dtype) * old.dtype.type(1.0 - m)).reshape(
-                                 old.shape))
+                stat.assign(old * old.dtype.type(m) +
+                            batch.astype(old.dtype).reshape(old.shape) *
+                            old.dtype.type(1.0 - m))
             return out
         return self._inference(inputs)
 
