@@ -1,13 +1,26 @@
 """Loss functions and classes (`keras.losses`).
 
-A loss *function* `f(y_true, y_pred)` returns one value per sample (the mean over the last
-axis for element-wise losses). A loss *class* instance adds the reduction over the batch,
-with optional `sample_weight`: by default `sum_over_batch_size`, i.e. the sum of weighted
-per-sample losses divided by the number of those values (not by the sum of the weights).
+A loss *function* `f(y_true, y_pred, ...)` returns one value per sample (for element-wise
+losses, the mean over the last axis). A loss *class* instance wraps a function and adds the
+reduction over the batch, with optional `sample_weight`:
+
+- `"sum_over_batch_size"` (the default) and `"mean"`: sum of the weighted values divided by
+  the number of values (not by the sum of the weights);
+- `"sum"`: the sum of the weighted values;
+- `"mean_with_sample_weight"`: the sum divided by the sum of the sample weights;
+- `"none"` or `None`: the weighted values themselves.
+
+Every function is written with the primitives of `minikeras.autodiff`, so gradients with
+respect to `y_pred` (and `y_true`) come for free. Shapes follow Keras: a trailing axis of
+size 1 is squeezed (or a rank-1 tensor expanded) so that `y_true` and `y_pred` have the same
+rank; any other mismatch is a `ValueError` (where Keras would sometimes broadcast silently).
 """
 
 from __future__ import annotations
 
+import inspect
+import math
+import weakref
 from typing import Any
 from collections.abc import Callable
 
@@ -15,79 +28,168 @@ import numpy as np
 
 from minikeras import config, ops
 from minikeras.autodiff import primitives as P
-from minikeras.autodiff.tensor import Tensor
-from minikeras.utils.naming import to_snake_case, unknown_name_error
+from minikeras.autodiff.tensor import Tensor, record
+from minikeras.utils.naming import auto_name, to_snake_case, unknown_name_error
 
-REDUCTIONS = ("sum_over_batch_size", "sum", "none", "mean", "mean_with_sample_weight")
+REDUCTIONS = ("sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight")
 
 
-def standardize_reduction(reduction: Any) -> str:
-    if reduction is None:
-        return "none"
+def standardize_reduction(reduction: Any) -> str | None:
+    """Check a reduction name. Keras 2's `"auto"` means `"sum_over_batch_size"`."""
     if reduction == "auto":
         return "sum_over_batch_size"
     if reduction not in REDUCTIONS:
-        raise unknown_name_error("reduction", reduction, REDUCTIONS)
+        raise unknown_name_error("reduction", reduction, [r for r in REDUCTIONS if r])
     return reduction
 
 
-def squeeze_or_expand_to_same_rank(x: Tensor, y: Tensor) -> tuple[Tensor, Tensor]:
-    """Drop or add a trailing axis of size 1 so that x and y have the same rank."""
-    if x.ndim == y.ndim:
-        return x, y
-    if x.ndim == y.ndim + 1 and x.shape[-1] == 1:
-        return P.squeeze(x, -1), y
-    if y.ndim == x.ndim + 1 and y.shape[-1] == 1:
-        return x, P.squeeze(y, -1)
-    while y.ndim < x.ndim:
-        y = P.expand_dims(y, -1)
-    return x, y
+# --- masks: which per-sample values count (sparse cross-entropy's `ignore_class`) -------
+#
+# Keras attaches a boolean mask to the values a loss function returns; the reduction then
+# ignores the masked entries. Our Tensor has no slot for it, so the mask lives in a small
+# table keyed by the tensor's identity (dropped when the tensor is collected).
+
+_MASKS: dict[int, tuple] = {}
 
 
-def reduce_weighted_values(values: Tensor, sample_weight: Any = None,
-                           reduction: str = "sum_over_batch_size") -> Tensor:
+def _drop_mask(ref: weakref.ref, key: int) -> None:
+    entry = _MASKS.get(key)
+    if entry is not None and entry[0] is ref:
+        del _MASKS[key]
+
+
+def set_keras_mask(x: Tensor, mask: Any) -> None:
+    key = id(x)
+    ref = weakref.ref(x, lambda r, k=key: _drop_mask(r, k))
+    _MASKS[key] = (ref, np.asarray(mask.value if isinstance(mask, Tensor) else mask,
+                                   dtype=bool))
+
+
+def get_keras_mask(x: Any) -> np.ndarray | None:
+    if not _MASKS:
+        return None
+    entry = _MASKS.get(id(x))
+    if entry is None or entry[0]() is not x:
+        return None
+    return entry[1]
+
+
+# --- shapes and reductions -------------------------------------------------------------
+
+def squeeze_or_expand_to_same_rank(x1: Any, x2: Any, expand_rank_1: bool = True) -> tuple:
+    """Make ranks equal when they differ by one and the longer one ends in an axis of 1.
+
+    As Keras: that axis is squeezed, except that a rank-1 partner is expanded instead
+    (`expand_rank_1`). Works on Tensors (differentiably) and on NumPy arrays.
+    """
+    r1, r2 = np.ndim(x1), np.ndim(x2)
+    if r1 == r2:
+        return x1, x2
+    is_np = not isinstance(x1, Tensor) and not isinstance(x2, Tensor)
+    expand = (lambda t: np.expand_dims(t, -1)) if is_np else (lambda t: P.expand_dims(t, -1))
+    squeeze = (lambda t: np.squeeze(t, -1)) if is_np else (lambda t: P.squeeze(t, -1))
+    if r1 == r2 + 1 and np.shape(x1)[-1] == 1:
+        if r2 == 1 and expand_rank_1:
+            x2 = expand(x2)
+        else:
+            x1 = squeeze(x1)
+    elif r2 == r1 + 1 and np.shape(x2)[-1] == 1:
+        if r1 == 1 and expand_rank_1:
+            x1 = expand(x1)
+        else:
+            x2 = squeeze(x2)
+    return x1, x2
+
+
+def apply_mask(sample_weight: Any, mask: Any, dtype: Any, reduction: Any) -> Any:
+    """Fold a mask of valid values into the sample weights, as Keras does.
+
+    For the averaging reductions, valid entries get weight total/valid, so the average
+    runs over the valid entries only.
+    """
+    if mask is None:
+        return sample_weight
+    mask = np.asarray(mask, dtype=bool)
+    if reduction in ("mean", "sum_over_batch_size"):
+        valid = mask.sum()
+        scale = mask.size / valid if valid else 0.0
+        float_mask = np.where(mask, scale, 0.0).astype(dtype)
+    else:
+        float_mask = mask.astype(dtype)
+    if sample_weight is None:
+        return float_mask
+    sw = np.asarray(sample_weight.value if isinstance(sample_weight, Tensor) else sample_weight,
+                    dtype=dtype)
+    float_mask, sw = squeeze_or_expand_to_same_rank(float_mask, sw)
+    return sw * float_mask
+
+
+def reduce_values(values: Tensor, sample_weight: Any = None,
+                  reduction: Any = "sum_over_batch_size") -> Tensor:
+    if reduction is None or reduction == "none" or values.ndim == 0 or values.shape == (0,):
+        return values
+    if reduction == "sum":
+        return P.sum(values)
+    if reduction == "mean_with_sample_weight" and sample_weight is not None:
+        divisor = float(np.sum(sample_weight.value if isinstance(sample_weight, Tensor)
+                               else sample_weight))
+        total = P.sum(values)
+        return P.divide(total, divisor) if divisor else P.multiply(total, 0.0)
+    return P.mean(values)  # the sum divided by the number of values
+
+
+def reduce_weighted_values(values: Any, sample_weight: Any = None, mask: Any = None,
+                           reduction: Any = "sum_over_batch_size", dtype: Any = None) -> Tensor:
+    """Weight per-sample loss values and reduce them (the tail of `Loss.__call__`)."""
+    reduction = standardize_reduction(reduction)
     if type(values) is not Tensor:
-        values = ops.convert_to_tensor(values)
+        values = ops.convert_to_tensor(values, dtype)
+    vdtype = values.value.dtype if values.value.dtype.kind == "f" else np.dtype(config.floatx())
+    if values.value.dtype != vdtype:
+        values = P.cast(values, vdtype)
+    if mask is not None:
+        sample_weight = apply_mask(sample_weight, mask, vdtype, reduction)
     if sample_weight is not None:
-        sw = ops.convert_to_tensor(sample_weight, values.dtype)
+        if isinstance(sample_weight, Tensor):
+            sw = sample_weight if sample_weight.dtype == vdtype else P.cast(sample_weight, vdtype)
+        else:
+            sw = Tensor(np.asarray(sample_weight, dtype=vdtype))
         values, sw = squeeze_or_expand_to_same_rank(values, sw)
+        try:
+            np.broadcast_shapes(values.shape, sw.shape)
+        except ValueError:
+            raise ValueError(f"sample_weight of shape {sw.shape} cannot weight loss values of "
+                             f"shape {values.shape}") from None
         values = P.multiply(values, sw)
     else:
         sw = None
-    if reduction == "none" or values.ndim == 0 or values.shape == (0,):
-        return values
-    if reduction in ("sum_over_batch_size", "mean") or (
-            reduction == "mean_with_sample_weight" and sw is None):
-        return P.mean(values)  # sum / number of values, in one step
-    total = P.sum(values)
-    if reduction == "sum":
-        return total
-    if reduction == "mean_with_sample_weight" and sw is not None:
-        divisor = float(np.sum(sw.value))
-    else:
-        divisor = float(values.size)
-    return P.multiply(total, 1.0 / divisor) if divisor else P.multiply(total, 0.0)
+    return reduce_values(values, sw, reduction)
 
+
+# --- the classes -----------------------------------------------------------------------
 
 class Loss:
     """Base class. Subclasses implement `call(y_true, y_pred)` returning per-sample values."""
 
     def __init__(self, name: str | None = None, reduction: Any = "sum_over_batch_size",
                  dtype: Any = None) -> None:
-        self.name = name or to_snake_case(type(self).__name__)
+        self.name = name or auto_name(to_snake_case(type(self).__name__))
         self.reduction = standardize_reduction(reduction)
         self.dtype = dtype or config.floatx()
         self._np_dtype = np.dtype(self.dtype)
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
         if type(y_pred) is not Tensor:
-            y_pred = ops.convert_to_tensor(y_pred)
-        if y_pred.value.dtype != self._np_dtype and y_pred.value.dtype.kind == "f":
-            y_pred = P.cast(y_pred, self.dtype)
+            y_pred = ops.convert_to_tensor(y_pred, self._np_dtype)
+        elif y_pred.value.dtype != self._np_dtype and y_pred.value.dtype.kind in "fiub":
+            y_pred = P.cast(y_pred, self._np_dtype)
         if type(y_true) is not Tensor:
             y_true = ops.convert_to_tensor(y_true)
+        if y_true.value.dtype.kind == "f" and y_true.value.dtype != self._np_dtype:
+            y_true = P.cast(y_true, self._np_dtype)
         values = self.call(y_true, y_pred)
-        return reduce_weighted_values(values, sample_weight, self.reduction)
+        mask = get_keras_mask(values)
+        return reduce_weighted_values(values, sample_weight, mask, self.reduction)
 
     def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
         raise NotImplementedError
@@ -99,225 +201,556 @@ class Loss:
     def from_config(cls, config: dict) -> "Loss":
         return cls(**config)
 
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}>"
+
 
 class LossFunctionWrapper(Loss):
     """A loss class around a per-sample function `fn(y_true, y_pred, **kwargs)`."""
 
     def __init__(self, fn: Callable, reduction: Any = "sum_over_batch_size",
                  name: str | None = None, dtype: Any = None, **kwargs: Any) -> None:
-        super().__init__(name=name or getattr(fn, "__name__", "loss"), reduction=reduction,
-                         dtype=dtype)
+        super().__init__(name=name, reduction=reduction, dtype=dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
 
     def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
-        if y_true.value.dtype.kind == "f" and y_true.value.dtype != y_pred.value.dtype:
-            y_true = P.cast(y_true, y_pred.value.dtype)
+        if y_true.ndim != y_pred.ndim:
+            y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self) -> dict:
         cfg = super().get_config()
+        name = canonical_name(self.fn)
+        cfg["fn"] = name if name is not None else getattr(self.fn, "__name__", None)
         cfg.update(self._fn_kwargs)
         return cfg
 
     @classmethod
     def from_config(cls, config: dict) -> "Loss":
-        if cls is LossFunctionWrapper:
-            raise ValueError("LossFunctionWrapper cannot be rebuilt from a config without its "
-                             "function")
-        return cls(**config)
+        config = dict(config)
+        fn = config.pop("fn", None)
+        if isinstance(fn, (str, dict)):
+            fn = get(fn)
+        if not callable(fn):
+            raise ValueError("LossFunctionWrapper config needs its function `fn` (the name of "
+                             "a built-in loss function, or pass it in custom_objects)")
+        return cls(fn, **config)
+
+    def __repr__(self) -> str:
+        return f"<LossFunctionWrapper({self.fn}, kwargs={self._fn_kwargs})>"
 
 
-def _float_true(y_true: Any, y_pred: Tensor) -> Tensor:
-    y_true = ops.convert_to_tensor(y_true)
-    if y_true.dtype != y_pred.dtype:
-        y_true = P.cast(y_true, y_pred.dtype) if y_true.dtype.kind == "f" else \
-            ops.convert_to_tensor(y_true.value.astype(y_pred.dtype))
+# --- helpers for the per-sample functions ------------------------------------------------
+
+def _pred(y_pred: Any) -> Tensor:
+    """y_pred as a float Tensor (floats follow floatx unless already a Tensor)."""
+    if type(y_pred) is not Tensor:
+        y_pred = ops.convert_to_tensor(y_pred)
+    if y_pred.value.dtype.kind != "f":
+        y_pred = P.cast(y_pred, config.floatx())
+    return y_pred
+
+
+def _true(y_true: Any, y_pred: Tensor) -> Tensor:
+    """y_true as a Tensor of y_pred's float dtype."""
+    if type(y_true) is not Tensor:
+        return Tensor(np.asarray(y_true, dtype=y_pred.value.dtype))
+    if y_true.value.dtype != y_pred.value.dtype:
+        return P.cast(y_true, y_pred.value.dtype)
     return y_true
 
 
-def _check_same_shape(name: str, y_true: Tensor, y_pred: Tensor) -> tuple[Tensor, Tensor]:
-    """Keras squeezes or expands a trailing axis of 1; other mismatches are errors."""
-    if y_true.shape == y_pred.shape:
-        return y_true, y_pred
-    y_t, y_p = squeeze_or_expand_to_same_rank(y_true, y_pred)
-    try:
-        np.broadcast_shapes(y_t.shape, y_p.shape)
-    except ValueError:
-        raise ValueError(f"{name}: y_true and y_pred have incompatible shapes "
-                         f"{y_true.shape} and {y_pred.shape}") from None
-    if y_t.shape != y_p.shape:
-        raise ValueError(f"{name}: y_true and y_pred have incompatible shapes "
-                         f"{y_true.shape} and {y_pred.shape}")
-    return y_t, y_p
+def _prepare(name: str, y_true: Any, y_pred: Any, same_shape: bool = True) -> tuple:
+    """Convert, cast, align ranks as Keras does, then insist on equal shapes."""
+    y_pred = _pred(y_pred)
+    y_true = _true(y_true, y_pred)
+    if y_true.shape != y_pred.shape:
+        y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
+        if same_shape and y_true.shape != y_pred.shape:
+            raise ValueError(f"{name}: y_true and y_pred must have the same shape (up to a "
+                             f"trailing axis of 1), got y_true.shape={tuple(np.shape(y_true))} "
+                             f"and y_pred.shape={tuple(np.shape(y_pred))}")
+    return y_true, y_pred
 
 
-# --- per-sample functions -----------------------------------------------------------
+def _check_axis(name: str, axis: Any) -> None:
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise ValueError(f"{name}: `axis` must be an int, got axis={axis!r} of type "
+                         f"{type(axis).__name__}")
+
+
+def _l2_normalize(x: Tensor, axis: Any) -> Tensor:
+    """x * min(1/sqrt(sum(x**2, axis)), 1/epsilon): Keras' `normalize`, fused.
+
+    The gradient is that of the composite Keras evaluates: where a slice is all zeros its
+    inverse norm is inf, capped at 1/epsilon, and the chain rule through the cap gives
+    0 * inf = nan there (as JAX computes it); elsewhere it is the exact derivative.
+    """
+    v = x.value
+    s = np.sum(v * v, axis=axis, keepdims=True)
+    cap = v.dtype.type(1.0 / config.epsilon())
+    with np.errstate(divide="ignore"):
+        raw = 1.0 / np.sqrt(s)
+    capped = raw > cap
+    inv = np.where(capped, cap, raw).astype(v.dtype)
+    out = v * inv
+
+    def backward(g):
+        dot = np.sum(g * v, axis=axis, keepdims=True)
+        with np.errstate(invalid="ignore"):
+            dinv = np.where(capped, np.where(s == 0, np.nan, 0.0), -(raw ** 3)).astype(v.dtype)
+        return (g * inv + v * (dot * dinv),)
+
+    return record(out, (x,), backward)
+
+
+def _scalar_power(x: Tensor, exponent: float) -> Tensor:
+    return P.power(x, float(exponent))
+
+
+# --- per-sample functions: regression ----------------------------------------------------
 
 def mean_squared_error(y_true, y_pred) -> Tensor:
+    """mean((y_true - y_pred)**2) over the last axis."""
     if type(y_true) is Tensor and type(y_pred) is Tensor and y_true.value.shape == \
-            y_pred.value.shape and y_true.value.dtype == y_pred.value.dtype:
+            y_pred.value.shape and y_true.value.dtype == y_pred.value.dtype and \
+            y_pred.value.dtype.kind == "f":
         return P.squared_error_mean(y_true, y_pred)  # the common case, without checks
-    y_pred = ops.convert_to_tensor(y_pred)
-    y_true = _float_true(y_true, y_pred)
-    y_true, y_pred = _check_same_shape("mean_squared_error", y_true, y_pred)
+    y_true, y_pred = _prepare("mean_squared_error", y_true, y_pred)
     return P.squared_error_mean(y_true, y_pred)
 
 
 def mean_absolute_error(y_true, y_pred) -> Tensor:
-    y_pred = ops.convert_to_tensor(y_pred)
-    y_true = _float_true(y_true, y_pred)
-    y_true, y_pred = _check_same_shape("mean_absolute_error", y_true, y_pred)
-    return P.mean(P.abs(P.subtract(y_pred, y_true)), axis=-1)
+    """mean(|y_true - y_pred|) over the last axis."""
+    y_true, y_pred = _prepare("mean_absolute_error", y_true, y_pred)
+    return P.mean(P.abs(P.subtract(y_true, y_pred)), axis=-1)
 
 
 def mean_absolute_percentage_error(y_true, y_pred) -> Tensor:
-    y_pred = ops.convert_to_tensor(y_pred)
-    y_true = _float_true(y_true, y_pred)
-    y_true, y_pred = _check_same_shape("mean_absolute_percentage_error", y_true, y_pred)
+    """100 * mean(|(y_true - y_pred) / max(|y_true|, epsilon)|) over the last axis."""
+    y_true, y_pred = _prepare("mean_absolute_percentage_error", y_true, y_pred)
     diff = P.abs(P.divide(P.subtract(y_true, y_pred),
                           P.maximum(P.abs(y_true), config.epsilon())))
     return P.multiply(P.mean(diff, axis=-1), 100.0)
 
 
 def mean_squared_logarithmic_error(y_true, y_pred) -> Tensor:
-    y_pred = ops.convert_to_tensor(y_pred)
-    y_true = _float_true(y_true, y_pred)
-    y_true, y_pred = _check_same_shape("mean_squared_logarithmic_error", y_true, y_pred)
+    """mean((log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1))**2) over the last axis."""
+    y_true, y_pred = _prepare("mean_squared_logarithmic_error", y_true, y_pred)
     eps = config.epsilon()
     a = P.log(P.add(P.maximum(y_pred, eps), 1.0))
     b = P.log(P.add(P.maximum(y_true, eps), 1.0))
     return P.mean(P.square(P.subtract(a, b)), axis=-1)
 
 
+def cosine_similarity(y_true, y_pred, axis=-1) -> Tensor:
+    """-sum(l2_normalize(y_true) * l2_normalize(y_pred)) over `axis`: -1 is best, 0 means
+    orthogonal (or a zero vector)."""
+    y_true, y_pred = _prepare("cosine_similarity", y_true, y_pred)
+    return P.negative(P.sum(P.multiply(_l2_normalize(y_true, axis),
+                                       _l2_normalize(y_pred, axis)), axis=axis))
+
+
+def huber(y_true, y_pred, delta=1.0) -> Tensor:
+    """Mean over the last axis of 0.5*e**2 where |e| <= delta, delta*|e| - 0.5*delta**2
+    elsewhere (e = y_pred - y_true)."""
+    y_true, y_pred = _prepare("huber", y_true, y_pred)
+    delta = float(delta)
+    error = P.subtract(y_pred, y_true)
+    abs_error = P.abs(error)
+    quadratic = P.multiply(P.square(error), 0.5)
+    linear = P.subtract(P.multiply(abs_error, delta), 0.5 * delta * delta)
+    return P.mean(P.where(abs_error.value <= delta, quadratic, linear), axis=-1)
+
+
+def log_cosh(y_true, y_pred) -> Tensor:
+    """mean(log(cosh(y_pred - y_true))) over the last axis, computed without overflow as
+    x + softplus(-2x) - log(2)."""
+    y_true, y_pred = _prepare("log_cosh", y_true, y_pred)
+    x = P.subtract(y_pred, y_true)
+    value = P.subtract(P.add(x, P.softplus(P.multiply(x, -2.0))), math.log(2.0))
+    return P.mean(value, axis=-1)
+
+
+# --- per-sample functions: probabilistic -------------------------------------------------
+
+def kl_divergence(y_true, y_pred) -> Tensor:
+    """sum(y_true * log(y_true / y_pred)) over the last axis, both clipped to [eps, 1]."""
+    y_true, y_pred = _prepare("kl_divergence", y_true, y_pred)
+    eps = config.epsilon()
+    y_true = P.clip(y_true, eps, 1.0)
+    y_pred = P.clip(y_pred, eps, 1.0)
+    return P.sum(P.multiply(y_true, P.log(P.divide(y_true, y_pred))), axis=-1)
+
+
+def poisson(y_true, y_pred) -> Tensor:
+    """mean(y_pred - y_true * log(y_pred + epsilon)) over the last axis."""
+    y_true, y_pred = _prepare("poisson", y_true, y_pred)
+    return P.mean(P.subtract(y_pred, P.multiply(y_true, P.log(P.add(y_pred,
+                                                                    config.epsilon())))),
+                  axis=-1)
+
+
 def binary_crossentropy(y_true, y_pred, from_logits: bool = False,
                         label_smoothing: float = 0.0, axis: int = -1) -> Tensor:
-    y_pred = ops.convert_to_tensor(y_pred)
-    y_true = _float_true(y_true, y_pred)
-    y_true, y_pred = _check_same_shape("binary_crossentropy", y_true, y_pred)
+    """Element-wise binary cross-entropy, averaged over `axis`. Probabilities are clipped
+    to [eps, 1 - eps]; labels are smoothed towards 0.5 by `label_smoothing`."""
+    y_true, y_pred = _prepare("binary_crossentropy", y_true, y_pred)
     if label_smoothing:
         y_true = P.add(P.multiply(y_true, 1.0 - label_smoothing), 0.5 * label_smoothing)
     return P.mean(ops.binary_crossentropy(y_true, y_pred, from_logits=from_logits), axis=axis)
 
 
+def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing: bool = False,
+                              alpha: float = 0.25, gamma: float = 2.0,
+                              from_logits: bool = False, label_smoothing: float = 0.0,
+                              axis: int = -1) -> Tensor:
+    """Binary cross-entropy scaled by (1 - p_t)**gamma (and by alpha / 1 - alpha for
+    positives / negatives when `apply_class_balancing`), averaged over `axis`."""
+    y_true, y_pred = _prepare("binary_focal_crossentropy", y_true, y_pred)
+    if label_smoothing:
+        y_true = P.add(P.multiply(y_true, 1.0 - label_smoothing), 0.5 * label_smoothing)
+    if from_logits:
+        y_pred = P.sigmoid(y_pred)
+        # Keras applies the sigmoid and then the clipped probability formula (its JAX
+        # backend has no logits shortcut here), so saturated logits are clipped too.
+        y_pred._keras_logits = None
+    bce = ops.binary_crossentropy(y_true, y_pred, from_logits=False)
+    one_minus_true = P.subtract(1.0, y_true)
+    p_t = P.add(P.multiply(y_true, y_pred), P.multiply(one_minus_true, P.subtract(1.0, y_pred)))
+    focal = P.multiply(_scalar_power(P.subtract(1.0, p_t), gamma), bce)
+    if apply_class_balancing:
+        weight = P.add(P.multiply(y_true, alpha), P.multiply(one_minus_true, 1.0 - alpha))
+        focal = P.multiply(weight, focal)
+    return P.mean(focal, axis=axis)
+
+
 def categorical_crossentropy(y_true, y_pred, from_logits: bool = False,
                              label_smoothing: float = 0.0, axis: int = -1) -> Tensor:
-    y_pred = ops.convert_to_tensor(y_pred)
-    y_true = _float_true(y_true, y_pred)
+    """-sum(y_true * log(y_pred)) over `axis`, with y_pred renormalised to sum 1 and
+    clipped to [eps, 1 - eps]; one-hot targets (for integer labels use the sparse form)."""
+    _check_axis("categorical_crossentropy", axis)
+    y_pred = _pred(y_pred)
+    y_true = _true(y_true, y_pred)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"categorical_crossentropy: y_true shape {y_true.shape} must equal "
                          f"y_pred shape {y_pred.shape} (one-hot targets). For integer labels "
                          "use sparse_categorical_crossentropy.")
     if label_smoothing:
-        n = y_pred.shape[axis]
+        n = y_true.shape[-1]
         y_true = P.add(P.multiply(y_true, 1.0 - label_smoothing), label_smoothing / n)
     return ops.categorical_crossentropy(y_true, y_pred, from_logits=from_logits, axis=axis)
 
 
+def categorical_focal_crossentropy(y_true, y_pred, alpha: float = 0.25, gamma: float = 2.0,
+                                   from_logits: bool = False, label_smoothing: float = 0.0,
+                                   axis: int = -1) -> Tensor:
+    """sum(alpha * (1 - p)**gamma * -y_true * log(p)) over `axis`, p being y_pred
+    renormalised and clipped to [eps, 1 - eps] (softmax first if `from_logits`)."""
+    _check_axis("categorical_focal_crossentropy", axis)
+    y_pred = _pred(y_pred)
+    y_true = _true(y_true, y_pred)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"categorical_focal_crossentropy: y_true shape {y_true.shape} must "
+                         f"equal y_pred shape {y_pred.shape} (one-hot targets)")
+    if label_smoothing:
+        n = y_true.shape[-1]
+        y_true = P.add(P.multiply(y_true, 1.0 - label_smoothing), label_smoothing / n)
+    if from_logits:
+        y_pred = P.softmax(y_pred, axis=axis)
+    eps = config.epsilon()
+    output = P.clip(P.divide(y_pred, P.sum(y_pred, axis=axis, keepdims=True)), eps, 1.0 - eps)
+    cce = P.multiply(P.negative(y_true), P.log(output))
+    weight = P.multiply(_scalar_power(P.subtract(1.0, output), gamma), alpha)
+    return P.sum(P.multiply(weight, cce), axis=axis)
+
+
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False,
                                     ignore_class: int | None = None, axis: int = -1) -> Tensor:
-    y_pred = ops.convert_to_tensor(y_pred)
+    """Cross-entropy with integer targets. Entries whose label is `ignore_class` get a
+    loss of 0 and are left out of the reduction (a mask, as in Keras)."""
+    y_pred = _pred(y_pred)
     labels = ops.convert_to_numpy(y_true)
-    if ignore_class is not None:
-        valid = labels != ignore_class
-        safe = np.where(valid, labels, 0)
-        values = ops.sparse_categorical_crossentropy(safe, y_pred, from_logits, axis)
-        mask = valid.reshape(values.shape).astype(values.dtype)
-        return P.multiply(values, mask)
-    return ops.sparse_categorical_crossentropy(labels, y_pred, from_logits=from_logits, axis=axis)
+    if labels.ndim == y_pred.ndim and labels.shape[axis] == 1:
+        labels = np.squeeze(labels, axis=axis)
+    if ignore_class is None:
+        return ops.sparse_categorical_crossentropy(labels, y_pred, from_logits=from_logits,
+                                                   axis=axis)
+    valid = labels != ignore_class
+    safe = np.where(valid, labels, 0)
+    # ignored rows see a harmless constant, so they get neither a value nor a gradient
+    y_pred = P.where(np.expand_dims(valid, axis), y_pred, 1.0)
+    values = ops.sparse_categorical_crossentropy(safe, y_pred, from_logits, axis)
+    valid = valid.reshape(values.shape)
+    values = P.where(valid, values, 0.0)
+    set_keras_mask(values, valid)
+    return values
 
 
-# Keras' short aliases
+def categorical_generalized_cross_entropy(y_true, y_pred, q) -> Tensor:
+    """(1 - p**q) / q with p the predicted probability of the true class (integer labels);
+    robust to noisy labels, q in (0, 1)."""
+    y_pred = _pred(y_pred)
+    labels = ops.convert_to_numpy(y_true)
+    if labels.ndim == y_pred.ndim and labels.shape[-1] == 1:
+        labels = labels[..., 0]
+    if labels.shape != y_pred.shape[:-1]:
+        raise ValueError(f"categorical_generalized_cross_entropy: y_true (integer labels) of "
+                         f"shape {labels.shape} does not match y_pred of shape {y_pred.shape}")
+    one_hot = np.eye(y_pred.shape[-1], dtype=y_pred.value.dtype)[labels.astype(np.int64)]
+    p = P.sum(P.multiply(y_pred, one_hot), axis=-1)
+    return P.divide(P.subtract(1.0, _scalar_power(p, q)), float(q))
+
+
+# --- per-sample functions: hinge ---------------------------------------------------------
+
+def _hinge_labels(y_true: Tensor) -> Tensor:
+    """Labels that are all 0 or 1 become -1 or 1; other labels are used as they are."""
+    v = y_true.value
+    if np.all((v == 0) | (v == 1)):
+        return P.subtract(P.multiply(y_true, 2.0), 1.0)
+    return y_true
+
+
+def hinge(y_true, y_pred) -> Tensor:
+    """mean(max(1 - y_true * y_pred, 0)) over the last axis; labels -1/1 (0/1 converted)."""
+    y_true, y_pred = _prepare("hinge", y_true, y_pred)
+    y_true = _hinge_labels(y_true)
+    return P.mean(P.maximum(P.subtract(1.0, P.multiply(y_true, y_pred)), 0.0), axis=-1)
+
+
+def squared_hinge(y_true, y_pred) -> Tensor:
+    """mean(max(1 - y_true * y_pred, 0)**2) over the last axis."""
+    y_true, y_pred = _prepare("squared_hinge", y_true, y_pred)
+    y_true = _hinge_labels(y_true)
+    return P.mean(P.square(P.maximum(P.subtract(1.0, P.multiply(y_true, y_pred)), 0.0)),
+                  axis=-1)
+
+
+def categorical_hinge(y_true, y_pred) -> Tensor:
+    """max(neg - pos + 1, 0) with pos = sum(y_true * y_pred) and
+    neg = max((1 - y_true) * y_pred), over the last axis; one-hot targets."""
+    y_true, y_pred = _prepare("categorical_hinge", y_true, y_pred)
+    pos = P.sum(P.multiply(y_true, y_pred), axis=-1)
+    neg = P.max(P.multiply(P.subtract(1.0, y_true), y_pred), axis=-1)
+    return P.maximum(P.add(P.subtract(neg, pos), 1.0), 0.0)
+
+
+# --- per-sample functions: segmentation --------------------------------------------------
+
+def dice(y_true, y_pred, axis=None) -> Tensor:
+    """1 - 2*sum(y_true*y_pred) / (sum(y_true) + sum(y_pred) + eps), sums over `axis`
+    (all axes by default, giving one value for the whole batch)."""
+    y_true, y_pred = _prepare("dice", y_true, y_pred)
+    intersection = P.sum(P.multiply(y_true, y_pred), axis=axis)
+    denominator = P.add(P.add(P.sum(y_true, axis=axis), P.sum(y_pred, axis=axis)),
+                        config.epsilon())
+    return P.subtract(1.0, P.divide(P.multiply(intersection, 2.0), denominator))
+
+
+def tversky(y_true, y_pred, alpha: float = 0.5, beta: float = 0.5, axis=None) -> Tensor:
+    """1 - TP / (TP + alpha*FP + beta*FN + eps) with soft counts summed over `axis`
+    (FP = sum((1 - y_pred) * y_true) and FN = sum(y_pred * (1 - y_true)), as in Keras)."""
+    y_true, y_pred = _prepare("tversky", y_true, y_pred)
+    intersection = P.sum(P.multiply(y_true, y_pred), axis=axis)
+    fp = P.sum(P.multiply(P.subtract(1.0, y_pred), y_true), axis=axis)
+    fn = P.sum(P.multiply(y_pred, P.subtract(1.0, y_true)), axis=axis)
+    denominator = P.add(P.add(P.add(intersection, P.multiply(fp, alpha)),
+                              P.multiply(fn, beta)), config.epsilon())
+    return P.subtract(1.0, P.divide(intersection, denominator))
+
+
+# --- the class forms ---------------------------------------------------------------------
+
+_BASE_PARAMS = ("reduction", "name", "dtype")
+
+
+def _loss_class(cls_name: str, fn: Callable, params: tuple, doc: str,
+                check: Callable | None = None) -> type:
+    """The class form of a loss function, with Keras' constructor signature.
+
+    `params` lists (argument, default) in Keras' positional order, including `reduction`,
+    `name` and `dtype`; the other arguments are passed to `fn` and appear in the config.
+    """
+    signature = inspect.Signature([inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY)]
+                                  + [inspect.Parameter(p, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                                       default=d) for p, d in params])
+    fn_params = [p for p, _ in params if p not in _BASE_PARAMS]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        unknown = [k for k in kwargs if k not in dict(params)]
+        if unknown:
+            err = unknown_name_error(f"argument of {cls_name}", unknown[0], dict(params))
+            raise TypeError(str(err))
+        bound = signature.bind(self, *args, **kwargs)
+        bound.apply_defaults()
+        values = dict(bound.arguments)
+        values.pop("self")
+        if check is not None:
+            check(values)
+        fn_kwargs = {p: values[p] for p in fn_params}
+        LossFunctionWrapper.__init__(self, fn, reduction=values["reduction"],
+                                     name=values["name"], dtype=values["dtype"], **fn_kwargs)
+        for p in fn_params:
+            setattr(self, p, values[p])
+
+    def get_config(self) -> dict:
+        cfg = Loss.get_config(self)
+        cfg.update(self._fn_kwargs)
+        return cfg
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Loss":
+        return cls(**config)
+
+    __init__.__signature__ = signature  # type: ignore[attr-defined]
+    return type(cls_name, (LossFunctionWrapper,),
+                {"__init__": __init__, "get_config": get_config, "from_config": from_config,
+                 "__doc__": doc, "__module__": __name__, "__qualname__": cls_name})
+
+
+def _defaults(name: str, *extra: tuple, reduction_after: int | None = None) -> tuple:
+    """(argument, default) pairs: the loss' own arguments, then reduction, name, dtype."""
+    base = [("reduction", "sum_over_batch_size"), ("name", name), ("dtype", None)]
+    return tuple(extra) + tuple(base)
+
+
+def _check_q(values: dict) -> None:
+    if not 0 < values["q"] < 1:
+        raise ValueError(f"q must be in the interval (0, 1), got q={values['q']}")
+
+
+MeanSquaredError = _loss_class(
+    "MeanSquaredError", mean_squared_error, _defaults("mean_squared_error"),
+    "Mean of squares of errors between labels and predictions.")
+MeanAbsoluteError = _loss_class(
+    "MeanAbsoluteError", mean_absolute_error, _defaults("mean_absolute_error"),
+    "Mean of absolute errors between labels and predictions.")
+MeanAbsolutePercentageError = _loss_class(
+    "MeanAbsolutePercentageError", mean_absolute_percentage_error,
+    _defaults("mean_absolute_percentage_error"),
+    "100 * mean(|(y_true - y_pred) / max(|y_true|, eps)|).")
+MeanSquaredLogarithmicError = _loss_class(
+    "MeanSquaredLogarithmicError", mean_squared_logarithmic_error,
+    _defaults("mean_squared_logarithmic_error"),
+    "mean((log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1))**2).")
+CosineSimilarity = _loss_class(
+    "CosineSimilarity", cosine_similarity, _defaults("cosine_similarity", ("axis", -1)),
+    "Negative cosine similarity between labels and predictions.")
+Huber = _loss_class(
+    "Huber", huber, _defaults("huber_loss", ("delta", 1.0)),
+    "Quadratic for errors up to `delta`, linear beyond.")
+LogCosh = _loss_class(
+    "LogCosh", log_cosh, _defaults("log_cosh"),
+    "Logarithm of the hyperbolic cosine of the prediction error.")
+Hinge = _loss_class("Hinge", hinge, _defaults("hinge"), "Hinge loss, labels -1/1 or 0/1.")
+SquaredHinge = _loss_class("SquaredHinge", squared_hinge, _defaults("squared_hinge"),
+                           "Squared hinge loss, labels -1/1 or 0/1.")
+CategoricalHinge = _loss_class("CategoricalHinge", categorical_hinge,
+                               _defaults("categorical_hinge"),
+                               "Categorical hinge loss, one-hot labels.")
+KLDivergence = _loss_class("KLDivergence", kl_divergence, _defaults("kl_divergence"),
+                           "Kullback-Leibler divergence between y_true and y_pred.")
+Poisson = _loss_class("Poisson", poisson, _defaults("poisson"),
+                      "Poisson loss: mean(y_pred - y_true * log(y_pred + eps)).")
+BinaryCrossentropy = _loss_class(
+    "BinaryCrossentropy", binary_crossentropy,
+    _defaults("binary_crossentropy", ("from_logits", False), ("label_smoothing", 0.0),
+              ("axis", -1)),
+    "Binary cross-entropy, averaged over the last axis.")
+BinaryFocalCrossentropy = _loss_class(
+    "BinaryFocalCrossentropy", binary_focal_crossentropy,
+    _defaults("binary_focal_crossentropy", ("apply_class_balancing", False), ("alpha", 0.25),
+              ("gamma", 2.0), ("from_logits", False), ("label_smoothing", 0.0), ("axis", -1)),
+    "Binary cross-entropy down-weighting well-classified examples by (1 - p_t)**gamma.")
+CategoricalCrossentropy = _loss_class(
+    "CategoricalCrossentropy", categorical_crossentropy,
+    _defaults("categorical_crossentropy", ("from_logits", False), ("label_smoothing", 0.0),
+              ("axis", -1)),
+    "Cross-entropy with one-hot targets.")
+CategoricalFocalCrossentropy = _loss_class(
+    "CategoricalFocalCrossentropy", categorical_focal_crossentropy,
+    _defaults("categorical_focal_crossentropy", ("alpha", 0.25), ("gamma", 2.0),
+              ("from_logits", False), ("label_smoothing", 0.0), ("axis", -1)),
+    "Categorical cross-entropy scaled by alpha * (1 - p)**gamma.")
+# Keras' positional order here is (from_logits, ignore_class, reduction, axis, name, dtype)
+SparseCategoricalCrossentropy = _loss_class(
+    "SparseCategoricalCrossentropy", sparse_categorical_crossentropy,
+    (("from_logits", False), ("ignore_class", None), ("reduction", "sum_over_batch_size"),
+     ("axis", -1), ("name", "sparse_categorical_crossentropy"), ("dtype", None)),
+    "Cross-entropy with integer targets.")
+Dice = _loss_class(
+    "Dice", dice,
+    (("reduction", "sum_over_batch_size"), ("name", "dice"), ("axis", None), ("dtype", None)),
+    "Dice loss: 1 - the soft Dice coefficient.")
+Tversky = _loss_class(
+    "Tversky", tversky,
+    (("alpha", 0.5), ("beta", 0.5), ("reduction", "sum_over_batch_size"), ("name", "tversky"),
+     ("axis", None), ("dtype", None)),
+    "Tversky loss: a Dice loss weighting false positives and negatives by alpha and beta.")
+CategoricalGeneralizedCrossEntropy = _loss_class(
+    "CategoricalGeneralizedCrossEntropy", categorical_generalized_cross_entropy,
+    _defaults("categorical_generalized_cross_entropy", ("q", 0.5)),
+    "Generalized cross-entropy (1 - p**q) / q for noisy integer labels.", check=_check_q)
+
+# Keras' short names, and the Keras 2 spellings a course may use
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
 mape = MAPE = mean_absolute_percentage_error
 msle = MSLE = mean_squared_logarithmic_error
+bce = BCE = binary_crossentropy
+kld = KLD = kullback_leibler_divergence = kl_divergence
+logcosh = log_cosh
+huber_loss = huber
 
+_FUNCTION_LIST = (
+    mean_squared_error, mean_absolute_error, mean_absolute_percentage_error,
+    mean_squared_logarithmic_error, cosine_similarity, huber, log_cosh, kl_divergence, poisson,
+    binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
+    categorical_focal_crossentropy, sparse_categorical_crossentropy,
+    categorical_generalized_cross_entropy, hinge, squared_hinge, categorical_hinge, dice,
+    tversky,
+)
+_CLASS_LIST = (
+    MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError, CosineSimilarity, Huber, LogCosh, KLDivergence, Poisson,
+    BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy,
+    CategoricalFocalCrossentropy, SparseCategoricalCrossentropy,
+    CategoricalGeneralizedCrossEntropy, Hinge, SquaredHinge, CategoricalHinge, Dice, Tversky,
+)
 
-def _loss_class(name: str, fn: Callable, doc: str, options: tuple = ()) -> type:
-    """Make the class form of a loss function, with Keras' constructor arguments."""
-    defaults = dict(options)
-
-    def __init__(self, *args: Any, reduction: Any = "sum_over_batch_size",
-                 name: str | None = None, dtype: Any = None, **kwargs: Any) -> None:
-        params = list(defaults)
-        if len(args) > len(params):
-            raise TypeError(f"{type(self).__name__} takes at most {len(params)} positional "
-                            "arguments")
-        fn_kwargs = dict(defaults)
-        for p, a in zip(params, args):
-            fn_kwargs[p] = a
-        for k, v in kwargs.items():
-            if k not in defaults:
-                raise unknown_name_error(f"argument of {type(self).__name__}", k,
-                                         list(defaults) + ["reduction", "name", "dtype"])
-            fn_kwargs[k] = v
-        LossFunctionWrapper.__init__(self, fn, reduction=reduction,
-                                     name=name or to_snake_case(type(self).__name__),
-                                     dtype=dtype, **fn_kwargs)
-
-    cls = type(name, (LossFunctionWrapper,), {"__init__": __init__, "__doc__": doc,
-                                              "__module__": __name__})
-    return cls
-
-
-MeanSquaredError = _loss_class("MeanSquaredError", mean_squared_error,
-                               "mean((y_pred - y_true)**2) over the last axis.")
-MeanAbsoluteError = _loss_class("MeanAbsoluteError", mean_absolute_error,
-                                "mean(|y_pred - y_true|) over the last axis.")
-MeanAbsolutePercentageError = _loss_class(
-    "MeanAbsolutePercentageError", mean_absolute_percentage_error,
-    "100 * mean(|(y_true - y_pred) / max(|y_true|, eps)|).")
-MeanSquaredLogarithmicError = _loss_class(
-    "MeanSquaredLogarithmicError", mean_squared_logarithmic_error,
-    "mean((log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1))**2).")
-BinaryCrossentropy = _loss_class(
-    "BinaryCrossentropy", binary_crossentropy,
-    "Binary cross-entropy, mean over the last axis.",
-    (("from_logits", False), ("label_smoothing", 0.0), ("axis", -1)))
-CategoricalCrossentropy = _loss_class(
-    "CategoricalCrossentropy", categorical_crossentropy,
-    "Cross-entropy with one-hot targets.",
-    (("from_logits", False), ("label_smoothing", 0.0), ("axis", -1)))
-SparseCategoricalCrossentropy = _loss_class(
-    "SparseCategoricalCrossentropy", sparse_categorical_crossentropy,
-    "Cross-entropy with integer targets.",
-    (("from_logits", False), ("ignore_class", None), ("axis", -1)))
-
-_FUNCTIONS: dict[str, Callable] = {
-    f.__name__: f for f in (mean_squared_error, mean_absolute_error,
-                            mean_absolute_percentage_error, mean_squared_logarithmic_error,
-                            binary_crossentropy, categorical_crossentropy,
-                            sparse_categorical_crossentropy)
+_FUNCTIONS: dict[str, Callable] = {f.__name__: f for f in _FUNCTION_LIST}
+# Keras 3's alias table, then Keras 2's spellings (accepted; Keras 3 rejects these)
+_ALIASES: dict[str, Callable] = {
+    "bce": binary_crossentropy, "BCE": binary_crossentropy,
+    "kld": kl_divergence, "KLD": kl_divergence,
+    "mae": mean_absolute_error, "MAE": mean_absolute_error,
+    "mse": mean_squared_error, "MSE": mean_squared_error,
+    "mape": mean_absolute_percentage_error, "MAPE": mean_absolute_percentage_error,
+    "msle": mean_squared_logarithmic_error, "MSLE": mean_squared_logarithmic_error,
 }
-_ALIASES = {"mse": mean_squared_error, "MSE": mean_squared_error, "mae": mean_absolute_error,
-            "MAE": mean_absolute_error, "mape": mean_absolute_percentage_error,
-            "MAPE": mean_absolute_percentage_error, "msle": mean_squared_logarithmic_error,
-            "MSLE": mean_squared_logarithmic_error}
-_CLASSES: dict[str, type] = {
-    c.__name__: c for c in (Loss, LossFunctionWrapper, MeanSquaredError, MeanAbsoluteError,
-                            MeanAbsolutePercentageError, MeanSquaredLogarithmicError,
-                            BinaryCrossentropy, CategoricalCrossentropy,
-                            SparseCategoricalCrossentropy)
+KERAS2_ALIASES: dict[str, Callable] = {
+    "kullback_leibler_divergence": kl_divergence, "logcosh": log_cosh, "huber_loss": huber,
 }
+_ALIASES.update(KERAS2_ALIASES)
+_CLASSES: dict[str, type] = {c.__name__: c for c in (Loss, LossFunctionWrapper) + _CLASS_LIST}
 # the class for each function, so that `compile(loss='mse')` can use the class form
-_CLASS_OF: dict[Callable, type] = {
-    mean_squared_error: MeanSquaredError, mean_absolute_error: MeanAbsoluteError,
-    mean_absolute_percentage_error: MeanAbsolutePercentageError,
-    mean_squared_logarithmic_error: MeanSquaredLogarithmicError,
-    binary_crossentropy: BinaryCrossentropy, categorical_crossentropy: CategoricalCrossentropy,
-    sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
-}
+_CLASS_OF: dict[Callable, type] = dict(zip(_FUNCTION_LIST, _CLASS_LIST))
+
+ALL_OBJECTS = set(_FUNCTION_LIST) | set(_CLASSES.values())
 
 
 def register(fn: Callable | None, cls: type | None, *aliases: str) -> None:
-    """Add a loss to the lookup tables (used by the loss definitions below and in extras)."""
+    """Add a loss to the lookup tables (so that names and configs can refer to it)."""
     if fn is not None:
         _FUNCTIONS[fn.__name__] = fn
         for a in aliases:
             _ALIASES[a] = fn
+        ALL_OBJECTS.add(fn)
     if cls is not None:
         _CLASSES[cls.__name__] = cls
+        ALL_OBJECTS.add(cls)
         if fn is not None:
             _CLASS_OF[fn] = cls
 
@@ -335,6 +768,7 @@ def canonical_name(fn: Callable) -> str | None:
 
 
 def serialize(loss: Any) -> Any:
+    """A built-in function serializes to its name; a `Loss` to its config dict."""
     from minikeras.saving.serialization import serialize_keras_object
 
     if callable(loss) and not isinstance(loss, Loss):
@@ -351,14 +785,20 @@ def deserialize(config: Any, custom_objects: dict | None = None) -> Any:
 
 
 def get(identifier: Any) -> Any:
-    """A loss function or instance from a name, a config dict, a class or a callable."""
+    """A loss function or instance from a name, a config dict, a class or a callable.
+
+    A class name gives an instance (`"MeanSquaredError"`), a function name the function.
+    """
     if identifier is None:
         return None
     if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type) and issubclass(identifier, Loss):
-        return identifier()
-    if callable(identifier):
-        return identifier
+        obj = deserialize(identifier)
+    else:
+        obj = identifier
+    if isinstance(obj, type):
+        if issubclass(obj, Loss):
+            return obj()
+        raise TypeError(f"Could not interpret loss identifier: {identifier!r}")
+    if callable(obj):
+        return obj
     raise TypeError(f"Could not interpret loss identifier: {identifier!r}")
-
