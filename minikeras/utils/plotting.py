@@ -77,7 +77,8 @@ def plot_history(history: Any, metrics: Any = None, axes: Any = None, label: str
         axes: a matplotlib Axes (or a sequence, one per metric) to draw into, e.g. to put
             several runs on the same axes; default a new figure.
         label: a prefix for the legend entries ("Adam" gives "Adam training",
-            "Adam validation"), for comparing runs; a run's two curves then share a colour.
+            "Adam validation", or just "Adam" when there is no validation curve), for
+            comparing runs on the same axes; a run's two curves then share a colour.
         title: the figure's title.
         logy: logarithmic y axis.
         filename: if given, save the figure there (PNG, SVG, PDF... by its suffix).
@@ -104,9 +105,13 @@ def plot_history(history: Any, metrics: Any = None, axes: Any = None, label: str
         color = None
         if name in logs:
             values = logs[name]
-            (line,) = ax.plot(np.arange(1, len(values) + 1), values, "-",
-                              label=f"{prefix}training" if name != "learning_rate"
-                              else f"{prefix}{name}".strip())
+            if name == "learning_rate":
+                text = f"{prefix}{name}".strip()
+            elif label and "val_" + name not in logs:
+                text = label  # a run with no validation curve: its label says it all
+            else:
+                text = f"{prefix}training"
+            (line,) = ax.plot(np.arange(1, len(values) + 1), values, "-", label=text)
             color = line.get_color()
         if "val_" + name in logs:
             values = logs["val_" + name]
