@@ -1,22 +1,35 @@
 """Safe, atomic HDF5 helpers shared by every file format.
 
-Reading never follows soft or external links, never reads external or virtual datasets,
-and checks a dataset's declared shape before allocating anything. Writing goes to a
-temporary file in the target folder that is renamed over the target only when complete.
+Reading never follows soft, external or user-defined links, never reads external or
+virtual datasets, and checks an attribute's or a dataset's declared shape and size before
+anything is allocated. Writing goes to a temporary file in the target folder that is
+renamed over the target only when it is complete (`atomic_path`), so a process killed in
+the middle of a save leaves either the old file or the new one.
+
+`load_guard` is the one place where the low-level errors of a malformed file (h5py's
+KeyError/RuntimeError, zipfile's BadZipFile, a RecursionError from absurdly nested JSON,
+a MemoryError, ...) become a ValueError that names the file; ValueError and OSError
+raised on purpose pass through unchanged.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import struct
 import tempfile
-from typing import Any
+import zipfile
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 
-HEADER_LIMIT = 64512
-MAX_DATASET_BYTES = 4 * 1024 ** 3
+HEADER_LIMIT = 64512  # bytes per name-list attribute before Keras splits it into chunks
+MAX_DATASET_BYTES = 4 * 1024 ** 3  # declared size above which a dataset is refused
+MAX_ATTR_ELEMENTS = 10 ** 7  # declared elements above which an attribute is refused
+MAX_ATTR_BYTES = 256 * 1024 ** 2
+MAX_JSON_DEPTH = 200
 
 
 def _h5py():
@@ -25,12 +38,18 @@ def _h5py():
     return h5py
 
 
+# --- writing ----------------------------------------------------------------------------
+
 @contextlib.contextmanager
-def atomic_path(filepath: str, overwrite: bool = True) -> Iterator[str]:
-    """Yield a temporary path beside `filepath`; on success, rename it over `filepath`."""
+def atomic_path(filepath: Any, overwrite: bool = True) -> Iterator[str]:
+    """Yield a temporary path beside `filepath`; when the block succeeds, flush it to disk
+    and rename it over `filepath` (an atomic step on POSIX and Windows). On failure the
+    temporary file is removed and `filepath` is untouched."""
     filepath = os.fspath(filepath)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath} exists and overwrite=False")
+    if os.path.isdir(filepath):
+        raise IsADirectoryError(f"Cannot save to {filepath}: it is a directory")
     folder = os.path.dirname(os.path.abspath(filepath))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"Cannot save to {filepath}: folder {folder} does not exist")
@@ -40,39 +59,31 @@ def atomic_path(filepath: str, overwrite: bool = True) -> Iterator[str]:
         yield tmp
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+        if os.path.exists(filepath):
+            # keep the target's permission bits, as an in-place write would
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, os.stat(filepath).st_mode & 0o7777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, filepath)
         tmp = None
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        with contextlib.suppress(OSError):  # not possible on every platform
+            dir_fd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.remove(tmp)
 
 
-def open_for_reading(filepath: Any):
-    """Open an HDF5 file read-only, turning h5py's errors into a clear OSError."""
-    h5py = _h5py()
-    path = os.fspath(filepath)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"No file or directory found at {path}")
-    try:
-        return h5py.File(path, "r")
-    except OSError as e:
-        raise OSError(f"{path} is not a readable HDF5 file: {e}") from None
-
-
-def decode(value: Any) -> Any:
-    if isinstance(value, (bytes, np.bytes_)):
-        return value.decode("utf8")
-    return value
-
-
 def write_name_list(group: Any, name: str, names: list) -> None:
-    """Keras' rule: one vlen list if it fits in 64512 bytes, else fixed-length chunks."""
-    encoded = [n.encode("utf8") if isinstance(n, str) else n for n in names]
+    """Keras' rule: one vlen list if it fits in 64512 bytes, else fixed-length chunks
+    `name0`, `name1`, ...; an empty list is a float64 array of shape (0,)."""
+    encoded = [n.encode("utf8") if isinstance(n, str) else bytes(n) for n in names]
     for n in encoded:
         if len(n) > HEADER_LIMIT:
             raise RuntimeError(f"The name {n[:80]!r}... is longer than {HEADER_LIMIT} bytes and "
@@ -93,34 +104,180 @@ def write_name_list(group: Any, name: str, names: list) -> None:
             group.attrs[f"{name}{i}"] = part
 
 
+def write_text_attr(obj: Any, name: str, text: str, as_bytes: bool = False) -> None:
+    """A variable-length string attribute (no 64 KB object-header limit)."""
+    obj.attrs[name] = text.encode("utf8") if as_bytes else text
+
+
+# --- reading ----------------------------------------------------------------------------
+
+def open_for_reading(filepath: Any):
+    """Open an HDF5 file (a path or a binary file object) read-only; anything that is not
+    a readable HDF5 file gives a clear OSError."""
+    h5py = _h5py()
+    if hasattr(filepath, "read"):
+        try:
+            return h5py.File(filepath, "r")
+        except Exception as e:  # noqa: BLE001 - h5py raises many kinds on garbage
+            raise OSError(f"The archive member is not a readable HDF5 file: {e}") from None
+    path = os.fspath(filepath)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No file or directory found at {path}")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path} is a directory, not a model file")
+    try:
+        return h5py.File(path, "r")
+    except Exception as e:  # noqa: BLE001
+        raise OSError(f"{path} is not a readable HDF5 file: {e}") from None
+
+
+def decode(value: Any) -> Any:
+    if isinstance(value, (bytes, np.bytes_)):
+        try:
+            return bytes(value).decode("utf8")
+        except UnicodeDecodeError:
+            raise ValueError(f"The file holds text that is not valid UTF-8: "
+                             f"{bytes(value)[:60]!r}") from None
+    return value
+
+
+def has_attr(obj: Any, name: str) -> bool:
+    try:
+        return name in obj.attrs
+    except Exception:  # noqa: BLE001 - a damaged attribute table reads as "absent"
+        return False
+
+
+def read_attr(obj: Any, name: str) -> Any:
+    """An attribute's value after checking its declared shape and size."""
+    h5py = _h5py()
+    if not has_attr(obj, name):
+        raise ValueError(f"{obj.name!r} has no attribute {name!r}")
+    aid = h5py.h5a.open(obj.id, name.encode("utf8"))
+    try:
+        shape = aid.shape
+        if shape is None:
+            raise ValueError(f"Attribute {name!r} of {obj.name!r} has no data (null "
+                             "dataspace)")
+        count = int(np.prod(shape, dtype=np.float64))
+        if count > MAX_ATTR_ELEMENTS:
+            raise ValueError(f"Attribute {name!r} of {obj.name!r} declares {count} elements; "
+                             "refusing such a large attribute")
+        itemsize = aid.dtype.itemsize
+        if count * itemsize > MAX_ATTR_BYTES:
+            raise ValueError(f"Attribute {name!r} of {obj.name!r} declares "
+                             f"{count * itemsize} bytes; refusing such a large attribute")
+    finally:
+        aid.close()
+    return obj.attrs[name]
+
+
+def read_text_attr(obj: Any, name: str) -> str:
+    value = read_attr(obj, name)
+    if isinstance(value, np.ndarray):
+        if value.size != 1:
+            raise ValueError(f"Attribute {name!r} of {obj.name!r} should be one string, found "
+                             f"an array of shape {value.shape}")
+        value = value.reshape(()).item()
+    value = decode(value)
+    if not isinstance(value, str):
+        raise ValueError(f"Attribute {name!r} of {obj.name!r} should be a string, found "
+                         f"{type(value).__name__}")
+    return value
+
+
+def _json_hook(obj: dict) -> Any:
+    # Keras' JSON markers; nothing here ever executes code
+    if obj.get("class_name") == "__tuple__" and isinstance(obj.get("items"), list):
+        return tuple(obj["items"])
+    if obj.get("class_name") == "__ellipsis__":
+        return Ellipsis
+    return obj
+
+
+def _depth(obj: Any, limit: int) -> None:
+    stack = [(obj, 0)]
+    while stack:
+        item, d = stack.pop()
+        if d > limit:
+            raise ValueError(f"The JSON is nested more than {limit} levels deep")
+        if isinstance(item, dict):
+            stack.extend((v, d + 1) for v in item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend((v, d + 1) for v in item)
+
+
+def loads_json(text: Any, what: str) -> Any:
+    """Parse JSON from a file, with Keras' `__tuple__` markers, bounded nesting and a
+    ValueError on anything malformed."""
+    if isinstance(text, (bytes, bytearray, np.bytes_)):
+        text = decode(bytes(text))
+    if not isinstance(text, str):
+        raise ValueError(f"The {what} is not text (found {type(text).__name__})")
+    try:
+        value = json.loads(text, object_hook=_json_hook)
+    except RecursionError:
+        raise ValueError(f"The {what} is nested too deeply to be a model config") from None
+    except ValueError as e:
+        raise ValueError(f"The {what} is not valid JSON: {e}") from None
+    _depth(value, MAX_JSON_DEPTH)
+    return value
+
+
+def read_json_attr(obj: Any, name: str) -> Any:
+    return loads_json(read_text_attr(obj, name), f"attribute {name!r}")
+
+
+def _as_names(values: Any, name: str, where: str) -> list[str]:
+    if isinstance(values, (str, bytes, np.bytes_)):
+        values = [values]
+    arr = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
+    if arr.ndim > 1:
+        raise ValueError(f"Attribute {name!r} of {where!r} should be a list of names, found "
+                         f"shape {arr.shape}")
+    if arr.dtype.kind == "f" and arr.size == 0:  # Keras writes [] as float64 (0,)
+        return []
+    out = []
+    for v in np.atleast_1d(arr).tolist():
+        v = decode(v)
+        if not isinstance(v, str):
+            raise ValueError(f"Attribute {name!r} of {where!r} should hold names, found "
+                             f"{type(v).__name__} {v!r:.60}")
+        out.append(v)
+    return out
+
+
 def read_name_list(group: Any, name: str) -> list[str]:
-    """A name list, plain or chunked; a missing attribute means no names."""
-    if name in group.attrs:
-        values = group.attrs[name]
-        if isinstance(values, (str, bytes)):
-            values = [values]
-        return [decode(v) for v in np.atleast_1d(values) if not isinstance(v, float)]
+    """A name list, plain (vlen or fixed-length) or chunked (`name0`, `name1`, ...); a
+    missing attribute means no names."""
+    if has_attr(group, name):
+        return _as_names(read_attr(group, name), name, group.name)
     out: list = []
     i = 0
-    while f"{name}{i}" in group.attrs:
-        out.extend(decode(v) for v in np.atleast_1d(group.attrs[f"{name}{i}"]))
+    while has_attr(group, f"{name}{i}"):
+        out.extend(_as_names(read_attr(group, f"{name}{i}"), f"{name}{i}", group.name))
         i += 1
     return out
 
 
 def safe_get(group: Any, path: str) -> Any:
-    """`group[path]`, refusing soft and external links and empty path parts."""
+    """`group[path]`, refusing soft, external and user-defined links and empty or
+    relative path parts."""
     h5py = _h5py()
     if not isinstance(path, str) or not path:
         raise ValueError(f"Invalid HDF5 path {path!r}")
     parts = path.split("/")
-    if any(p == "" or p in (".", "..") for p in parts):
+    if any(p in ("", ".", "..") for p in parts):
         raise ValueError(f"Refusing the HDF5 path {path!r}: it has empty or relative parts")
     node = group
     for part in parts:
-        if part not in node:
-            raise ValueError(f"The file has no object {path!r} under {node.name!r}")
+        if not isinstance(node, h5py.Group):
+            raise ValueError(f"{node.name!r} is a dataset, not a group: cannot look up "
+                             f"{part!r} in it (path {path!r})")
         link = node.get(part, getlink=True)
+        if link is None:
+            raise ValueError(f"The file has no object {path!r} under {group.name!r} "
+                             f"(missing {part!r} in {node.name!r})")
         if not isinstance(link, h5py.HardLink):
             raise ValueError(f"Refusing to follow the {type(link).__name__} {part!r} in "
                              f"{node.name!r}: links may point outside the file")
@@ -128,26 +285,76 @@ def safe_get(group: Any, path: str) -> Any:
     return node
 
 
-def read_dataset(ds: Any, expected_shape: tuple | None = None, what: str = "dataset"
-                 ) -> np.ndarray:
-    """A dataset's values after safety checks; `expected_shape` is checked before reading."""
+def has_child(group: Any, name: str) -> bool:
+    """Whether `name` is a hard-linked child of `group` (links count as absent)."""
+    h5py = _h5py()
+    try:
+        link = group.get(name, getlink=True)
+    except Exception:  # noqa: BLE001
+        return False
+    return isinstance(link, h5py.HardLink)
+
+
+def check_dataset(ds: Any, what: str = "dataset") -> tuple:
+    """Refuse what must never be read: non-datasets, virtual and external storage,
+    non-numeric types, absurd declared sizes. Returns the shape."""
     h5py = _h5py()
     if not isinstance(ds, h5py.Dataset):
         raise ValueError(f"{what}: expected a dataset, found a {type(ds).__name__}")
     if ds.is_virtual:
-        raise ValueError(f"{what}: refusing a virtual dataset")
+        raise ValueError(f"{what}: refusing a virtual dataset (its data lives in other files)")
     if ds.external:
         raise ValueError(f"{what}: refusing a dataset stored in external files")
     if ds.dtype.kind not in "fiub":
         raise ValueError(f"{what}: expected numbers, found dtype {ds.dtype}")
-    shape = tuple(ds.shape) if ds.shape is not None else ()
-    if expected_shape is not None and shape != tuple(expected_shape):
-        raise ValueError(f"{what}: the file holds shape {shape}, expected {tuple(expected_shape)}")
-    declared = int(np.prod(shape, dtype=np.float64)) * ds.dtype.itemsize
+    if ds.shape is None:
+        raise ValueError(f"{what}: the dataset has no data (null dataspace)")
+    shape = tuple(int(d) for d in ds.shape)
+    declared = float(np.prod(shape, dtype=np.float64)) * ds.dtype.itemsize
     if declared > MAX_DATASET_BYTES:
-        raise ValueError(f"{what}: declared size {declared} bytes is too large")
+        raise ValueError(f"{what}: declared size {int(declared)} bytes (shape {shape}) is "
+                         "too large; refusing to allocate it")
     stored = ds.id.get_storage_size()
-    if declared > 1024 * 1024 and stored and declared > 1000 * stored:
-        raise ValueError(f"{what}: declared size {declared} bytes but only {stored} stored; "
-                         "refusing a possible decompression bomb")
-    return np.asarray(ds[()])
+    if declared > 1024 * 1024 and declared > 1000 * max(stored, 1):
+        raise ValueError(f"{what}: declared size {int(declared)} bytes but only {stored} "
+                         "bytes stored; refusing a possible decompression bomb")
+    return shape
+
+
+def read_dataset(ds: Any, expected_shape: tuple | None = None, what: str = "dataset"
+                 ) -> np.ndarray:
+    """A dataset's values after the safety checks; `expected_shape` is compared before
+    anything is read."""
+    shape = check_dataset(ds, what)
+    if expected_shape is not None and shape != tuple(expected_shape):
+        raise ValueError(f"{what}: the file holds shape {shape}, expected "
+                         f"{tuple(expected_shape)}")
+    value = np.asarray(ds[()])
+    if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+        pass  # NaN weights are legal (Keras loads them); the caller decides
+    return value
+
+
+# --- the error boundary -----------------------------------------------------------------
+
+_MALFORMED = (KeyError, IndexError, TypeError, AttributeError, RuntimeError, RecursionError,
+              MemoryError, OverflowError, ZeroDivisionError, EOFError, struct.error,
+              zipfile.BadZipFile, zipfile.LargeZipFile, UnicodeError, NotImplementedError,
+              AssertionError, LookupError, ArithmeticError)
+
+
+@contextlib.contextmanager
+def load_guard(filepath: Any, action: str = "load") -> Iterator[None]:
+    """Turn the low-level errors of a malformed file into a ValueError naming the file."""
+    try:
+        yield
+    except (ValueError, OSError):
+        raise
+    except _MALFORMED as e:
+        name = filepath if isinstance(filepath, str) else getattr(filepath, "name", filepath)
+        detail = str(e) or type(e).__name__
+        if isinstance(e, MemoryError):
+            detail = "it asks for more memory than is available"
+        raise ValueError(f"Cannot {action} {name!r}: the file is malformed or does not "
+                         f"describe a model minikeras can build ({type(e).__name__}: "
+                         f"{detail[:500]})") from e

@@ -1,0 +1,335 @@
+"""The Keras 3 native `.keras` archive: a zip holding `metadata.json`, `config.json` (the
+model in Keras 3's serialization, with `compile_config`) and `model.weights.h5` (the
+Keras 3 weights layout of weights_h5.py, optimizer included).
+
+Reading never extracts member paths from the archive, reads members with size limits and
+a decompression-bomb check, and never imports or runs anything named in the config.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+import os
+import tempfile
+import zipfile
+from typing import Any
+
+import numpy as np
+
+from minikeras.layers.core import InputLayer
+from minikeras.saving import compile_io, h5_io, legacy_h5, weights_h5
+
+CONFIG = "config.json"
+METADATA = "metadata.json"
+WEIGHTS = "model.weights.h5"
+WEIGHTS_NPZ = "model.weights.npz"
+KERAS3_VERSION = "3.15.1"  # the Keras 3 release these archives are checked against
+MAX_JSON_BYTES = 64 * 1024 ** 2
+MAX_MEMBER_BYTES = 16 * 1024 ** 3
+IN_MEMORY_BYTES = 256 * 1024 ** 2
+
+
+# --- Keras 3 config ---------------------------------------------------------------------
+
+def _policy(dtype: Any) -> Any:
+    if isinstance(dtype, str):
+        return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": dtype},
+                "registered_name": None}
+    return dtype
+
+
+def _registered(layer: Any) -> str | None:
+    from minikeras.saving.object_registry import get_registered_name
+
+    name = get_registered_name(type(layer))
+    return name if ">" in name else None
+
+
+def _shape_of(layer: Any) -> Any:
+    try:
+        node = layer._inbound_nodes[0]
+    except (AttributeError, IndexError):
+        return None
+    shapes = [list(t.shape) for t in node.input_tensors]
+    if not shapes:
+        return None
+    return shapes[0] if len(shapes) == 1 else shapes
+
+
+def _layer_entry(layer: Any) -> dict:
+    from minikeras.models.model import Model
+
+    if isinstance(layer, Model):
+        return keras3_model_config(layer, top_level=False)
+    legacy = legacy_h5.serialize_layer(layer)
+    cfg = dict(legacy["config"])
+    if isinstance(layer, InputLayer):
+        cfg["batch_shape"] = cfg.pop("batch_input_shape", None)
+        cfg.setdefault("optional", False)
+    elif "dtype" in cfg:
+        cfg["dtype"] = _policy(cfg["dtype"])
+    class_name = type(layer).__name__
+    entry = {"module": "keras.layers", "class_name": class_name, "config": cfg,
+             "registered_name": _registered(layer)}
+    if not isinstance(layer, InputLayer) and layer.built and _shape_of(layer) is not None:
+        entry["build_config"] = {"input_shape": _shape_of(layer)}
+    return entry
+
+
+def _functional_layers(model: Any) -> tuple:
+    from minikeras.layers.layer import KerasTensor
+
+    own = {id(n) for n in model._nodes}
+
+    def node_index(layer: Any, node: Any) -> int:
+        return [n for n in layer._inbound_nodes if id(n) in own].index(node)
+
+    def history(t: KerasTensor) -> list:
+        layer, ni, ti = t._history
+        return [layer.name, node_index(layer, layer._inbound_nodes[ni]), ti]
+
+    def encode(x: Any) -> Any:
+        if isinstance(x, KerasTensor):
+            return {"class_name": "__keras_tensor__",
+                    "config": {"shape": list(x.shape), "dtype": x.dtype,
+                               "keras_history": history(x)}}
+        if isinstance(x, (list, tuple)):
+            return [encode(v) for v in x]
+        if isinstance(x, dict):
+            return {k: encode(v) for k, v in x.items()}
+        if isinstance(x, (bool, int, float, str)) or x is None:
+            return x
+        return None
+
+    layers = []
+    for layer in model.layers:
+        entry = _layer_entry(layer)
+        entry["name"] = layer.name
+        nodes = []
+        if not isinstance(layer, InputLayer):
+            for node in model._nodes:
+                if node.layer is layer:
+                    kwargs = {k: encode(v) for k, v in node.kwargs.items() if k != "training"}
+                    nodes.append({"args": encode(list(node.args)), "kwargs": kwargs})
+        entry["inbound_nodes"] = nodes
+        layers.append(entry)
+    ins = [history(t) for t in model.inputs]
+    outs = [history(t) for t in model.outputs]
+    return layers, ins[0] if len(ins) == 1 else ins, outs[0] if len(outs) == 1 else outs
+
+
+def keras3_model_config(model: Any, top_level: bool = True) -> dict:
+    """The model as Keras 3's serialize_keras_object writes it (config.json)."""
+    kind = type(model).__name__
+    if kind == "Sequential":
+        layers = []
+        if model._build_shape is not None:
+            input_layer = model._input_layer or InputLayer(batch_shape=model._build_shape)
+            layers.append(_layer_entry(input_layer))
+        layers.extend(_layer_entry(layer) for layer in model.layers)
+        cfg = {"name": model.name, "trainable": model.trainable, "dtype": _policy(model.dtype),
+               "layers": layers}
+        if model._build_shape is not None:
+            cfg["build_input_shape"] = list(model._build_shape)
+        entry = {"module": "keras", "class_name": "Sequential", "config": cfg,
+                 "registered_name": None}
+        if model._build_shape is not None:
+            entry["build_config"] = {"input_shape": list(model._build_shape)}
+    elif kind == "Functional":
+        layers, ins, outs = _functional_layers(model)
+        cfg = {"name": model.name, "trainable": model.trainable, "layers": layers,
+               "input_layers": ins, "output_layers": outs}
+        entry = {"module": "keras.src.models.functional", "class_name": "Functional",
+                 "config": cfg, "registered_name": "Functional",
+                 "build_config": {"input_shape": None}}
+    else:  # a subclassed model: its own get_config
+        legacy = legacy_h5.model_config_dict(model)
+        entry = {"module": type(model).__module__, "class_name": legacy["class_name"]
+                 .split(">")[-1], "config": legacy["config"],
+                 "registered_name": _registered(model) or legacy["class_name"]}
+        shape = getattr(model, "_build_shape", None)
+        if shape is not None:
+            entry["build_config"] = {"input_shape": list(shape)}
+    return legacy_h5._clean(entry)
+
+
+def _metadata() -> dict:
+    import minikeras
+
+    return {"keras_version": KERAS3_VERSION,
+            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+            "minikeras_version": minikeras.__version__}
+
+
+def _optimizer_values(model: Any) -> list | None:
+    """The optimizer variables Keras 3 expects. An optimizer that has not taken a step yet
+    has no slots: a built copy supplies them (zeros), without touching the model's own."""
+    opt = model.optimizer
+    if opt.built:
+        return None
+    from minikeras import optimizers as optimizers_module
+
+    copy = optimizers_module.deserialize(optimizers_module.serialize(opt))
+    copy.build(model.trainable_weights)
+    values = [np.asarray(v.value) for v in copy.variables]
+    values[0] = np.asarray(opt.iterations.value)
+    return values
+
+
+# --- writing ----------------------------------------------------------------------------
+
+def save_model(model: Any, filepath: Any, overwrite: bool = True,
+               include_optimizer: bool = True) -> None:
+    weights_h5._require_built(model, "saving")
+    h5py = h5_io._h5py()
+    compiled = bool(getattr(model, "compiled", False)) and model.optimizer is not None
+    config = keras3_model_config(model)
+    if compiled and include_optimizer:
+        config["compile_config"] = legacy_h5._clean(compile_io.keras3_compile_config(model))
+        config["minikeras_compile_config"] = legacy_h5._clean(
+            compile_io.exact_compile_config(model))
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as f:
+        write_opt = compiled and include_optimizer
+        weights_h5.write_to_file(model, f, include_optimizer=write_opt,
+                                 optimizer_values=_optimizer_values(model) if write_opt
+                                 else None)
+    with h5_io.atomic_path(filepath, overwrite) as tmp:
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_STORED) as zf:
+            zf.writestr(METADATA, json.dumps(_metadata()))
+            zf.writestr(CONFIG, json.dumps(config))
+            zf.writestr(WEIGHTS, buffer.getvalue())
+
+
+# --- reading ----------------------------------------------------------------------------
+
+def _open_zip(filepath: Any) -> zipfile.ZipFile:
+    path = os.fspath(filepath)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No file or directory found at {path}")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"{path} is a directory; minikeras reads '.keras' zip "
+                                "archives")
+    try:
+        return zipfile.ZipFile(path, "r")
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError,
+            NotImplementedError) as e:
+        raise ValueError(f"{path} is not a valid '.keras' archive (zip): {e}") from None
+
+
+def _member(zf: zipfile.ZipFile, name: str, path: str) -> zipfile.ZipInfo:
+    try:
+        info = zf.getinfo(name)
+    except KeyError:
+        raise ValueError(f"{path} is not a complete '.keras' archive: it has no {name!r} "
+                         f"(members: {zf.namelist()[:10]})") from None
+    if info.file_size > MAX_MEMBER_BYTES or (
+            info.file_size > 16 * 1024 ** 2 and info.file_size > 100 * max(info.compress_size,
+                                                                         1)):
+        raise ValueError(f"{path}: the member {name!r} declares {info.file_size} bytes but "
+                         f"stores {info.compress_size}; refusing a possible decompression bomb")
+    return info
+
+
+def _read_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int, path: str,
+                  sink: Any = None) -> bytes | None:
+    if info.file_size > limit:
+        raise ValueError(f"{path}: the member {info.filename!r} is too large "
+                         f"({info.file_size} bytes)")
+    out = sink if sink is not None else io.BytesIO()
+    total = 0
+    with zf.open(info, "r") as fh:
+        while True:
+            chunk = fh.read(1 << 20)
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > info.file_size or total > limit:
+                raise ValueError(f"{path}: the member {info.filename!r} holds more data than "
+                                 "it declares; refusing it")
+            out.write(chunk)
+    return out.getvalue() if sink is None else None
+
+
+def _read_config(zf: zipfile.ZipFile, path: str) -> dict:
+    info = _member(zf, CONFIG, path)
+    config = h5_io.loads_json(_read_bounded(zf, info, MAX_JSON_BYTES, path),
+                              f"config.json of {path}")
+    if not isinstance(config, dict):
+        raise ValueError(f"{path}: config.json should hold a JSON object")
+    return config
+
+
+def _build_model(config: dict, custom_objects: dict | None) -> Any:
+    model = legacy_h5.model_from_config(config, custom_objects)
+    build = config.get("build_config")
+    if not getattr(model, "built", False) or (type(model).__name__ == "Sequential" and
+                                              not model.inputs):
+        shape = build.get("input_shape") if isinstance(build, dict) else None
+        if isinstance(shape, list) and shape:
+            model.build(tuple(shape))
+    return model
+
+
+def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool = True,
+               safe_mode: bool = True) -> Any:
+    from minikeras.saving.object_registry import custom_object_scope
+
+    path = os.fspath(filepath)
+    with _open_zip(filepath) as zf, custom_object_scope(custom_objects or {}):
+        config = _read_config(zf, path)
+        model = _build_model(config, custom_objects)
+        with _weights_file(zf, path) as f:
+            weights_h5.read_from_file(model, f, restore_optimizer=False, source=path)
+            if compile:
+                exact = config.get("minikeras_compile_config")
+                train = exact if isinstance(exact, dict) else config.get("compile_config")
+                if isinstance(train, dict) and train:
+                    compile_io.compile_from_config(model, train, custom_objects)
+                    if getattr(model, "compiled", False):
+                        group = weights_h5._vars_group(f, "optimizer")
+                        if group is not None:
+                            weights_h5.restore_optimizer_vars(model, group, path)
+    return model
+
+
+class _weights_file:
+    """Open `model.weights.h5` of an archive: in memory when small, else through a
+    temporary file (deleted afterwards)."""
+
+    def __init__(self, zf: zipfile.ZipFile, path: str) -> None:
+        self.zf, self.path = zf, path
+        self.tmpdir = None
+        self.f = None
+
+    def __enter__(self) -> Any:
+        if WEIGHTS not in self.zf.namelist() and WEIGHTS_NPZ in self.zf.namelist():
+            raise ValueError(f"{self.path} stores its weights as {WEIGHTS_NPZ!r}, which "
+                             "minikeras does not read; re-save it with the default format")
+        info = _member(self.zf, WEIGHTS, self.path)
+        if info.file_size <= IN_MEMORY_BYTES:
+            data = io.BytesIO(_read_bounded(self.zf, info, IN_MEMORY_BYTES, self.path))
+            self.f = h5_io.open_for_reading(data)
+        else:
+            self.tmpdir = tempfile.TemporaryDirectory(prefix="minikeras-")
+            target = os.path.join(self.tmpdir.name, "model.weights.h5")
+            with open(target, "wb") as out:
+                _read_bounded(self.zf, info, MAX_MEMBER_BYTES, self.path, sink=out)
+            self.f = h5_io.open_for_reading(target)
+        return self.f
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.f is not None:
+            self.f.close()
+        if self.tmpdir is not None:
+            self.tmpdir.cleanup()
+
+
+def load_weights_only(model: Any, filepath: Any, skip_mismatch: bool = False) -> None:
+    """`model.load_weights('x.keras')`: the weights (and optimizer state) of an archive."""
+    weights_h5._require_built(model, "loading weights into")
+    path = os.fspath(filepath)
+    with _open_zip(filepath) as zf, _weights_file(zf, path) as f:
+        weights_h5.read_from_file(model, f, skip_mismatch=skip_mismatch, source=path)
