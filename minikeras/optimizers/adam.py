@@ -2,53 +2,74 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
-from minikeras.optimizers.base import Optimizer
+from minikeras.optimizers.base import Optimizer, check_number
 
 
 class Adam(Optimizer):
-    """m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g²;
-    w -= lr*sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps), t = step number from 1.
-    Keras 3 rule, step for step (epsilon outside the square root, default 1e-7)."""
+    """Keras 3's rule, with t the step number from 1:
+    `m += (g - m) * (1 - beta_1)`; `v += (g**2 - v) * (1 - beta_2)` (AMSGrad: `v_hat =
+    max(v_hat, v)` is used in place of v); `w -= m * lr * sqrt(1 - beta_2**t) /
+    (1 - beta_1**t) / (sqrt(v) + epsilon)`. Epsilon sits outside the square root and
+    defaults to 1e-7."""
+
+    _numpy_update_step = True
 
     def __init__(self, learning_rate: Any = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, amsgrad: bool = False, name: str | None = None,
                  **kwargs: Any) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
-        self.beta_1 = float(beta_1)
-        self.beta_2 = float(beta_2)
-        self.epsilon = float(epsilon)
+        owner = type(self).__name__
+        self.beta_1 = check_number(owner, "beta_1", beta_1, 0, 1)
+        self.beta_2 = check_number(owner, "beta_2", beta_2, 0, 1)
+        self.epsilon = check_number(owner, "epsilon", epsilon, 0)
         self.amsgrad = bool(amsgrad)
 
     def build(self, variables: list) -> None:
+        if self.built:
+            return
         super().build(variables)
-        self.momentums = []
-        self.velocities = []
-        for v in variables:
-            self.momentums.append(self.add_variable_from_reference(v, "momentum"))
-            self.velocities.append(self.add_variable_from_reference(v, "velocity"))
-        self.velocity_hats = [self.add_variable_from_reference(v, "velocity_hat")
-                              for v in variables] if self.amsgrad else []
+        self.momentums, self.velocities = self.add_optimizer_variables(
+            variables, ["momentum", "velocity"])
+        self.velocity_hats = self.add_optimizer_variables(variables, "velocity_hat") \
+            if self.amsgrad else []
+
+    def _step_coefficients(self, t, learning_rate) -> tuple:
+        # alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t), in the variable's dtype
+        step = t(int(self.iterations.value) + 1)
+        b1p = t(self.beta_1) ** step
+        b2p = t(self.beta_2) ** step
+        alpha = t(learning_rate) * np.sqrt(t(1) - b2p) / (t(1) - b1p)
+        return alpha, t(1 - self.beta_1), t(1 - self.beta_2), t(self.epsilon)
 
     def update_step(self, gradient, variable, learning_rate) -> None:
+        w = variable.value
         i = self._index[id(variable)]
-        t = int(self.iterations.value) + 1
-        dtype = variable.dtype.type
-        b1, b2 = dtype(self.beta_1), dtype(self.beta_2)
-        alpha = learning_rate * dtype(math.sqrt(1 - float(b2) ** t) / (1 - float(b1) ** t))
+        alpha, one_b1, one_b2, eps = self._coefficients(w.dtype, learning_rate)
+        tmp = self._scratch[i]
+        if tmp is None:
+            tmp = self._scratch_for(i, w)
         m = self.momentums[i].value
         v = self.velocities[i].value
-        m += (gradient - m) * (1 - b1)
-        v += (np.square(gradient) - v) * (1 - b2)
+        np.subtract(gradient, m, tmp)
+        tmp *= one_b1
+        m += tmp
+        np.multiply(gradient, gradient, tmp)
+        tmp -= v
+        tmp *= one_b2
+        v += tmp
         if self.amsgrad:
             vh = self.velocity_hats[i].value
             np.maximum(vh, v, out=vh)
             v = vh
-        variable.value -= alpha * m / (np.sqrt(v) + dtype(self.epsilon))
+        np.sqrt(v, tmp)
+        tmp += eps
+        np.divide(m, tmp, tmp)
+        tmp *= alpha
+        w -= tmp
 
     def get_config(self) -> dict:
         cfg = super().get_config()

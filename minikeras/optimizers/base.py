@@ -1,33 +1,97 @@
 """The optimizer base class: everything that Keras 3 optimizers share.
 
-One step of `apply(grads, variables)` follows Keras 3's order:
-clip the gradients (clipnorm per variable, else global_clipnorm, else clipvalue) ->
-decoupled weight decay (w -= w * weight_decay * lr) -> the optimizer's own
-`update_step` -> constraints -> iterations += 1, with the exponential moving average of
-the weights (`use_ema`) kept after the update.
+One call of `apply(grads, variables)` follows Keras 3 (`BaseOptimizer.apply` and the JAX
+backend's `_backend_apply_gradients`) in this order:
 
-Keras 2's `lr=` is accepted as `learning_rate=`, and Keras 2's `decay=d` scales the
-learning rate by 1 / (1 + d * t), t being the number of updates done so far.
+1. drop the variables whose gradient is None (warning; an error if all are None);
+2. divide the gradients by `loss_scale_factor`;
+3. clip them: `clipnorm` (each gradient on its own), else `global_clipnorm`, else
+   `clipvalue`;
+4. decoupled weight decay: `w -= w * weight_decay * lr`;
+5. the optimizer's own `update_step(gradient, variable, learning_rate)` for each variable;
+6. with `use_ema`: the moving average of the weights (`ema_momentum`; the first step copies
+   the weights), and every `ema_overwrite_frequency` steps the weights are replaced by it;
+7. the variables' constraints;
+8. `iterations += 1`.
+
+The learning rate of a step is the float (a settable variable), or `schedule(iterations)`,
+or `callable()`. Keras 2's `lr=` is accepted as `learning_rate=`, and Keras 2's `decay=d`
+divides that rate by `1 + d * t`, t being the number of updates done so far.
+
+An optimizer spelled the Keras 2 way (`lr=` or `decay=` given, a Keras 2 config, or a class
+from `keras.optimizers.legacy`) follows Keras 2 (tf.keras's legacy optimizers, as Keras
+2.3) wherever Keras 2 and 3 differ: `RMSprop` without momentum and `Adagrad` add epsilon
+outside the square root, `Nadam` uses Keras 2's momentum schedule (`schedule_decay`).
+Everywhere else the rules are the same in both.
+
+Subclasses implement `build(variables)` (create the slots with
+`add_variable_from_reference`) and `update_step(gradient, variable, learning_rate)`. The
+built-in ones work in place on the NumPy arrays (`variable.value`): the gradient is an
+array of the variable's dtype and shape, the learning rate a scalar of that dtype.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
+import numbers
+import warnings
 from typing import Any
 
 import numpy as np
 
 from minikeras import config
-from minikeras.autodiff.tensor import Tensor, Variable
+from minikeras.autodiff.tensor import Tensor, Variable, no_grad
 from minikeras.optimizers import schedules as schedules_module
 from minikeras.utils.naming import auto_name, closest, to_snake_case
 
 _COMMON = ("learning_rate", "weight_decay", "clipnorm", "clipvalue", "global_clipnorm",
            "use_ema", "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
            "gradient_accumulation_steps", "name", "lr", "decay")
+# Keys that Keras 2 (tf.keras 2.11+) writes into optimizer configs and that have no meaning
+# here: accepted so that those configs load.
+_KERAS2_NO_OP = ("jit_compile", "is_legacy_optimizer", "mesh")
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def check_number(owner: str, name: str, value: Any, low: float | None = None,
+                 high: float | None = None, low_open: bool = False,
+                 high_open: bool = False) -> float:
+    """`value` as a float, or a ValueError naming the argument and the allowed range."""
+    v = value.value if isinstance(value, Tensor) else value
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        v = v.item()
+    ok = _is_number(v) and v == v
+    if ok and low is not None:
+        ok = v > low if low_open else v >= low
+    if ok and high is not None:
+        ok = v < high if high_open else v <= high
+    if not ok:
+        if low is not None and high is not None:
+            what = (f"a number in {'(' if low_open else '['}{low}, {high}"
+                    f"{')' if high_open else ']'}")
+        elif low is not None:
+            what = f"a number {'>' if low_open else '>='} {low}"
+        elif high is not None:
+            what = f"a number {'<' if high_open else '<='} {high}"
+        else:
+            what = "a number"
+        raise ValueError(f"{owner}: `{name}` must be {what}. Received: {name}={value!r}")
+    return float(v)
 
 
 class Optimizer:
+    """Base class of every optimizer (`keras.optimizers.Optimizer`)."""
+
+    # Built-in optimizers update NumPy arrays directly; a user's subclass may use
+    # `keras.ops` on the variables, which then runs without recording a graph.
+    _numpy_update_step = False
+    # True for the classes of `keras.optimizers.legacy` (always Keras 2 rules).
+    _legacy_class = False
+
     def __init__(self, learning_rate: Any = 0.001, weight_decay: float | None = None,
                  clipnorm: float | None = None, clipvalue: float | None = None,
                  global_clipnorm: float | None = None, use_ema: bool = False,
@@ -35,33 +99,55 @@ class Optimizer:
                  loss_scale_factor: float | None = None,
                  gradient_accumulation_steps: int | None = None, name: str | None = None,
                  **kwargs: Any) -> None:
+        owner = type(self).__name__
+        self._keras2 = self._legacy_class or "lr" in kwargs or "decay" in kwargs
         if "lr" in kwargs:  # Keras 2 spelling
-            learning_rate = kwargs.pop("lr")
-        self.decay = float(kwargs.pop("decay", 0.0) or 0.0)
-        for dropped in ("jit_compile", "is_legacy_optimizer", "mesh"):
+            lr = kwargs.pop("lr")
+            default = inspect.signature(type(self).__init__).parameters.get("learning_rate")
+            default = default.default if default is not None else 0.001
+            if learning_rate is not default and learning_rate != default and \
+                    learning_rate != lr:
+                raise ValueError(f"{owner}: got both `lr={lr!r}` and "
+                                 f"`learning_rate={learning_rate!r}`; `lr` is the Keras 2 "
+                                 "name of `learning_rate`, pass only one of them")
+            learning_rate = lr
+        decay = kwargs.pop("decay", None)
+        self.decay = 0.0 if decay is None else check_number(owner, "decay", decay, low=0)
+        for dropped in _KERAS2_NO_OP:
             kwargs.pop(dropped, None)
         if kwargs:
             k = next(iter(kwargs))
             guess = closest(k, self._accepted())
             hint = f" Did you mean {guess!r}?" if guess else ""
-            raise TypeError(f"{type(self).__name__} got an unexpected keyword argument "
-                            f"{k!r}.{hint}")
-        if self.decay < 0:
-            raise ValueError(f"decay must be >= 0, got decay={self.decay}")
-        given = [n for n, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
-                                ("global_clipnorm", global_clipnorm)) if v is not None]
+            raise TypeError(f"{owner} got an unexpected keyword argument {k!r}.{hint}")
+        given = [f"{n}={v!r}" for n, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
+                                           ("global_clipnorm", global_clipnorm))
+                 if v is not None]
         if len(given) > 1:
-            raise ValueError(f"Only one of clipnorm, clipvalue and global_clipnorm can be set; "
-                             f"got {', '.join(given)}")
+            raise ValueError(f"{owner}: only one of `clipnorm`, `clipvalue` and "
+                             f"`global_clipnorm` can be set. Received: {', '.join(given)}")
         for n, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
-                     ("global_clipnorm", global_clipnorm), ("weight_decay", weight_decay)):
-            if v is not None and (not isinstance(v, (int, float)) or v < 0):
-                raise ValueError(f"{n} must be a non-negative number, got {n}={v!r}")
-        if not 0 <= ema_momentum <= 1:
-            raise ValueError(f"ema_momentum must be in [0, 1], got {ema_momentum}")
+                     ("global_clipnorm", global_clipnorm), ("weight_decay", weight_decay),
+                     ("loss_scale_factor", loss_scale_factor)):
+            if v is not None:
+                check_number(owner, n, v, low=0, low_open=n == "loss_scale_factor")
+        if not isinstance(use_ema, (bool, np.bool_)):
+            raise ValueError(f"{owner}: `use_ema` must be True or False. "
+                             f"Received: use_ema={use_ema!r}")
+        check_number(owner, "ema_momentum", ema_momentum, 0, 1)
+        if ema_overwrite_frequency is not None and (
+                not isinstance(ema_overwrite_frequency, (int, np.integer)) or
+                isinstance(ema_overwrite_frequency, bool) or ema_overwrite_frequency < 1):
+            raise ValueError(f"{owner}: `ema_overwrite_frequency` must be an integer >= 1 or "
+                             f"None. Received: ema_overwrite_frequency="
+                             f"{ema_overwrite_frequency!r}")
         if gradient_accumulation_steps:
-            raise ValueError("gradient_accumulation_steps is not supported by minikeras")
-        self.name = name or auto_name(to_snake_case(type(self).__name__))
+            raise ValueError(f"{owner}: `gradient_accumulation_steps` is not supported by "
+                             f"minikeras. Received: gradient_accumulation_steps="
+                             f"{gradient_accumulation_steps!r}")
+        if name is not None and not isinstance(name, str):
+            raise ValueError(f"{owner}: `name` must be a string. Received: name={name!r}")
+        self.name = name or auto_name(to_snake_case(owner))
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
         self.clipvalue = clipvalue
@@ -73,18 +159,23 @@ class Optimizer:
         self.gradient_accumulation_steps = gradient_accumulation_steps
         self.iterations = Variable(np.array(0, dtype=np.int64), dtype=np.int64,
                                    name="iteration", trainable=False)
+        self.iterations.path = f"{self.name}/iteration"
+        self.iterations.needs_grad = False
+        self._learning_rate: Any = None
         self._set_learning_rate(learning_rate)
         self.built = False
-        self._variables: list = []
-        self._slots: dict = {}
+        self._slot_variables: list = []
+        self._trainable_variables: list = []
         self._index: dict = {}
         self._ema: list = []
+        self._scratch: list = []
+        self._scratch2: list = []
         self._exclude_ids: set = set()
         self._exclude_names: tuple = ()
+        self._wd_cache: dict = {}
+        self._coef: dict = {}
 
     def _accepted(self) -> list:
-        import inspect
-
         names = set(_COMMON)
         names |= set(inspect.signature(type(self).__init__).parameters) - {"self", "kwargs"}
         return sorted(names)
@@ -93,90 +184,153 @@ class Optimizer:
     def _set_learning_rate(self, value: Any) -> None:
         if isinstance(value, schedules_module.LearningRateSchedule):
             self._learning_rate = value
-        elif callable(value) and not isinstance(value, (Tensor, np.ndarray)):
+            return
+        if callable(value) and not isinstance(value, (Tensor, np.ndarray)):
             self._learning_rate = value
+            return
+        raw = value.value if isinstance(value, Tensor) else value
+        if isinstance(raw, np.ndarray) and raw.ndim == 0:
+            raw = raw.item()
+        if not _is_number(raw):
+            raise ValueError(
+                f"{type(self).__name__}: `learning_rate` must be a float, a "
+                "LearningRateSchedule or a callable that returns the learning rate. "
+                f"Received: learning_rate={value!r}")
+        raw = float(raw)
+        if not raw >= 0 or math.isinf(raw):
+            raise ValueError(f"{type(self).__name__}: `learning_rate` must be a finite "
+                             f"number >= 0. Received: learning_rate={raw}")
+        current = self._learning_rate
+        if isinstance(current, Variable):
+            current.value[...] = raw
         else:
-            value = float(value.value if isinstance(value, Tensor) else value)
-            if value < 0 or value != value:
-                raise ValueError(f"learning_rate must be a non-negative number, "
-                                 f"got learning_rate={value}")
-            current = getattr(self, "_learning_rate", None)
-            if isinstance(current, Variable):
-                current.assign(np.asarray(value, dtype=current.dtype))
-            else:
-                self._learning_rate = Variable(np.asarray(value, dtype=config.floatx()),
-                                               name="learning_rate", trainable=False)
+            var = Variable(np.asarray(raw, dtype=config.floatx()), name="learning_rate",
+                           trainable=False)
+            var.path = f"{self.name}/learning_rate"
+            var.needs_grad = False
+            self._learning_rate = var
 
     @property
     def learning_rate(self) -> Any:
-        """A variable holding the rate (settable), or the current value of a schedule."""
+        """The variable holding the rate (settable; with Keras 2's `decay` this is the
+        undecayed rate, as Keras 2's `optimizer.lr`), or the current value of a schedule
+        or callable."""
         if isinstance(self._learning_rate, Variable):
             return self._learning_rate
-        return Tensor(np.asarray(self._current_learning_rate(), dtype=config.floatx()))
+        return Tensor(self._scheduled_learning_rate(int(self.iterations.value)))
 
     @learning_rate.setter
     def learning_rate(self, value: Any) -> None:
         if isinstance(self._learning_rate, schedules_module.LearningRateSchedule) and \
-                not isinstance(value, schedules_module.LearningRateSchedule):
-            raise TypeError("This optimizer was created with a LearningRateSchedule, so its "
-                            "learning rate cannot be set to a number.")
+                not callable(value):
+            raise TypeError("This optimizer was created with a LearningRateSchedule as its "
+                            "`learning_rate`, so its learning rate cannot be set to a number. "
+                            "Create the optimizer with a float `learning_rate` to be able to "
+                            "set it.")
         self._set_learning_rate(value)
 
     lr = learning_rate  # Keras 2 name
 
-    def _current_learning_rate(self) -> np.ndarray:
+    def _scheduled_learning_rate(self, t: int) -> np.ndarray:
         lr = self._learning_rate
-        if not self.decay and type(lr) is Variable:
-            return lr.value
-        t = int(self.iterations.value)
-        if isinstance(lr, Variable):
-            value = lr.value
-        elif isinstance(lr, schedules_module.LearningRateSchedule):
-            value = np.asarray(lr(t).value if isinstance(lr(t), Tensor) else lr(t),
-                               dtype=config.floatx())
+        if isinstance(lr, schedules_module.LearningRateSchedule):
+            value = lr(Tensor(np.asarray(t, dtype=np.int64)))
+            what = "the learning rate schedule"
         else:
             value = lr()
-            value = np.asarray(value.value if isinstance(value, Tensor) else value,
-                               dtype=config.floatx())
-        if self.decay:
-            value = np.asarray(value * (1.0 / (1.0 + self.decay * t)), dtype=value.dtype)
-        return np.asarray(value)
+            what = "the learning rate callable"
+        value = np.asarray(value.value if isinstance(value, Tensor) else value)
+        if value.ndim != 0 or value.dtype.kind not in "fiu":
+            raise ValueError(f"{what} must return a scalar number, got {value!r}")
+        return value.astype(config.floatx(), copy=False)
+
+    def _current_learning_rate(self) -> np.ndarray:
+        """The learning rate the next update uses (schedule and Keras 2 `decay` applied)."""
+        lr = self._learning_rate
+        if type(lr) is Variable:
+            value = lr.value
+        else:
+            value = self._scheduled_learning_rate(int(self.iterations.value))
+        if self.decay:  # Keras 2: lr / (1 + decay * t), computed in the rate's dtype
+            t = value.dtype.type
+            value = np.asarray(t(value) / (t(1) + t(self.decay) *
+                                           t(int(self.iterations.value))), dtype=value.dtype)
+        return value
 
     # --- state ------------------------------------------------------------------------
     def build(self, variables: list) -> None:
-        """Create the slots (moments, velocities, ...) of every variable."""
-        self._trainable_variables = list(variables)
+        """Create the per-variable state. Subclasses call `super().build(variables)` first,
+        then add their slots with `add_variable_from_reference`."""
+        if self.built:
+            return
+        variables = list(variables)
+        for i, v in enumerate(variables):
+            if not isinstance(v, Variable):
+                raise TypeError(f"{type(self).__name__} can only update Variables; element "
+                                f"{i} of `variables` is a {type(v).__name__}")
+        self._trainable_variables = variables
         self._index = {id(v): i for i, v in enumerate(variables)}
-        self._variables = [self.iterations]
-        if isinstance(self._learning_rate, Variable):
-            self._variables.append(self._learning_rate)
+        self._scratch = [None] * len(variables)
+        self._scratch2 = [None] * len(variables)
         if self.use_ema:
             self._ema = [self.add_variable_from_reference(v, "average") for v in variables]
         self.built = True
 
-    def add_variable_from_reference(self, reference: Variable, name: str,
-                                    initializer: str = "zeros") -> Variable:
-        value = np.zeros(reference.shape, dtype=reference.dtype) if initializer == "zeros" \
-            else np.ones(reference.shape, dtype=reference.dtype)
-        path = getattr(reference, "path", reference.name).replace("/", "_")
-        var = Variable(value, dtype=reference.dtype, name=f"{path}_{name}", trainable=False)
-        var.path = f"{self.name}/{var.name}"
-        self._variables.append(var)
-        return var
+    def _get_variable_index(self, variable: Variable) -> int:
+        return self._index[id(variable)]
 
-    def add_variable(self, shape: Any, initializer: str = "zeros", dtype: Any = None,
-                     name: str | None = None) -> Variable:
-        value = np.zeros(shape, dtype=dtype or config.floatx())
-        if initializer == "ones":
-            value += 1
-        var = Variable(value, dtype=value.dtype, name=name or "variable", trainable=False)
-        self._variables.append(var)
+    def add_variable_from_reference(self, reference_variable: Variable, name: str | None = None,
+                                    initializer: Any = "zeros") -> Variable:
+        """A slot shaped like `reference_variable`, named `<its path>_<name>` as in Keras."""
+        name = name or "var"
+        ref = str(getattr(reference_variable, "path", None) or reference_variable.name)
+        return self.add_variable(reference_variable.shape, initializer,
+                                 reference_variable.dtype,
+                                 name=f"{ref.replace('/', '_').replace(':', '_')}_{name}")
+
+    def add_optimizer_variables(self, trainable_variables: list, name: Any,
+                                initializer: Any = "zeros") -> Any:
+        """Keras 3's helper: one slot per variable for each name (interleaved per
+        variable); a list for one name, a tuple of lists for several."""
+        names = [name] if isinstance(name, str) else list(name)
+        inits = initializer if isinstance(initializer, (list, tuple)) else \
+            [initializer] * len(names)
+        if len(inits) != len(names):
+            raise ValueError(f"add_optimizer_variables: {len(names)} names but "
+                             f"{len(inits)} initializers")
+        out: tuple = tuple([] for _ in names)
+        for v in trainable_variables:
+            for lst, n, init in zip(out, names, inits):
+                lst.append(self.add_variable_from_reference(v, n, init))
+        return out[0] if isinstance(name, str) else out
+
+    def add_variable(self, shape: Any, initializer: Any = "zeros", dtype: Any = None,
+                     aggregation: str = "none", name: str | None = None) -> Variable:
+        dtype = np.dtype(dtype or config.floatx())
+        shape = tuple(shape)
+        if isinstance(initializer, str) and initializer == "zeros":
+            value = np.zeros(shape, dtype=dtype)
+        elif isinstance(initializer, str) and initializer == "ones":
+            value = np.ones(shape, dtype=dtype)
+        elif _is_number(initializer):
+            value = np.full(shape, initializer, dtype=dtype)
+        else:
+            from minikeras import initializers
+
+            init = initializers.get(initializer)
+            raw = init(shape, dtype=dtype)
+            value = np.array(raw.value if isinstance(raw, Tensor) else raw, dtype=dtype)
+        var = Variable(value, dtype=dtype, name=name or "variable", trainable=False)
+        var.path = f"{self.name}/{var.name}"
+        var.needs_grad = False
+        self._slot_variables.append(var)
         return var
 
     @property
     def variables(self) -> list:
-        return list(self._variables) if self.built else [self.iterations] + (
-            [self._learning_rate] if isinstance(self._learning_rate, Variable) else [])
+        """`[iterations, learning_rate (when a float), *slots]`, in Keras 3's order."""
+        lr = [self._learning_rate] if isinstance(self._learning_rate, Variable) else []
+        return [self.iterations] + lr + list(self._slot_variables)
 
     def get_weights(self) -> list:
         return [np.array(v.value) for v in self.variables]
@@ -186,115 +340,251 @@ class Optimizer:
         if len(weights) != len(own):
             raise ValueError(f"Optimizer {self.name!r} has {len(own)} variables, but "
                              f"set_weights received {len(weights)} arrays")
-        for v, w in zip(own, weights):
-            w = np.asarray(w)
+        arrays = [np.asarray(w.value if isinstance(w, Tensor) else w) for w in weights]
+        for v, w in zip(own, arrays):
             if w.shape != v.shape:
-                raise ValueError(f"Optimizer variable {v.name!r} has shape {v.shape}, "
+                raise ValueError(f"Optimizer variable {v.path!r} has shape {v.shape}, "
                                  f"got an array of shape {w.shape}")
-        for v, w in zip(own, weights):
-            v.assign(np.asarray(w).astype(v.dtype))
+        for v, w in zip(own, arrays):
+            v.value[...] = w.astype(v.dtype)
+
+    def save_own_variables(self, store: Any) -> None:
+        for i, v in enumerate(self.variables):
+            store[str(i)] = np.array(v.value)
+
+    def load_own_variables(self, store: Any) -> None:
+        own = self.variables
+        if len(store.keys()) != len(own):
+            warnings.warn(f"Skipping variable loading for optimizer {self.name!r}, because "
+                          f"it has {len(own)} variables whereas the saved optimizer has "
+                          f"{len(store.keys())} variables.", stacklevel=2)
+            return
+        self.set_weights([store[str(i)] for i in range(len(own))])
 
     def exclude_from_weight_decay(self, var_list: Any = None, var_names: Any = None) -> None:
+        """Variables (or variables whose name contains one of `var_names`) that weight
+        decay leaves alone. Call before the optimizer is built."""
         if self.built:
-            raise ValueError("exclude_from_weight_decay() must be called before the optimizer "
-                             "is built")
+            raise ValueError("`exclude_from_weight_decay()` can only be configured before "
+                             "the optimizer is built.")
         self._exclude_ids = {id(v) for v in (var_list or [])}
         self._exclude_names = tuple(var_names or ())
+        self._wd_cache = {}
 
-    def _use_weight_decay(self, var: Variable) -> bool:
-        if id(var) in self._exclude_ids:
-            return False
-        return not any(n in var.name for n in self._exclude_names)
+    def _use_weight_decay(self, variable: Variable) -> bool:
+        key = id(variable)
+        use = self._wd_cache.get(key)
+        if use is None:
+            use = key not in self._exclude_ids and \
+                not any(n in variable.name for n in self._exclude_names)
+            self._wd_cache[key] = use
+        return use
+
+    def _scratch_for(self, i: int, like: np.ndarray) -> np.ndarray:
+        """A reusable work array shaped like variable i (no allocation per step)."""
+        buf = self._scratch[i]
+        if buf is None:
+            buf = self._scratch[i] = np.empty_like(like)
+        return buf
+
+    def _scratch2_for(self, i: int, like: np.ndarray) -> np.ndarray:
+        """A second work array, for the optimizers that need two."""
+        buf = self._scratch2[i]
+        if buf is None:
+            buf = self._scratch2[i] = np.empty_like(like)
+        return buf
+
+    def _coefficients(self, dtype: np.dtype, learning_rate: Any) -> tuple:
+        """This step's scalar coefficients as 0-d arrays of `dtype` (the fastest operand
+        for NumPy's in-place ufuncs), computed once per step and dtype."""
+        c = self._coef.get(dtype)
+        if c is None:
+            c = self._coef[dtype] = tuple(
+                np.asarray(x, dtype=dtype)
+                for x in self._step_coefficients(dtype.type, learning_rate))
+        return c
+
+    def _step_coefficients(self, t: type, learning_rate: Any) -> tuple:
+        """The scalars `update_step` needs, computed with the scalar type `t` (the
+        variable's dtype) where Keras computes in that dtype."""
+        return ()
 
     # --- the step ---------------------------------------------------------------------
-    def apply_gradients(self, grads_and_vars: Any) -> None:
+    def apply_gradients(self, grads_and_vars: Any) -> Variable:
         pairs = list(grads_and_vars)
+        if not pairs:
+            return self.iterations
         self.apply([g for g, _ in pairs], [v for _, v in pairs])
+        return self.iterations
 
-    def apply(self, grads: list, variables: list | None = None) -> None:
-        if variables is None:
+    def apply(self, grads: Any, trainable_variables: Any = None) -> None:
+        """Update the variables with these gradients (one training step)."""
+        grads = list(grads)
+        if not grads:
+            return
+        if trainable_variables is None:
             if not self.built:
-                raise ValueError("apply(grads) without variables needs a built optimizer: "
-                                 "call optimizer.build(variables) first")
+                raise ValueError("When passing `grads` without `variables`, the optimizer "
+                                 "must already be built on a list of variables. Call "
+                                 "`optimizer.build(trainable_variables)` first.")
             variables = self._trainable_variables
-        variables = list(variables)
-        if len(grads) != len(variables):
-            raise ValueError(f"apply: got {len(grads)} gradients for {len(variables)} variables")
-        if not self.built:
-            self.build(variables)
         else:
-            for v in variables:
-                if id(v) not in self._index:
-                    raise ValueError(f"Unknown variable {getattr(v, 'path', v)!r}: this "
-                                     "optimizer was built for other variables")
-        pairs = [(g if type(g) is np.ndarray and g.dtype == v.dtype else
-                  np.asarray(g.value if isinstance(g, Tensor) else g, dtype=v.dtype), v)
-                 for g, v in zip(grads, variables) if g is not None]
-        if pairs:
-            if self.loss_scale_factor:
-                pairs = [(g / self.loss_scale_factor, v) for g, v in pairs]
-            if self.clipnorm or self.global_clipnorm or self.clipvalue:
-                pairs = list(zip(self._clip([g for g, _ in pairs]), [v for _, v in pairs]))
-            lr = self._current_learning_rate()
-            if self.weight_decay:
-                for _, v in pairs:
-                    if self._use_weight_decay(v):
-                        v.value -= v.value * (self.weight_decay * lr).astype(v.dtype)
-            for g, v in pairs:
-                self.update_step(g, v, lr if lr.dtype == v.dtype else lr.astype(v.dtype))
-                if v.constraint is not None:
-                    v.value[...] = np.asarray(v.constraint(v.value))
-            if self.use_ema:
-                self._update_ema()
+            variables = trainable_variables if type(trainable_variables) is list else \
+                list(trainable_variables)
+            if not self.built:
+                self.build(variables)
+        if len(grads) != len(variables):
+            raise ValueError(f"apply: got {len(grads)} gradients for {len(variables)} "
+                             "variables; pass one gradient (or None) per variable")
+        index = self._index
+        gs: list = []
+        vs: list = []
+        missing: list = []
+        for g, v in zip(grads, variables):
+            if id(v) not in index:
+                raise ValueError(f"Unknown variable: {getattr(v, 'path', v)!r}. This optimizer "
+                                 "can only be called for the variables it was originally "
+                                 "built with; for other variables create a new optimizer.")
+            if g is None:
+                missing.append(v.path)
+                continue
+            value = v.value
+            if type(g) is not np.ndarray or g.dtype is not value.dtype:
+                g = np.asarray(g.value if isinstance(g, Tensor) else g, dtype=value.dtype)
+            if g.shape != value.shape:
+                raise ValueError(f"apply: the gradient for variable {v.path!r} has shape "
+                                 f"{g.shape}, but the variable has shape {value.shape}")
+            gs.append(g)
+            vs.append(v)
+        if not gs:
+            raise ValueError("No gradients provided for any variable.")
+        if missing:
+            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing "
+                          "the loss. If using `model.compile()`, did you forget to provide "
+                          "a `loss` argument?", stacklevel=2)
+        if self.loss_scale_factor is not None:
+            gs = [g / g.dtype.type(self.loss_scale_factor) for g in gs]
+        if self.clipnorm or self.global_clipnorm or self.clipvalue:
+            gs = self._clip_gradients(gs)
+        lr = self._current_learning_rate()
+        self._coef.clear()
+        if self.weight_decay:
+            self._apply_weight_decay(vs, lr)
+        self._prepare_step(lr)
+        lr_dtype = lr.dtype
+        update = self.update_step
+        if self._numpy_update_step:
+            for g, v in zip(gs, vs):
+                update(g, v, lr if g.dtype is lr_dtype else lr.astype(g.dtype))
+        else:
+            with no_grad():
+                for g, v in zip(gs, vs):
+                    update(g, v, lr if g.dtype is lr_dtype else lr.astype(g.dtype))
+        if self.use_ema:
+            self._update_ema()
+        for v in vs:
+            if v.constraint is not None:
+                out = v.constraint(v)
+                v.value[...] = np.asarray(out.value if isinstance(out, Tensor) else out)
         self.iterations.value += 1
 
-    def _clip(self, grads: list) -> list:
+    def _prepare_step(self, learning_rate: np.ndarray) -> None:
+        """Work done once per step before the per-variable updates (Nadam's u_product)."""
+
+    def _apply_weight_decay(self, variables: list, lr: np.ndarray) -> None:
+        wd = self.weight_decay
+        coefs: dict = {}
+        for v in variables:
+            if self._use_weight_decay(v):
+                value = v.value
+                dt = value.dtype
+                coef = coefs.get(dt)
+                if coef is None:  # w * wd * lr, with wd and lr in the variable's dtype
+                    coef = coefs[dt] = np.asarray(dt.type(wd) * dt.type(lr), dtype=dt)
+                tmp = self._scratch_for(self._index[id(v)], value)
+                np.multiply(value, coef, tmp)
+                value -= tmp
+
+    def _clip_gradients(self, grads: list) -> list:
         if self.clipnorm:
+            c = self.clipnorm
             out = []
             for g in grads:
-                norm = math.sqrt(float(np.sum(np.square(g, dtype=np.float64))))
-                out.append(g * (self.clipnorm / norm) if norm > self.clipnorm else g)
+                norm = math.sqrt(float(np.dot(g.ravel(), g.ravel())))
+                if norm > c or not math.isfinite(norm):
+                    with np.errstate(invalid="ignore"):
+                        g = g * g.dtype.type(c) / g.dtype.type(norm)
+                out.append(g)
             return out
         if self.global_clipnorm:
-            total = math.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads))
-            if total > self.global_clipnorm:
-                scale = self.global_clipnorm / total
-                return [g * g.dtype.type(scale) for g in grads]
+            c = self.global_clipnorm
+            total = math.sqrt(sum(float(np.dot(g.ravel(), g.ravel())) for g in grads))
+            if not math.isfinite(total):
+                return [np.full_like(g, np.nan) for g in grads]
+            if total > c:
+                return [g * g.dtype.type(c / total) for g in grads]
             return grads
-        if self.clipvalue:
-            return [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
-        return grads
+        c = self.clipvalue
+        return [np.clip(g, -c, c) for g in grads]
 
     def _update_ema(self) -> None:
         first = int(self.iterations.value) == 0
-        m = 0.0 if first else self.ema_momentum
-        for var, avg in zip(self._trainable_variables, self._ema):
-            avg.value[...] = m * avg.value + (1 - m) * var.value
+        for i, (var, avg) in enumerate(zip(self._trainable_variables, self._ema)):
+            a = avg.value
+            w = var.value
+            if first:
+                a[...] = w
+                continue
+            t = a.dtype.type
+            m = t(self.ema_momentum)
+            tmp = self._scratch_for(i, a)
+            np.multiply(w, np.asarray(t(1) - m, dtype=a.dtype), tmp)
+            a *= np.asarray(m, dtype=a.dtype)
+            a += tmp
         freq = self.ema_overwrite_frequency
         if freq and (int(self.iterations.value) + 1) % freq == 0:
             for var, avg in zip(self._trainable_variables, self._ema):
                 var.value[...] = avg.value
 
-    def finalize_variable_values(self, variables: list) -> None:
-        """At the end of `fit`: with EMA, the model keeps the averaged weights (Keras 3)."""
-        if self.use_ema and self.built:
-            for var, avg in zip(self._trainable_variables, self._ema):
-                var.value[...] = avg.value
+    def finalize_variable_values(self, var_list: list) -> None:
+        """At the end of `fit`: with EMA, the variables take their moving averages."""
+        if not (self.use_ema and self.built):
+            return
+        var_list = list(var_list)
+        if len(var_list) != len(self._ema):
+            raise ValueError(f"The length of model variables ({len(var_list)}) to override "
+                             "does not match the length of model variables stored in the "
+                             f"optimizer ({len(self._ema)}). Please check if the optimizer "
+                             "was called on your model.")
+        for var, avg in zip(var_list, self._ema):
+            var.value[...] = avg.value
 
-    def update_step(self, gradient: np.ndarray, variable: Variable, learning_rate: Any) -> None:
-        raise NotImplementedError
+    def update_step(self, gradient: Any, variable: Variable, learning_rate: Any) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement "
+                                  "update_step(gradient, variable, learning_rate)")
+
+    # Keras 3 helpers for optimizers written with `keras.ops`.
+    def assign(self, variable: Variable, value: Any) -> None:
+        variable.assign(value)
+
+    def assign_add(self, variable: Variable, value: Any) -> None:
+        variable.assign_add(value)
+
+    def assign_sub(self, variable: Variable, value: Any) -> None:
+        variable.assign_sub(value)
+
+    def scale_loss(self, loss: Any) -> Any:
+        return loss * self.loss_scale_factor if self.loss_scale_factor is not None else loss
 
     # --- config -----------------------------------------------------------------------
     def get_config(self) -> dict:
         lr = self._learning_rate
         if isinstance(lr, schedules_module.LearningRateSchedule):
-            from minikeras.saving.serialization import serialize_keras_object
-
-            lr_cfg: Any = serialize_keras_object(lr)
+            lr_cfg: Any = schedules_module.serialize(lr)
         elif isinstance(lr, Variable):
             lr_cfg = float(lr.value)
-        else:
-            lr_cfg = float(self._current_learning_rate())
+        else:  # a callable: its current value (a function cannot be stored in a config)
+            lr_cfg = float(self._scheduled_learning_rate(int(self.iterations.value)))
         cfg = {"name": self.name, "learning_rate": lr_cfg, "weight_decay": self.weight_decay,
                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
                "clipvalue": self.clipvalue, "use_ema": self.use_ema,
@@ -302,7 +592,7 @@ class Optimizer:
                "ema_overwrite_frequency": self.ema_overwrite_frequency,
                "loss_scale_factor": self.loss_scale_factor,
                "gradient_accumulation_steps": self.gradient_accumulation_steps}
-        if self.decay:
+        if self._keras2:  # Keras 2's argument; it also keeps Keras 2's rules on reloading
             cfg["decay"] = self.decay
         return cfg
 

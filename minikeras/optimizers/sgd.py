@@ -4,37 +4,53 @@ from __future__ import annotations
 
 from typing import Any
 
-from minikeras.optimizers.base import Optimizer
+import numpy as np
+
+from minikeras.optimizers.base import Optimizer, check_number
 
 
 class SGD(Optimizer):
-    """w -= lr * g; with momentum m: v = m*v - lr*g, then w += v (or, Nesterov,
-    w += m*v - lr*g). Keras 3 rule, step for step."""
+    """Keras 3's rule: without momentum `w -= lr * g`; with momentum `m = momentum * m -
+    lr * g`, then `w += m` (or, Nesterov, `w += momentum * m - lr * g`)."""
 
-    def __init__(self, learning_rate: Any = 0.01, momentum: float = 0.0, nesterov: bool = False,
-                 name: str | None = None, **kwargs: Any) -> None:
+    _numpy_update_step = True
+
+    def __init__(self, learning_rate: Any = 0.01, momentum: float = 0.0,
+                 nesterov: bool = False, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
-        if not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1:
-            raise ValueError(f"SGD: `momentum` must be a float in [0, 1], got {momentum!r}")
-        self.momentum = float(momentum)
+        self.momentum = check_number("SGD", "momentum", momentum, 0, 1)
         self.nesterov = bool(nesterov)
 
     def build(self, variables: list) -> None:
+        if self.built:
+            return
         super().build(variables)
-        self.momentums = [self.add_variable_from_reference(v, "momentum")
-                          for v in variables] if self.momentum else []
+        self.momentums = self.add_optimizer_variables(variables, "momentum") \
+            if self.momentum != 0 else []
+
+    def _step_coefficients(self, t, learning_rate) -> tuple:
+        return (t(self.momentum),)
 
     def update_step(self, gradient, variable, learning_rate) -> None:
+        w = variable.value
+        i = self._index[id(variable)]
+        tmp = self._scratch[i]
+        if tmp is None:
+            tmp = self._scratch_for(i, w)
+        np.multiply(gradient, learning_rate, tmp)  # lr * g
         if not self.momentum:
-            variable.value -= learning_rate * gradient
+            w -= tmp
             return
-        m = self.momentums[self._index[id(variable)]].value
-        m *= self.momentum
-        m -= learning_rate * gradient
+        (mom,) = self._coefficients(w.dtype, learning_rate)
+        m = self.momentums[i].value
+        m *= mom
+        m -= tmp
         if self.nesterov:
-            variable.value += self.momentum * m - learning_rate * gradient
+            w -= tmp
+            np.multiply(m, mom, tmp)
+            w += tmp
         else:
-            variable.value += m
+            w += m
 
     def get_config(self) -> dict:
         cfg = super().get_config()
