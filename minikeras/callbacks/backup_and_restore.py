@@ -107,7 +107,7 @@ class BackupAndRestore(Callback):
         super().__init__()
         if not backup_dir:
             raise ValueError("Empty `backup_dir` argument passed")
-        if save_freq not in ("epoch", False) and (
+        if save_freq != "epoch" and save_freq is not False and (
                 not isinstance(save_freq, (int, np.integer)) or isinstance(save_freq, bool)
                 or save_freq < 1):
             raise ValueError("Invalid value for argument `save_freq`. Received: "
@@ -123,6 +123,9 @@ class BackupAndRestore(Callback):
         self._last_batch_seen = 0
         self._current_epoch = 0
         self._epoch_rng_states: list | None = None
+        if self._batch_level():
+            # a batch hook only when backing up by batches (see ModelCheckpoint)
+            self.on_train_batch_end = self._on_train_batch_end
 
     # --- hooks ------------------------------------------------------------------------
     def on_train_begin(self, logs=None):
@@ -151,10 +154,10 @@ class BackupAndRestore(Callback):
         if getattr(self.model, "_initial_epoch", None) is not None:
             self.model._initial_epoch = None
         self._current_epoch = epoch
-        if self.save_freq not in ("epoch", False):
+        if self._batch_level():
             self._epoch_rng_states = [g.get_state() for g in _generators(self.model)]
 
-    def on_train_batch_end(self, batch, logs=None):
+    def _on_train_batch_end(self, batch, logs=None):
         if self._should_save_on_batch(batch):
             self._save(epoch=self._current_epoch, batch=batch,
                        rng_states=self._epoch_rng_states)
@@ -176,8 +179,11 @@ class BackupAndRestore(Callback):
                 os.rmdir(self.backup_dir)
 
     # --- logic ------------------------------------------------------------------------
+    def _batch_level(self) -> bool:
+        return self.save_freq != "epoch" and self.save_freq is not False
+
     def _should_save_on_batch(self, batch: int) -> bool:
-        if self.save_freq in ("epoch", False):
+        if not self._batch_level():
             return False
         if batch <= self._last_batch_seen:  # a new epoch
             add_batches = batch + 1

@@ -46,6 +46,10 @@ class ModelCheckpoint(MonitorCallback):
         self._batches_seen_since_last_saving = 0
         self._last_batch_seen = None
         self._current_epoch = 0
+        if save_freq != "epoch":
+            # a batch hook only when saving by batches, so that the default
+            # (save_freq='epoch') does not make the loop compute logs every batch
+            self.on_train_batch_end = self._on_train_batch_end
         if save_freq != "epoch" and (not isinstance(save_freq, (int, np.integer)) or
                                      isinstance(save_freq, bool) or save_freq < 1):
             raise ValueError(f"Unrecognized save_freq: {save_freq!r}. Expected save_freq are "
@@ -71,7 +75,7 @@ class ModelCheckpoint(MonitorCallback):
                              f"filepath={self.filepath}")
 
     # --- hooks ------------------------------------------------------------------------
-    def on_train_batch_end(self, batch, logs=None):
+    def _on_train_batch_end(self, batch, logs=None):
         if self._should_save_on_batch(batch):
             self._save_model(epoch=self._current_epoch, batch=batch, logs=logs)
 
