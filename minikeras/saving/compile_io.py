@@ -239,6 +239,8 @@ def _deserialize_metric(spec: Any, custom_objects: dict | None) -> Any:
         if isinstance(fn, str):
             fn_obj = metrics_module.get(fn)
             if isinstance(fn_obj, metrics_module.Metric):
+                if name:
+                    fn_obj.name = name  # Keras 2's name ("mae") is what History shows
                 return fn_obj
             return metrics_module.MeanMetricWrapper(fn_obj, name=name or fn)
     return metrics_module.deserialize(spec, custom_objects)
