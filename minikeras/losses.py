@@ -305,10 +305,6 @@ def _l2_normalize(x: Tensor, axis: Any) -> Tensor:
     return record(out, (x,), backward)
 
 
-def _scalar_power(x: Tensor, exponent: float) -> Tensor:
-    return P.power(x, float(exponent))
-
-
 # --- per-sample functions: regression ----------------------------------------------------
 
 def mean_squared_error(y_true, y_pred) -> Tensor:
@@ -419,7 +415,7 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing: bool = Fals
     bce = ops.binary_crossentropy(y_true, y_pred, from_logits=False)
     one_minus_true = P.subtract(1.0, y_true)
     p_t = P.add(P.multiply(y_true, y_pred), P.multiply(one_minus_true, P.subtract(1.0, y_pred)))
-    focal = P.multiply(_scalar_power(P.subtract(1.0, p_t), gamma), bce)
+    focal = P.multiply(P.power(P.subtract(1.0, p_t), float(gamma)), bce)
     if apply_class_balancing:
         weight = P.add(P.multiply(y_true, alpha), P.multiply(one_minus_true, 1.0 - alpha))
         focal = P.multiply(weight, focal)
@@ -462,7 +458,7 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha: float = 0.25, gamma: f
     eps = config.epsilon()
     output = P.clip(P.divide(y_pred, P.sum(y_pred, axis=axis, keepdims=True)), eps, 1.0 - eps)
     cce = P.multiply(P.negative(y_true), P.log(output))
-    weight = P.multiply(_scalar_power(P.subtract(1.0, output), gamma), alpha)
+    weight = P.multiply(P.power(P.subtract(1.0, output), float(gamma)), alpha)
     return P.sum(P.multiply(weight, cce), axis=axis)
 
 
@@ -500,7 +496,7 @@ def categorical_generalized_cross_entropy(y_true, y_pred, q) -> Tensor:
                          f"shape {labels.shape} does not match y_pred of shape {y_pred.shape}")
     one_hot = np.eye(y_pred.shape[-1], dtype=y_pred.value.dtype)[labels.astype(np.int64)]
     p = P.sum(P.multiply(y_pred, one_hot), axis=-1)
-    return P.divide(P.subtract(1.0, _scalar_power(p, q)), float(q))
+    return P.divide(P.subtract(1.0, P.power(p, float(q))), float(q))
 
 
 # --- per-sample functions: hinge ---------------------------------------------------------
@@ -610,7 +606,7 @@ def _loss_class(cls_name: str, fn: Callable, params: tuple, doc: str,
                  "__doc__": doc, "__module__": __name__, "__qualname__": cls_name})
 
 
-def _defaults(name: str, *extra: tuple, reduction_after: int | None = None) -> tuple:
+def _defaults(name: str, *extra: tuple) -> tuple:
     """(argument, default) pairs: the loss' own arguments, then reduction, name, dtype."""
     base = [("reduction", "sum_over_batch_size"), ("name", name), ("dtype", None)]
     return tuple(extra) + tuple(base)
