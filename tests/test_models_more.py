@@ -138,6 +138,31 @@ def test_functional_layer_order_matches_keras3():
     assert [w.path for w in other.weights][:2] == ["d1/kernel", "d1/bias"]
 
 
+def test_shared_layer_whose_later_call_runs_first_saves_and_loads(tmp_path):
+    a, b = keras.Input((4,), name="a"), keras.Input((4,), name="b")
+    shared = L.Dense(4, name="shared")
+    s1 = shared(a)  # node 0: close to the output
+    s2 = shared(L.Dense(4, name="pre2")(L.Dense(4, name="pre")(b)))  # node 1: deeper
+    out = L.Add(name="add")([L.Dense(4, name="post")(L.Dense(4, name="post0")(s2)), s1])
+    model = keras.Model([a, b], out)
+    # order observed from Keras 3.15 for this graph
+    assert [x.name for x in model.layers] == ["b", "pre", "pre2", "shared", "post0", "a",
+                                              "post", "add"]
+    xs = [arr(3, 4), arr(3, 4, seed=1)]
+    for suffix in (".h5", ".keras"):
+        model.save(tmp_path / f"m{suffix}")
+        loaded = keras.models.load_model(tmp_path / f"m{suffix}")
+        np.testing.assert_allclose(loaded.predict(xs, verbose=0), model.predict(xs, verbose=0),
+                                   rtol=1e-6)
+
+
+def test_an_unused_input_still_belongs_to_the_model():
+    a, b = keras.Input((2,), name="a"), keras.Input((3,), name="unused")
+    model = keras.Model([a, b], L.Dense(1, name="d")(a))
+    assert [x.name for x in model.layers] == ["a", "unused", "d"]  # as Keras 3.15
+    assert model.predict([arr(4, 2), arr(4, 3)], verbose=0).shape == (4, 1)
+
+
 @pytest.mark.xfail(strict=True, reason="Keras 3: a flat list of metrics with one entry per "
                    "output gives one metric per output; minikeras' CompileMetrics (trainers) "
                    "still applies every metric to every output")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from typing import Any
 
 from minikeras.layers.core import InputLayer
@@ -39,22 +40,21 @@ class Functional(Model):
         self._outputs_struct = outputs
         self.inputs = flat_in
         self.outputs = flat_out
-        self._nodes = self._topological_nodes(flat_in, flat_out)
-        seen: set = set()
-        ordered: list[Layer] = []
-        for node in self._nodes:
-            if id(node.layer) not in seen:
-                seen.add(id(node.layer))
-                ordered.append(node.layer)
+        self._nodes, ordered = self._map_graph(flat_in, flat_out)
         self._layers[:] = ordered
         self.built = True
 
     @staticmethod
-    def _topological_nodes(inputs: list, outputs: list) -> list[Node]:
-        """The graph's nodes in Keras 3's order (keras/src/ops/function.py `map_graph`):
-        by decreasing depth (distance to the outputs), ties broken by the order in which a
-        depth-first walk from the outputs first meets each layer. `model.layers` (and so
-        the order of `model.weights`) follows the same order, as in Keras."""
+    def _map_graph(inputs: list, outputs: list) -> tuple[list[Node], list[Layer]]:
+        """The graph's nodes in the order they run, and its layers in Keras 3's order.
+
+        As keras/src/ops/function.py `map_graph`: a depth-first walk from the outputs gives
+        each node a depth (its longest distance to an output; all nodes of a shared layer
+        at least the layer's depth) and each layer the rank of its first visit. Layers are
+        sorted by decreasing depth, then rank: that is `model.layers`, and so the order of
+        `model.weights`. Nodes run deepest first, except that the nodes of one layer keep
+        the order they were created in (the order saved configs refer to them by).
+        """
         input_ids = {id(t) for t in inputs}
         order: list[Node] = []  # post-order of the walk: inputs before their users
         finished: set = set()
@@ -84,6 +84,10 @@ class Functional(Model):
                     continue
                 for t in reversed(node.input_tensors):
                     stack.append((t, False))
+
+        def parents(node: Node) -> list:
+            return [t._history[0]._inbound_nodes[t._history[1]] for t in node.input_tensors]
+
         in_graph = {id(n) for n in order}
         node_depth: dict = {}
         layer_depth: dict = {}
@@ -91,9 +95,7 @@ class Functional(Model):
             depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
             layer_depth[id(node.layer)] = depth
             node_depth[id(node)] = depth
-            for t in node.input_tensors:
-                layer, ni, _ = t._history
-                parent = layer._inbound_nodes[ni]
+            for parent in parents(node):
                 if id(parent) in in_graph:
                     node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
         for t in inputs:  # an input that no output uses still belongs to the model
@@ -104,13 +106,45 @@ class Functional(Model):
                 node_depth[id(node)] = 0
                 layer_depth[id(node.layer)] = 0
                 layer_index[id(node.layer)] = -1
-        # nodes: deepest first (each node's parents are deeper); layers sorted the same
-        # way by their own depth, then by first meeting
-        rank = {}
+        layers: list[Layer] = []
         for node in order:
-            lid = id(node.layer)
-            rank[lid] = (-layer_depth[lid], layer_index[lid])
-        return sorted(order, key=lambda n: (-node_depth[id(n)], rank[id(n.layer)]))
+            if all(node.layer is not x for x in layers):
+                layers.append(node.layer)
+        layers.sort(key=lambda x: (-layer_depth[id(x)], layer_index[id(x)]))
+        rank = {id(x): i for i, x in enumerate(layers)}
+
+        # Run order: a topological sort that prefers deeper nodes (then layer order), with
+        # each layer's nodes in creation order (also a valid order: a node's ancestors are
+        # always created before it).
+        position = {id(n): i for i, n in enumerate(order)}
+        waits: dict = {id(n): set() for n in order}
+        for node in order:
+            for parent in parents(node):
+                if id(parent) in in_graph:
+                    waits[id(node)].add(id(parent))
+            own = [n for n in node.layer._inbound_nodes if id(n) in in_graph]
+            k = next(i for i, n in enumerate(own) if n is node)
+            if k:
+                waits[id(node)].add(id(own[k - 1]))
+        users: dict = {id(n): [] for n in order}
+        for node in order:
+            for pid in waits[id(node)]:
+                users[pid].append(node)
+
+        def key(n: Node) -> tuple:
+            return (-node_depth[id(n)], rank[id(n.layer)], position[id(n)])
+
+        ready = [(key(n), position[id(n)], n) for n in order if not waits[id(n)]]
+        heapq.heapify(ready)
+        nodes: list[Node] = []
+        while ready:
+            _, _, node = heapq.heappop(ready)
+            nodes.append(node)
+            for user in users[id(node)]:
+                waits[id(user)].discard(id(node))
+                if not waits[id(user)]:
+                    heapq.heappush(ready, (key(user), position[id(user)], user))
+        return nodes, layers
 
     @property
     def input_names(self) -> list[str]:
