@@ -197,9 +197,6 @@ def test_no_batch_hooks_means_batch_hooks_skipped(tmp_path):
         assert cbs.CallbackList([batch_level]).has_batch_hooks("train")
 
 
-@pytest.mark.xfail(strict=True, reason="metrics.Mean.add folds the loss into its float32 "
-                   "state only when result() is read, so the epoch loss differs in its last "
-                   "bit depending on whether a callback reads the logs every batch")
 def test_logs_do_not_depend_on_batch_hooks():
     """Adding a callback must not change the numbers fit reports (Keras accumulates the
     loss tracker in float32 at every batch)."""

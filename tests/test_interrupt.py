@@ -27,22 +27,6 @@ from minikeras.autodiff import tensor as autodiff_tensor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# Both marks wait for a change to minikeras/trainers/trainer.py (see the callbacks report
-# for the patch); strict, so that they fail, and must be removed, once it lands.
-#
-# The loop must start at `model._initial_epoch` when a callback set it in on_train_begin
-# (Keras 3: `initial_epoch = self._initial_epoch or initial_epoch`); until then a resumed
-# fit re-runs every epoch.
-NEEDS_RESUME = pytest.mark.xfail(
-    reason="trainer.fit does not yet start at model._initial_epoch", strict=True)
-
-# The training step must undo the forward pass's state updates (BatchNormalization's
-# moving statistics) when it is interrupted, and hold a SIGINT back until the optimizer
-# update is complete.
-NEEDS_ATOMIC_STEP = pytest.mark.xfail(
-    reason="the training step is not yet atomic with respect to interrupts", strict=True)
-
-
 def data(n=32, seed=0):
     rs = np.random.RandomState(seed)
     x = rs.normal(size=(n, 4)).astype("float32")
@@ -150,7 +134,6 @@ def test_interrupt_from_a_layer_mid_forward(at):
     assert check_after_interrupt(model, snaps) == at - 1
 
 
-@NEEDS_ATOMIC_STEP
 def test_interrupt_mid_forward_undoes_batchnorm_moving_statistics():
     """BatchNormalization updates its moving mean and variance during the forward pass;
     an interrupt later in the same step must not leave them half a step ahead."""
@@ -178,7 +161,6 @@ class _SigintDuringUpdate:
         return w
 
 
-@NEEDS_ATOMIC_STEP
 @pytest.mark.skipif(threading.current_thread() is not threading.main_thread(),
                     reason="signals are delivered to the main thread")
 def test_ctrl_c_during_the_optimizer_update_completes_the_step():
@@ -246,7 +228,6 @@ def crash_then_resume(tmp_path, shuffle, crash, **model_kwargs):
     return fresh.get_weights(), h, fresh
 
 
-@NEEDS_RESUME
 @pytest.mark.parametrize("crash", [Crash(3), Crash(3, batch=2, exc=KeyboardInterrupt)],
                          ids=["at-epoch-begin", "keyboard-interrupt-mid-epoch"])
 def test_resume_without_shuffle_is_bit_identical(tmp_path, crash):
@@ -260,7 +241,6 @@ def test_resume_without_shuffle_is_bit_identical(tmp_path, crash):
     assert h.history["val_loss"] == ref_hist["val_loss"][3:]
 
 
-@NEEDS_RESUME
 def test_resume_with_shuffle_dropout_and_adam_is_bit_identical(tmp_path):
     want, ref_hist, ref_model = uninterrupted(True, dropout=True)
     got, h, fresh = crash_then_resume(tmp_path, True, Crash(4, batch=0), dropout=True)
@@ -270,7 +250,6 @@ def test_resume_with_shuffle_dropout_and_adam_is_bit_identical(tmp_path):
     np.testing.assert_allclose(h.history["loss"], ref_hist["loss"][4:], rtol=1e-6)
 
 
-@NEEDS_RESUME
 def test_keras_docstring_example_runs_the_remaining_epochs(tmp_path):
     """Keras' own example: interrupted at epoch 4 of 10, the next fit runs 6 epochs."""
     backup = str(tmp_path / "backup")
@@ -309,7 +288,6 @@ _CHILD = textwrap.dedent("""
 """)
 
 
-@NEEDS_RESUME
 def test_resume_after_the_process_was_killed(tmp_path):
     backup = str(tmp_path / "backup")
     code = _CHILD.format(root=ROOT, tests=os.path.dirname(os.path.abspath(__file__)),

@@ -169,10 +169,12 @@ class Mean(Metric):
             self.count.value[...] += values.shape[0] if values.ndim else 1
 
     def add(self, value: float, weight: float = 1.0) -> None:
-        """Add one scalar with a weight: the training loop's fast path, in Python floats
-        (folded into the state variables by `result`)."""
-        self._pending[0] += value * weight
-        self._pending[1] += weight
+        """Add one scalar with a weight (the training loop's fast path), summing in the
+        state's dtype at every call as Keras does, so results never depend on when they
+        are read."""
+        t = self.total.value.dtype.type
+        self.total.value[...] = self.total.value + t(value) * t(weight)
+        self.count.value[...] = self.count.value + t(weight)
 
     def _fold(self) -> None:
         if self._pending[1]:

@@ -8,6 +8,8 @@ forward values, without recording.
 
 from __future__ import annotations
 
+import signal
+import threading
 from typing import Any
 
 import numpy as np
@@ -21,6 +23,43 @@ from minikeras.metrics import Mean
 from minikeras.random import generator
 from minikeras.trainers import data_adapter as da
 from minikeras.trainers.compile_utils import CompileLoss, CompileMetrics
+
+
+class _HoldSigint:
+    """While training, a Ctrl-C (SIGINT) that arrives during an optimizer update is held
+    until the update is complete, so that the weights are never left half-updated; at any
+    other moment it interrupts at once, as usual. Installed only in the main thread and only
+    over Python's default handler; nested uses share one installation."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.updating = False
+        self.pending = False
+        self._previous: Any = None
+
+    def __enter__(self) -> "_HoldSigint":
+        if self.depth == 0 and threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self._previous = signal.signal(signal.SIGINT, self._handler)
+        self.depth += 1
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.depth -= 1
+        if self.depth == 0:
+            if self._previous is not None:
+                signal.signal(signal.SIGINT, self._previous)
+                self._previous = None
+            self.updating = self.pending = False
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.updating:
+            self.pending = True
+        else:
+            raise KeyboardInterrupt
+
+
+_SIGINT = _HoldSigint()
 
 
 def _looks_like_metrics(value: Any) -> bool:
@@ -210,30 +249,52 @@ class Trainer:
 
     def _plan_losses(self) -> None:
         """Find, once per fit, which variables carry a regulariser and which layers may add
-        losses, so the step does not walk the whole layer tree each time."""
-        if type(self).losses is not Layer.losses:
-            self._loss_plan = None  # a model that defines its own `losses` keeps it
-            return
+        losses, so the step does not walk the whole layer tree each time; and which
+        variables a forward pass in training may change (BatchNormalization's moving
+        statistics: the non-trainable variables of trainable layers)."""
         layers: list = []
         stack = [self]
         while stack:
             layer = stack.pop()
             layers.append(layer)
             stack.extend(reversed(layer._layers))
+        self._step_state = [w for layer in layers if layer.trainable
+                            for w in layer._non_trainable_weights]
+        if type(self).losses is not Layer.losses:
+            self._loss_plan = None  # a model that defines its own `losses` keeps it
+            return
         regularized = [(w, w.regularizer) for layer in layers
                        for w in layer._trainable_weights + layer._non_trainable_weights
                        if w.regularizer is not None]
         self._loss_plan = (regularized, layers)
 
     def _train_step(self, xs: list, ys: list, sws: list | None, variables: list) -> float:
-        with Tape() as tape:
-            preds = self._forward(xs, training=True)
-            loss = self._total_loss(ys, preds, sws)
-        if loss.ndim:
-            raise ValueError(f"The loss must be a scalar, got shape {loss.shape}; a custom "
-                             "loss should return one value per sample or a scalar")
-        grads = tape.gradient(loss, variables)
-        self.optimizer.apply(grads, variables)
+        """One step, atomic with respect to interrupts: an exception (KeyboardInterrupt
+        included) before the update undoes what the forward pass changed, and a SIGINT
+        during the update is raised once the update is complete."""
+        state = getattr(self, "_step_state", None)
+        saved = [v.value.copy() for v in state] if state else None
+        try:
+            with Tape() as tape:
+                preds = self._forward(xs, training=True)
+                loss = self._total_loss(ys, preds, sws)
+            if loss.ndim:
+                raise ValueError(f"The loss must be a scalar, got shape {loss.shape}; a "
+                                 "custom loss should return one value per sample or a scalar")
+            grads = tape.gradient(loss, variables)
+        except BaseException:
+            if saved is not None:
+                for v, old in zip(state, saved):
+                    v.value[...] = old
+            raise
+        _SIGINT.updating = True
+        try:
+            self.optimizer.apply(grads, variables)
+        finally:
+            _SIGINT.updating = False
+        if _SIGINT.pending:
+            _SIGINT.pending = False
+            raise KeyboardInterrupt
         value = float(loss.value)
         self._loss_tracker.add(value, xs[0].shape[0])
         if self.compiled_metrics.specs or self.compiled_metrics.weighted_specs:
@@ -306,38 +367,41 @@ class Trainer:
         rng = generator()
         self.stop_training = False
         batch_hooks = cbs.has_batch_hooks("train")
-        cbs.on_train_begin()
-        logs: dict = {}
-        epoch_logs: dict = {}
-        for epoch in range(initial_epoch, epochs):
-            self.reset_metrics()
-            cbs.on_epoch_begin(epoch)
-            for step, index in enumerate(da.batch_slices(n, batch_size, shuffle, rng)):
-                if step >= steps:
-                    break
-                bx = [a[index] for a in xs]
-                by = [a[index] for a in ys]
-                bw = [a[index] for a in sws] if sws is not None else None
-                if batch_hooks:
-                    cbs.on_train_batch_begin(step)
-                self._train_step(bx, by, bw, variables)
-                if batch_hooks:
-                    logs = self._logs()
-                    cbs.on_train_batch_end(step, logs)
+        with _SIGINT:
+            cbs.on_train_begin()
+            # BackupAndRestore sets `_initial_epoch` in on_train_begin (as in Keras 3)
+            initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
+            logs: dict = {}
+            epoch_logs: dict = {}
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                cbs.on_epoch_begin(epoch)
+                for step, index in enumerate(da.batch_slices(n, batch_size, shuffle, rng)):
+                    if step >= steps:
+                        break
+                    bx = [a[index] for a in xs]
+                    by = [a[index] for a in ys]
+                    bw = [a[index] for a in sws] if sws is not None else None
+                    if batch_hooks:
+                        cbs.on_train_batch_begin(step)
+                    self._train_step(bx, by, bw, variables)
+                    if batch_hooks:
+                        logs = self._logs()
+                        cbs.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+                epoch_logs = self._logs()
+                if val is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = self._evaluate_arrays(val[0], val[1], val[2],
+                                                     validation_batch_size or batch_size, cbs,
+                                                     validation_steps)
+                    epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
+                cbs.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
-            epoch_logs = self._logs()
-            if val is not None and (epoch + 1) % validation_freq == 0:
-                val_logs = self._evaluate_arrays(val[0], val[1], val[2],
-                                                 validation_batch_size or batch_size, cbs,
-                                                 validation_steps)
-                epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
-            cbs.on_epoch_end(epoch, epoch_logs)
-            if self.stop_training:
-                break
-        if epochs > 0:
-            self.optimizer.finalize_variable_values(variables)
-        cbs.on_train_end(epoch_logs)
+            if epochs > 0:
+                self.optimizer.finalize_variable_values(variables)
+            cbs.on_train_end(epoch_logs)
         return cbs.history
 
     def _unpack_validation(self, data: Any) -> tuple:
@@ -453,7 +517,8 @@ class Trainer:
         xs, ys, sws = self._prepare(x, y, sample_weight, class_weight)
         self._ensure_built(xs)
         self.reset_metrics()
-        self._train_step(xs, ys, sws, self.trainable_weights)
+        with _SIGINT:
+            self._train_step(xs, ys, sws, self.trainable_weights)
         return self._batch_result(return_dict)
 
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
