@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from minikeras import constraints, initializers, regularizers
+from minikeras import activations, constraints, initializers, regularizers
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.tensor import Tensor
 from minikeras.layers.layer import Layer
@@ -53,8 +53,7 @@ class LeakyReLU(_Elementwise):
         self.negative_slope = negative_slope
 
     def call(self, inputs: Tensor) -> Tensor:
-        return P.where(P.greater_equal(inputs, 0), inputs,
-                       P.multiply(inputs, self.negative_slope))
+        return activations.leaky_relu(inputs, negative_slope=self.negative_slope)
 
     def get_config(self) -> dict:
         cfg = super().get_config()
@@ -71,10 +70,7 @@ class ELU(_Elementwise):
         self.alpha = alpha
 
     def call(self, inputs: Tensor) -> Tensor:
-        neg = P.expm1(P.minimum(inputs, 0.0))
-        if self.alpha != 1.0:
-            neg = P.multiply(neg, self.alpha)
-        return P.where(P.greater(inputs, 0), inputs, neg)
+        return activations.elu(inputs, alpha=self.alpha)
 
     def get_config(self) -> dict:
         # Keras 3's ELU leaves `alpha` out of its config (so it is lost on reload); we
@@ -101,20 +97,8 @@ class ReLU(_Elementwise):
         self.threshold = threshold
 
     def call(self, inputs: Tensor) -> Tensor:
-        x = inputs
-        slope, threshold, max_value = self.negative_slope, self.threshold, self.max_value
-        if slope and max_value is None and threshold == 0:
-            return P.where(P.greater_equal(x, 0), x, P.multiply(x, slope))
-        if threshold != 0:
-            pos = P.multiply(x, P.greater(x, threshold).value.astype(x.dtype))
-        else:
-            pos = P.relu(x)
-        if max_value is not None:
-            pos = P.clip(pos, 0.0, max_value)
-        if slope:
-            neg = P.relu(P.subtract(threshold, x)) if threshold else P.relu(P.negative(x))
-            pos = P.subtract(pos, P.multiply(neg, slope))
-        return pos
+        return activations.relu(inputs, negative_slope=self.negative_slope,
+                                max_value=self.max_value, threshold=self.threshold)
 
     def get_config(self) -> dict:
         cfg = super().get_config()
@@ -164,7 +148,7 @@ class Softmax(_Elementwise):
         if isinstance(axis, list):
             out = P.exp(P.subtract(x, P.logsumexp(x, axis=tuple(axis), keepdims=True)))
         else:
-            out = P.softmax(x, axis=axis)
+            out = activations.softmax(x, axis=axis)
         if keep is not None:
             out = P.where(keep, out, 0.0)
         return out
