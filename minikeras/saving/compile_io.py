@@ -43,13 +43,30 @@ def _loss_name(fn: Any) -> str | None:
     return losses_module.canonical_name(fn)
 
 
-def _metric_name(fn: Any) -> str | None:
+def _metric_functions() -> dict:
     from minikeras import metrics as metrics_module
 
-    for name, f in metrics_module._FUNCTIONS.items():
-        if f is fn and len(name) > 4:  # the full name, not the alias
-            return name
+    return getattr(metrics_module, "FUNCTIONS", None) or \
+        getattr(metrics_module, "_FUNCTIONS", {})
+
+
+def _metric_name(fn: Any) -> str | None:
+    """The full name of a built-in per-sample metric function."""
+    name = getattr(fn, "__name__", None)
+    if name and _metric_functions().get(name) is fn:
+        return name
     return None
+
+
+def _metric_string(spec: str) -> str:
+    """Aliases become the function's full name, which Keras 2 and 3 both resolve
+    (`mae` -> `mean_absolute_error`); `accuracy`/`acc`/`crossentropy`/`ce` stay."""
+    if spec.lower() in ("accuracy", "acc", "crossentropy", "ce"):
+        return spec
+    fn = _metric_functions().get(spec)
+    if fn is not None:
+        return _loss_name(fn) or _metric_name(fn) or spec
+    return spec
 
 
 def _serialize_obj(obj: Any, with_module: bool) -> Any:
@@ -98,12 +115,7 @@ def metric_spec(spec: Any, with_module: bool = False) -> Any:
     if isinstance(spec, (list, tuple)):
         return [metric_spec(v, with_module) for v in spec]
     if isinstance(spec, str):
-        if spec.lower() in ("accuracy", "acc", "crossentropy", "ce"):
-            return spec
-        fn = metrics_module.get(spec)
-        if isinstance(fn, metrics_module.Metric):
-            return _serialize_obj(fn, with_module)
-        return _metric_name(fn) or _loss_name(fn) or spec
+        return _metric_string(spec)
     if isinstance(spec, type) and issubclass(spec, metrics_module.Metric):
         spec = spec()
     if isinstance(spec, metrics_module.Metric):
@@ -137,8 +149,10 @@ def portable_optimizer_config(optimizer: Any) -> dict:
     for k in _PORTABLE_COMMON + _PORTABLE_SPECIFIC:
         if k in cfg and cfg[k] is not None:
             out[k] = cfg[k]
-    if cfg.get("decay"):
-        out["decay"] = cfg["decay"]  # Keras 2 applies it; Keras 3 warns and ignores it
+    if "decay" in cfg:
+        # a Keras 2 style optimizer (lr=/decay=): Keras 2 applies the decay; Keras 3 warns
+        # and ignores it; minikeras reads back that the optimizer follows Keras 2's rules
+        out["decay"] = cfg["decay"]
     return {"class_name": class_name, "config": out}
 
 
