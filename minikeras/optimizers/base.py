@@ -431,11 +431,11 @@ class Optimizer:
         else:
             variables = trainable_variables if type(trainable_variables) is list else \
                 list(trainable_variables)
-            if not self.built:
-                self.build(variables)
         if len(grads) != len(variables):
             raise ValueError(f"apply: got {len(grads)} gradients for {len(variables)} "
                              "variables; pass one gradient (or None) per variable")
+        if not self.built:
+            self.build(variables)
         index = self._index
         gs: list = []
         vs: list = []
