@@ -6,6 +6,10 @@ window. Not an example itself.
 - `--docs` (or `MINIKERAS_DOCS=1`) also copies each example's main figure to `docs/images/`.
 - Without matplotlib the examples still run and print their numbers; only the figures are
   skipped, with a message.
+- The examples' matrices are small, and for small matrices BLAS threads only add overhead
+  (on shared 2-core machines they made training up to 10x slower). So, unless you set it
+  yourself, BLAS gets one thread. That must happen before NumPy is loaded, which is why the
+  examples import this module first.
 """
 
 from __future__ import annotations
@@ -14,6 +18,10 @@ import os
 import shutil
 import sys
 from pathlib import Path
+
+if "numpy" not in sys.modules:
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_var, "1")
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS_IMAGES = ROOT / "docs" / "images"

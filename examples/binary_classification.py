@@ -9,10 +9,11 @@ Run: python examples/binary_classification.py   (MINIKERAS_FAST=1 shortens it; -
 the figure into docs/images/)
 """
 
+from _common import fast, grid, pyplot, save  # first: it sets up BLAS before NumPy loads
+
 import numpy as np
 
 import minikeras as keras
-from _common import fast, grid, pyplot, save
 from minikeras.utils.plotting import plot_history
 
 FAST = fast()

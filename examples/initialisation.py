@@ -18,10 +18,11 @@ Run: python examples/initialisation.py   (MINIKERAS_FAST=1 shortens it; --docs c
 figure into docs/images/)
 """
 
+from _common import fast, pyplot, save  # first: it sets up BLAS before NumPy loads
+
 import numpy as np
 
 import minikeras as keras
-from _common import fast, pyplot, save
 from minikeras import backend as K
 
 FAST = fast()

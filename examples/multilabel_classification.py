@@ -10,10 +10,11 @@ Run: python examples/multilabel_classification.py   (MINIKERAS_FAST=1 shortens i
 copies the figure into docs/images/)
 """
 
+from _common import fast, grid, pyplot, save  # first: it sets up BLAS before NumPy loads
+
 import numpy as np
 
 import minikeras as keras
-from _common import fast, grid, pyplot, save
 
 FAST = fast()
 LABELS = ["right half (x₁ > 0)", "upper half (x₂ > 0)", "near the centre (r < 0.7)"]

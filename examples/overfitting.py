@@ -15,10 +15,11 @@ Run: python examples/overfitting.py   (MINIKERAS_FAST=1 shortens it; --docs copi
 figure into docs/images/)
 """
 
+from _common import fast, grid, pyplot, save  # first: it sets up BLAS before NumPy loads
+
 import numpy as np
 
 import minikeras as keras
-from _common import fast, grid, pyplot, save
 from minikeras.utils.plotting import plot_history
 
 FAST = fast()

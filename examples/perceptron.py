@@ -14,9 +14,10 @@ Run: python examples/perceptron.py   (MINIKERAS_FAST=1 shortens it; --docs copie
 into docs/images/)
 """
 
+from _common import fast, pyplot, save  # first: it sets up BLAS before NumPy loads
+
 import numpy as np
 
-from _common import fast, pyplot, save
 
 FAST = fast()
 

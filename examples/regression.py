@@ -8,10 +8,11 @@ Run: python examples/regression.py   (MINIKERAS_FAST=1 shortens it; --docs copie
 into docs/images/)
 """
 
+from _common import fast, pyplot, save  # first: it sets up BLAS before NumPy loads
+
 import numpy as np
 
 import minikeras as keras
-from _common import fast, pyplot, save
 from minikeras.utils.plotting import plot_history
 
 FAST = fast()

@@ -16,10 +16,11 @@ Run: python examples/regularisation.py   (MINIKERAS_FAST=1 shortens it; --docs c
 figure into docs/images/)
 """
 
+from _common import fast, pyplot, save  # first: it sets up BLAS before NumPy loads
+
 import numpy as np
 
 import minikeras as keras
-from _common import fast, pyplot, save
 
 FAST = fast()
 INPUTS, USEFUL = 20, 3

@@ -9,10 +9,11 @@ Run: python examples/xor.py   (MINIKERAS_FAST=1 shortens it; --docs copies the f
 docs/images/)
 """
 
+from _common import fast, grid, pyplot, save  # first: it sets up BLAS before NumPy loads
+
 import numpy as np
 
 import minikeras as keras
-from _common import fast, grid, pyplot, save
 
 FAST = fast()
 
