@@ -1,0 +1,119 @@
+"""Acceptance 4: a process killed with SIGKILL at a random moment while it saves a large
+model over an existing file leaves a file that loads and equals either the old or the new
+model, never a mixture and never a torn file.
+
+The child is a fork of the test process (so no interpreter start-up per kill). It saves
+versions k+1, k+2, ... of the model (k: the version on disk) in a loop; version k has the
+weights `base + k`. The parent kills it after a random delay, loads the file and checks
+that every array equals `base + k` for one and the same k. A kill that leaves the child's
+temporary file behind hit a save in progress; most kills must.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import minikeras as keras
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin",
+                                reason="needs os.fork (Linux)")
+KILLS_PER_FORMAT = 20  # 60 kills in all
+FORMATS = (".h5", ".keras", ".weights.h5")
+
+
+def _big_model():
+    keras.utils.set_random_seed(0)
+    return keras.Sequential([keras.Input((512,)), keras.layers.Dense(1024, name="a"),
+                             keras.layers.Dense(1024, name="b"),
+                             keras.layers.Dense(10, name="c")])  # 1.6M weights, 6.3 MB
+
+
+def _save(model, path, suffix):
+    if suffix == ".weights.h5":
+        model.save_weights(path)
+    else:
+        model.save(path)
+
+
+def _child(model, base, path, suffix, start, ready_fd):
+    try:
+        # touch the (copy-on-write) weights once, then tell the parent the saves begin
+        model.set_weights([b + np.float32(start) for b in base])
+        os.write(ready_fd, b"x")
+        k = start
+        while True:
+            _save(model, path, suffix)
+            k += 1
+            model.set_weights([b + np.float32(k) for b in base])
+    finally:
+        os._exit(0)
+
+
+def _version_on_disk(path, suffix, probe, base):
+    if suffix == ".weights.h5":
+        probe.load_weights(path)
+        weights = probe.get_weights()
+    else:
+        weights = keras.models.load_model(path, compile=False).get_weights()
+    k = int(round(float(weights[0].flat[0] - base[0].flat[0])))
+    for w, b in zip(weights, base):
+        np.testing.assert_array_equal(w, b + np.float32(k))  # one version, complete
+    return k
+
+
+def test_sigkill_during_save_leaves_old_or_new_file(tmp_path):
+    rng = random.Random(1234)
+    model = _big_model()
+    base = model.get_weights()
+    probe = _big_model()
+    t_start = time.perf_counter()
+    kills = interrupted = 0
+    versions = []
+    per_format: dict = {}
+    for suffix in FORMATS:
+        path = str(tmp_path / f"model{suffix}")
+        model.set_weights(base)
+        _save(model, path, suffix)  # version 0: the existing file
+        t0 = time.perf_counter()
+        _save(model, path, suffix)
+        save_time = time.perf_counter() - t0
+        previous = 0
+        for _ in range(KILLS_PER_FORMAT):
+            ready_r, ready_w = os.pipe()
+            pid = os.fork()
+            if pid == 0:
+                os.close(ready_r)
+                _child(model, base, path, suffix, previous + 1, ready_w)
+            os.close(ready_w)
+            assert os.read(ready_r, 1) == b"x"
+            os.close(ready_r)
+            time.sleep(rng.uniform(0.0, 2.5) * save_time)
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            kills += 1
+            leftovers = {f for f in os.listdir(tmp_path) if f.endswith(".tmp")}
+            if leftovers:
+                interrupted += 1  # the kill hit a save in progress
+                per_format[suffix] = per_format.get(suffix, 0) + 1
+            for f in leftovers:  # what a killed writer leaves: its own temporary file
+                os.remove(tmp_path / f)
+            k = _version_on_disk(path, suffix, probe, base)
+            assert k >= previous  # never an older version than one already seen
+            previous = k
+            versions.append(k)
+        assert sorted(os.listdir(tmp_path)) == sorted(
+            f"model{s}" for s in FORMATS[:FORMATS.index(suffix) + 1])
+    elapsed = time.perf_counter() - t_start
+    print(f"\n{kills} SIGKILLs in {elapsed:.1f} s; {interrupted} interrupted a save in "
+          f"progress {per_format}; versions on disk afterwards: {versions}")
+    assert kills >= 50
+    # the test only means something if many kills really land inside a save
+    assert interrupted >= kills // 3
+    assert len(set(versions)) > 10
