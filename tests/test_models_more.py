@@ -106,9 +106,6 @@ def test_multi_output_predict_and_errors():
         model.compile("sgd", {"regression": "mse", "cls": "mse"})
 
 
-@pytest.mark.xfail(strict=True, reason="Keras 3 refuses one target array for a two-output "
-                   "model (KeyError from CompileLoss); minikeras' trainer trains the first "
-                   "output only, with a warning")
 def test_one_target_for_two_outputs_is_an_error():
     xa, xb, y_reg, y_cls = data(10)
     model = two_in_two_out()
@@ -163,9 +160,6 @@ def test_an_unused_input_still_belongs_to_the_model():
     assert model.predict([arr(4, 2), arr(4, 3)], verbose=0).shape == (4, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="Keras 3: a flat list of metrics with one entry per "
-                   "output gives one metric per output; minikeras' CompileMetrics (trainers) "
-                   "still applies every metric to every output")
 def test_flat_metric_list_with_one_entry_per_output():
     xa, xb, y_reg, y_cls = data()
     model = two_in_two_out()
@@ -174,9 +168,6 @@ def test_flat_metric_list_with_one_entry_per_output():
     assert set(hist.history) == {"loss", "reg_loss", "cls_loss", "reg_mae", "cls_accuracy"}
 
 
-@pytest.mark.xfail(strict=True, reason="Keras 3 logs `<output>_loss` only when more than one "
-                   "output has a loss; minikeras' CompileLoss (trainers) logs them whenever "
-                   "the model has several outputs")
 def test_no_per_output_loss_when_only_one_output_has_a_loss():
     xa, xb, y_reg, y_cls = data()
     model = two_in_two_out()
@@ -185,9 +176,6 @@ def test_no_per_output_loss_when_only_one_output_has_a_loss():
     assert set(hist.history) == {"loss"}
 
 
-@pytest.mark.xfail(strict=True, reason="Keras 3's evaluate() list: loss, the per-output "
-                   "losses, then the `<output>_<metric>` entries sorted by name "
-                   "(Trainer._flatten_metrics_in_order); minikeras keeps compile order")
 def test_evaluate_list_order_for_multi_output_metrics():
     xa, xb, y_reg, y_cls = data()
     model = two_in_two_out()
@@ -268,10 +256,6 @@ def test_subclassed_model_freezing_and_config():
     assert again.units == 5 and again.rate == 0.1 and again.name == "mlp"
 
 
-@pytest.mark.xfail(strict=True, reason="the trainer takes a subclassed model as one input and "
-                   "one output: several inputs or outputs (lists) need the trainer to read "
-                   "them from the data and the model's output (Keras names the per-output "
-                   "losses by loss name then: `mse_loss`, `mae_loss`)")
 def test_subclassed_model_with_two_inputs_and_two_outputs():
     class Two(keras.Model):
         def __init__(self, **kwargs):

@@ -91,29 +91,49 @@ def _per_output(spec: Any, output_names: list[str], what: str) -> list:
 
 
 class CompileLoss:
-    """Weighted sum of one loss per output; also tracks each output's loss when there are
-    several outputs (logged as `<output>_loss`)."""
+    """Weighted sum of one loss per output. When more than one output has a loss, each one
+    is also tracked (unweighted) as `<output>_loss`, as Keras does.
 
-    def __init__(self, loss: Any, loss_weights: Any, output_names: list[str]) -> None:
-        self.output_names = output_names
-        self.specs = _per_output(loss, output_names, "loss")
-        if all(s is None for s in self.specs):
-            raise ValueError("compile(): no loss given for any output")
-        for spec in self.specs:
+    `output_names` may be None (a subclassed model): the number of outputs is then read
+    from the first batch, and per-output losses are named after the losses themselves.
+    """
+
+    def __init__(self, loss: Any, loss_weights: Any, output_names: list[str] | None) -> None:
+        self._loss = loss
+        self._loss_weights = loss_weights
+        for spec in (loss.values() if isinstance(loss, dict) else
+                     loss if isinstance(loss, (list, tuple)) else [loss]):
             if spec is not None and str(spec).lower() not in ("crossentropy", "ce"):
                 losses_module.get(spec)  # fail now on unknown names, not at fit time
-        if loss_weights is None:
+        self.output_names = output_names
+        if output_names is not None:
+            self._spread(output_names)
+        self.losses: list | None = None
+        self.trackers: list = []
+
+    def _spread(self, output_names: list) -> None:
+        self.specs = _per_output(self._loss, output_names, "loss")
+        if all(s is None for s in self.specs):
+            raise ValueError("compile(): no loss given for any output")
+        if self._loss_weights is None:
             self.weights = [1.0] * len(output_names)
         else:
-            weights = _per_output(loss_weights, output_names, "loss_weights")
+            weights = _per_output(self._loss_weights, output_names, "loss_weights")
             self.weights = [1.0 if w is None else float(w) for w in weights]
-        self.losses: list | None = None
-        self.trackers = [metrics_module.Mean(name=f"{n}_loss") for n in output_names] \
-            if len(output_names) > 1 else []
 
     def build(self, y_true: list, y_pred_shapes: list) -> None:
+        if self.output_names is None:
+            self._spread([None] * len(y_pred_shapes))
+        if len(y_true) != len(self.specs):
+            raise ValueError(f"The model has {len(self.specs)} output(s) but {len(y_true)} "
+                             "target array(s) were given")
         self.losses = [resolve_loss(s, yt, ps) if s is not None else None
                        for s, yt, ps in zip(self.specs, y_true, y_pred_shapes)]
+        active = [i for i, loss in enumerate(self.losses) if loss is not None]
+        if len(active) > 1:
+            names = self.output_names or [self.losses[i].name for i in range(len(self.losses))]
+            self.trackers = [metrics_module.Mean(name=f"{names[i]}_loss") if i in active
+                             else None for i in range(len(self.losses))]
 
     def __call__(self, y_true: list, y_pred: list, sample_weight: list | None) -> Any:
         if self.losses is None:
@@ -133,45 +153,68 @@ class CompileLoss:
             total = term if total is None else P.add(total, term)
         return total
 
+    @property
+    def metrics(self) -> list:
+        return [t for t in self.trackers if t is not None]
+
     def reset(self) -> None:
-        for t in self.trackers:
+        for t in self.metrics:
             t.reset_state()
 
 
 class CompileMetrics:
-    """The compiled metrics of every output, built on the first batch."""
+    """The compiled metrics of every output, built on the first batch.
 
-    def __init__(self, metrics: Any, weighted_metrics: Any, output_names: list[str]) -> None:
+    For several outputs, metrics may be a dict by output name, a list with one entry (a
+    metric or a list of metrics) per output, or a flat list applied to every output (Keras
+    2's rule; Keras 3 refuses that last form). Names get the output's name as prefix.
+    """
+
+    def __init__(self, metrics: Any, weighted_metrics: Any,
+                 output_names: list[str] | None) -> None:
         self.output_names = output_names
-        self.specs = self._normalize(metrics, "metrics")
-        self.weighted_specs = self._normalize(weighted_metrics, "weighted_metrics")
-        for spec_list in self.specs + self.weighted_specs:
-            for s in spec_list:
+        self._raw = (metrics, weighted_metrics)
+        for spec in (metrics, weighted_metrics):
+            if spec is not None and not isinstance(spec, (list, tuple, dict)):
+                raise TypeError(f"`metrics` must be a list or a dict, got "
+                                f"{type(spec).__name__}: {spec!r}")
+            for s in _leaves(spec):
                 if isinstance(s, str) and s.lower() not in ("accuracy", "acc"):
                     metrics_module.get(s)  # unknown names fail at compile time
+        self.specs: list = []
+        self.weighted_specs: list = []
+        if output_names is not None:
+            self._spread(output_names)
         self.built = False
         self.metrics: list = []
         self._entries: list = []  # (output index, metric, weighted)
 
-    def _normalize(self, spec: Any, what: str) -> list[list]:
-        n = len(self.output_names)
+    @property
+    def has_metrics(self) -> bool:
+        return any(_leaves(self._raw[0])) or any(_leaves(self._raw[1]))
+
+    def _spread(self, names: list) -> None:
+        self.specs = self._normalize(self._raw[0], "metrics", names)
+        self.weighted_specs = self._normalize(self._raw[1], "weighted_metrics", names)
+
+    @staticmethod
+    def _normalize(spec: Any, what: str, names: list) -> list[list]:
+        n = len(names)
         if spec is None:
             return [[] for _ in range(n)]
         if isinstance(spec, dict):
-            per = _per_output(spec, self.output_names, what)
+            per = _per_output(spec, names, what)
             return [[] if s is None else (list(s) if isinstance(s, (list, tuple)) else [s])
                     for s in per]
-        if not isinstance(spec, (list, tuple)):
-            raise TypeError(f"`{what}` must be a list or a dict, got {type(spec).__name__}: "
-                            f"{spec!r}")
-        if n > 1 and spec and all(isinstance(s, (list, tuple)) or s is None for s in spec):
-            if len(spec) != n:
-                raise ValueError(f"`{what}` has {len(spec)} entries for {n} outputs")
-            return [list(s or []) for s in spec]
+        if n > 1 and len(spec) == n:  # one entry (a metric or a list of them) per output
+            return [[] if s is None else (list(s) if isinstance(s, (list, tuple)) else [s])
+                    for s in spec]
         return [list(spec) for _ in range(n)]
 
     def build(self, y_true: list, y_pred_shapes: list) -> None:
-        multi = len(self.output_names) > 1
+        if self.output_names is None:
+            self._spread([None] * len(y_pred_shapes))
+        multi = len(y_pred_shapes) > 1 and self.output_names is not None
         for weighted, spec_lists in ((False, self.specs), (True, self.weighted_specs)):
             for i, specs in enumerate(spec_lists):
                 for s in specs:
@@ -194,3 +237,13 @@ class CompileMetrics:
     def reset(self) -> None:
         for m in self.metrics:
             m.reset_state()
+
+
+def _leaves(spec: Any) -> list:
+    if spec is None:
+        return []
+    if isinstance(spec, dict):
+        return [x for v in spec.values() for x in _leaves(v)]
+    if isinstance(spec, (list, tuple)):
+        return [x for v in spec for x in _leaves(v)]
+    return [spec]

@@ -31,7 +31,7 @@ def _as_array(value: Any, what: str) -> np.ndarray:
     return arr
 
 
-def to_flat_arrays(data: Any, what: str, names: list[str] | None, count: int) -> list:
+def to_flat_arrays(data: Any, what: str, names: list[str] | None, count: int | None) -> list:
     """Split `data` into one array per model input (or output).
 
     A list or tuple of arrays means several inputs only when the model has several; a plain
@@ -47,12 +47,16 @@ def to_flat_arrays(data: Any, what: str, names: list[str] | None, count: int) ->
             raise ValueError(f"`{what}` is missing the key(s) {missing}; expected keys {names}, "
                              f"got {sorted(data)}")
         return [_as_array(data[n], f"{what}[{n!r}]") for n in names]
-    if count > 1 and isinstance(data, (list, tuple)):
+    if count is None and isinstance(data, (list, tuple)) and len(data) > 1 and \
+            all(isinstance(d, (np.ndarray, Tensor)) for d in data):
+        # a subclassed model: a list of arrays is a list of inputs (or outputs)
+        return [_as_array(d, f"{what}[{i}]") for i, d in enumerate(data)]
+    if count is not None and count > 1 and isinstance(data, (list, tuple)):
         if len(data) != count:
             raise ValueError(f"The model has {count} {'inputs' if what == 'x' else 'outputs'}, "
                              f"but `{what}` is a list of {len(data)} arrays")
         return [_as_array(d, f"{what}[{i}]") for i, d in enumerate(data)]
-    if count == 1 and isinstance(data, (list, tuple)) and len(data) == 1 and \
+    if count in (1, None) and isinstance(data, (list, tuple)) and len(data) == 1 and \
             isinstance(data[0], (np.ndarray, Tensor)) and np.ndim(data[0]) >= 1 and \
             not isinstance(data, np.ndarray):
         return [_as_array(data[0], what)]

@@ -119,16 +119,17 @@ class Trainer:
         self.compiled = True
         self.stop_training = False
 
-    def _output_names_for_compile(self) -> list[str]:
+    def _output_names_for_compile(self) -> list[str] | None:
+        """The output names, or None for a subclassed model (known from the first batch)."""
         names = getattr(self, "output_names", None)
-        return list(names) if names else ["output"]
+        return list(names) if names else None
 
     @property
     def metrics(self) -> list:
         if not getattr(self, "compiled", False):
             return []
         out: list = [self._loss_tracker]
-        out += self.compiled_loss.trackers
+        out += self.compiled_loss.metrics
         out += self.compiled_metrics.metrics
         return out
 
@@ -146,11 +147,13 @@ class Trainer:
                                "e.g. model.compile('sgd', 'mse').")
 
     # --- data -------------------------------------------------------------------------
-    def _n_inputs(self) -> int:
-        return len(getattr(self, "input_names", None) or ["x"])
+    def _n_inputs(self) -> int | None:
+        names = getattr(self, "input_names", None)
+        return len(names) if names else None
 
-    def _n_outputs(self) -> int:
-        return len(self._output_names_for_compile())
+    def _n_outputs(self) -> int | None:
+        names = self._output_names_for_compile()
+        return len(names) if names else None
 
     def _prepare(self, x: Any, y: Any = None, sample_weight: Any = None,
                  class_weight: Any = None, need_y: bool = True) -> tuple:
@@ -164,6 +167,11 @@ class Trainer:
                                                    self._n_outputs()))
         elif need_y:
             raise ValueError("`y` must be given: the targets for `x`")
+        n_out = self._n_outputs()
+        if ys is not None and n_out is not None and len(ys) != n_out:
+            raise ValueError(f"The model has {n_out} outputs {self.output_names}, but `y` holds "
+                             f"{len(ys)} array(s); pass a list or a dict with one target per "
+                             "output")
         sws = None
         if sample_weight is not None:
             sws = da.to_flat_arrays(sample_weight, "sample_weight",
@@ -297,7 +305,7 @@ class Trainer:
             raise KeyboardInterrupt
         value = float(loss.value)
         self._loss_tracker.add(value, xs[0].shape[0])
-        if self.compiled_metrics.specs or self.compiled_metrics.weighted_specs:
+        if self.compiled_metrics.has_metrics:
             self.compiled_metrics.update(ys, [Tensor(p.value) for p in preds], sws)
         return value
 
@@ -309,6 +317,16 @@ class Trainer:
         self._loss_tracker.add(value, xs[0].shape[0])
         self.compiled_metrics.update(ys, preds, sws)
         return value
+
+    def _ordered_values(self, logs: dict) -> Any:
+        """`evaluate`'s list: loss, the per-output losses, then the metrics (in compile order
+        for one output; sorted by name for several, as Keras 3 returns them)."""
+        head = ["loss"] + [m.name for m in self.compiled_loss.metrics]
+        rest = [k for k in logs if k not in head]
+        if len(self.compiled_loss.losses or ()) > 1:
+            rest = sorted(rest)
+        values = [logs[k] for k in head + rest if k in logs]
+        return values[0] if len(values) == 1 else values
 
     def _logs(self) -> dict:
         return {m.name: float(np.asarray(m.result().value if isinstance(m.result(), Tensor)
@@ -465,8 +483,7 @@ class Trainer:
         logs = self._evaluate_arrays(xs, ys, sws, batch_size, cbs, steps)
         if return_dict:
             return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return self._ordered_values(logs)
 
     # --- predict ----------------------------------------------------------------------
     def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto",
@@ -538,6 +555,5 @@ class Trainer:
         logs = self._logs()
         if return_dict:
             return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return self._ordered_values(logs)
 
