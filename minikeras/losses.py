@@ -557,6 +557,134 @@ def tversky(y_true, y_pred, alpha: float = 0.5, beta: float = 0.5, axis=None) ->
     return P.subtract(1.0, P.divide(intersection, denominator))
 
 
+# --- per-sample functions: similarity and sequences --------------------------------------
+
+def _masked_logsumexp(x: Tensor, mask: np.ndarray) -> Tensor:
+    """log(sum(exp(x))) over the entries of each row where `mask` is true; -inf (with a zero
+    gradient) for a row without any."""
+    v = x.value
+    any_row = mask.any(axis=1)
+    m = np.where(any_row, np.max(np.where(mask, v, -np.inf), axis=1, initial=-np.inf), 0.0)
+    e = np.where(mask, np.exp(np.where(mask, v, 0.0) - m[:, None]), 0.0)
+    total = e.sum(axis=1)
+    with np.errstate(divide="ignore"):
+        out = (np.log(total) + m).astype(v.dtype)
+    weights = e / np.where(any_row, total, 1.0)[:, None]
+
+    def backward(g):
+        return ((g[:, None] * weights).astype(v.dtype),)
+
+    return record(out, (x,), backward)
+
+
+def circle(y_true, y_pred, ref_labels=None, ref_embeddings=None, remove_diagonal: bool = True,
+           gamma: float = 80.0, margin: float = 0.4) -> Tensor:
+    """Circle loss (Sun et al., 2020) of L2-normalised embeddings `y_pred` (batch, dim) with
+    integer labels `y_true`, against `ref_embeddings`/`ref_labels` (default: the batch
+    itself). Pairs with equal labels are pulled together, others pushed apart, each pair
+    weighted by how far it is from its optimum. Samples whose loss is 0 are masked out of
+    the reduction, as in Keras."""
+    y_pred = _pred(y_pred)
+    if y_pred.ndim != 2:
+        raise ValueError(f"circle: y_pred must be (batch_size, embedding_dim) embeddings, got "
+                         f"shape {y_pred.shape}")
+    labels = ops.convert_to_numpy(y_true).astype(np.int32).reshape(-1, 1)
+    ref = y_pred if ref_embeddings is None else _true(ref_embeddings, y_pred)
+    ref_lab = labels if ref_labels is None else \
+        ops.convert_to_numpy(ref_labels).astype(np.int32).reshape(-1, 1)
+    if labels.shape[0] != y_pred.shape[0] or ref_lab.shape[0] != ref.shape[0]:
+        raise ValueError(f"circle: {labels.shape[0]} labels for {y_pred.shape[0]} embeddings, "
+                         f"{ref_lab.shape[0]} reference labels for {ref.shape[0]} references")
+    distances = P.maximum(P.subtract(1.0, P.matmul(y_pred, P.transpose(ref))), 0.0)
+    positive = labels == ref_lab.T
+    negative = ~positive
+    if remove_diagonal:
+        positive = positive & ~np.eye(labels.shape[0], ref_lab.shape[0], dtype=bool)
+    dtype = y_pred.value.dtype
+    pos_weights = P.maximum(P.multiply(P.add(distances, margin), positive.astype(dtype)), 0.0)
+    neg_weights = P.maximum(P.multiply(P.subtract(1.0 + margin, distances),
+                                       negative.astype(dtype)), 0.0)
+    pos_terms = P.multiply(P.multiply(pos_weights, P.subtract(margin, distances)), -gamma)
+    neg_terms = P.multiply(P.multiply(neg_weights, P.subtract(1.0 - margin, distances)), gamma)
+    loss = P.softplus(P.add(_masked_logsumexp(pos_terms, positive),
+                            _masked_logsumexp(neg_terms, negative)))
+    set_keras_mask(loss, loss.value > 0)
+    return loss
+
+
+def _ctc_kernel(logits: Tensor, labels: np.ndarray, lengths: np.ndarray) -> Tensor:
+    """-log p(labels | logits) per sequence (blank = class 0), with its exact gradient
+    softmax(logits) - (expected label occupancy), from the forward-backward recursions."""
+    z = logits.value
+    batch, steps, classes = z.shape
+    shifted = z - z.max(axis=-1, keepdims=True)
+    logp = (shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))).astype(np.float64)
+    out = np.zeros(batch, dtype=z.dtype)
+    occupancy = np.zeros(z.shape, dtype=np.float64)
+    for b in range(batch):
+        seq = labels[b, :lengths[b]]
+        ext = np.zeros(2 * len(seq) + 1, dtype=np.int64)  # blank, l1, blank, l2, ..., blank
+        ext[1::2] = seq
+        n = len(ext)
+        # a label may skip the blank before it unless it repeats the previous label
+        skip = np.zeros(n, dtype=bool)
+        skip[3::2] = seq[1:] != seq[:-1]
+        emit = logp[b][:, ext]  # (steps, n)
+        alpha = np.full((steps, n), -np.inf)
+        alpha[0, 0] = emit[0, 0]
+        if n > 1:
+            alpha[0, 1] = emit[0, 1]
+        for t in range(1, steps):
+            prev = alpha[t - 1]
+            a = prev.copy()
+            a[1:] = np.logaddexp(a[1:], prev[:-1])
+            a[2:] = np.where(skip[2:], np.logaddexp(a[2:], prev[:-2]), a[2:])
+            alpha[t] = a + emit[t]
+        beta = np.full((steps, n), -np.inf)  # excludes the emission at t
+        beta[-1, -1] = 0.0
+        if n > 1:
+            beta[-1, -2] = 0.0
+        for t in range(steps - 2, -1, -1):
+            nxt = beta[t + 1] + emit[t + 1]
+            bt = nxt.copy()
+            bt[:-1] = np.logaddexp(bt[:-1], nxt[1:])
+            bt[:-2] = np.where(skip[2:], np.logaddexp(bt[:-2], nxt[2:]), bt[:-2])
+            beta[t] = bt
+        log_p = np.logaddexp(alpha[-1, -1], alpha[-1, -2]) if n > 1 else alpha[-1, -1]
+        out[b] = -log_p
+        with np.errstate(invalid="ignore"):
+            post = np.exp(alpha + beta - log_p)  # (steps, n): paths through s at t
+        for s in range(n):
+            occupancy[b, :, ext[s]] += np.nan_to_num(post[:, s])
+
+    def backward(g):
+        grad = (np.exp(logp) - occupancy) * g[:, None, None]
+        return (grad.astype(z.dtype),)
+
+    return record(out, (logits,), backward)
+
+
+def ctc(y_true, y_pred) -> Tensor:
+    """Connectionist temporal classification loss of logits `y_pred` (batch, time, classes)
+    against label sequences `y_true` (batch, max_length); class 0 is the blank and pads the
+    labels (a sequence's length is its number of non-zero labels)."""
+    y_pred = _pred(y_pred)
+    labels = ops.convert_to_numpy(y_true)
+    if labels.ndim != 2:
+        raise ValueError(f"Targets `y_true` are expected to be a tensor of shape "
+                         f"`(batch_size, max_length)` in integer format. Received: "
+                         f"y_true.shape={labels.shape}")
+    if y_pred.ndim != 3:
+        raise ValueError(f"Logits `y_pred` are expected to be a tensor of shape "
+                         f"`(batch_size, max_length, num_classes)`. Received: "
+                         f"y_pred.shape={y_pred.shape}")
+    labels = labels.astype(np.int64)
+    if labels.size and (labels.min() < 0 or labels.max() >= y_pred.shape[-1]):
+        raise ValueError(f"ctc: labels must be in [0, {y_pred.shape[-1]}), got values from "
+                         f"{labels.min()} to {labels.max()}")
+    return _ctc_kernel(y_pred, labels, np.sum(labels != 0, axis=-1))
+
+
 # --- the class forms ---------------------------------------------------------------------
 
 _BASE_PARAMS = ("reduction", "name", "dtype")
@@ -685,6 +813,12 @@ Tversky = _loss_class(
     (("alpha", 0.5), ("beta", 0.5), ("reduction", "sum_over_batch_size"), ("name", "tversky"),
      ("axis", None), ("dtype", None)),
     "Tversky loss: a Dice loss weighting false positives and negatives by alpha and beta.")
+Circle = _loss_class(
+    "Circle", circle,
+    _defaults("circle", ("gamma", 80.0), ("margin", 0.4), ("remove_diagonal", True)),
+    "Circle loss for metric learning on L2-normalised embeddings with integer labels.")
+CTC = _loss_class("CTC", ctc, _defaults("ctc"),
+                  "Connectionist temporal classification loss (blank = class 0).")
 CategoricalGeneralizedCrossEntropy = _loss_class(
     "CategoricalGeneralizedCrossEntropy", categorical_generalized_cross_entropy,
     _defaults("categorical_generalized_cross_entropy", ("q", 0.5)),
@@ -706,7 +840,7 @@ _FUNCTION_LIST = (
     binary_crossentropy, binary_focal_crossentropy, categorical_crossentropy,
     categorical_focal_crossentropy, sparse_categorical_crossentropy,
     categorical_generalized_cross_entropy, hinge, squared_hinge, categorical_hinge, dice,
-    tversky,
+    tversky, circle, ctc,
 )
 _CLASS_LIST = (
     MeanSquaredError, MeanAbsoluteError, MeanAbsolutePercentageError,
@@ -714,6 +848,7 @@ _CLASS_LIST = (
     BinaryCrossentropy, BinaryFocalCrossentropy, CategoricalCrossentropy,
     CategoricalFocalCrossentropy, SparseCategoricalCrossentropy,
     CategoricalGeneralizedCrossEntropy, Hinge, SquaredHinge, CategoricalHinge, Dice, Tversky,
+    Circle, CTC,
 )
 
 _FUNCTIONS: dict[str, Callable] = {f.__name__: f for f in _FUNCTION_LIST}

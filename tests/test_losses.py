@@ -398,3 +398,74 @@ def test_loss_on_a_sigmoid_output_uses_the_logits(float64):
     (g,) = gradients(value, [z])
     assert np.all(np.abs(g) > 0.1)
     assert isinstance(value, Tensor)
+
+
+# --- circle and ctc ------------------------------------------------------------------------
+
+def _unit_rows(n, d, seed):
+    e = np.random.default_rng(seed).normal(size=(n, d))
+    return e / np.linalg.norm(e, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"gamma": 10.0, "margin": 0.25},
+                                    {"remove_diagonal": False, "gamma": 5.0}])
+def test_circle_gradients(float64, kwargs):
+    emb = _unit_rows(7, 4, seed=1)
+    labels = np.array([0, 1, 0, 2, 1, 3, 2])  # class 3 has no positive pair
+    check_gradients(lambda p: losses.circle(labels, p, **kwargs), [emb])
+    loss = losses.Circle(**kwargs)
+    check_gradients(lambda p: loss(labels, p, sample_weight=np.linspace(0.5, 2, 7)), [emb])
+    ref = _unit_rows(5, 4, seed=2)
+    check_gradients(lambda p, r: losses.circle(labels, p, ref_labels=[0, 1, 2, 0, 1],
+                                               ref_embeddings=r, **kwargs), [emb, ref])
+
+
+def test_circle_masks_samples_with_zero_loss(float64):
+    emb = _unit_rows(7, 3, seed=4)
+    labels = np.array([0, 0, 1, 1, 2, 2, 5])
+    per = losses.circle(labels, emb, gamma=10.0)
+    # without any positive partner, the last sample's loss is softplus(-inf) = 0, masked
+    assert per.numpy()[6] == 0.0 and np.all(per.numpy()[:6] > 0)
+    mean = losses.Circle(gamma=10.0)(labels, emb)
+    np.testing.assert_allclose(float(mean), per.numpy()[:6].mean(), rtol=1e-12)
+    with pytest.raises(ValueError, match="embeddings"):
+        losses.circle(labels, emb[:, None, :])
+
+
+def _ctc_brute_force(labels, logits):
+    """-log of the summed probability of every alignment that collapses to `labels`."""
+    import itertools
+
+    probs = np.exp(logits - logits.max(-1, keepdims=True))
+    probs /= probs.sum(-1, keepdims=True)
+    steps, classes = probs.shape
+    total = 0.0
+    for path in itertools.product(range(classes), repeat=steps):
+        collapsed = [c for i, c in enumerate(path) if c != 0 and (i == 0 or c != path[i - 1])]
+        if collapsed == list(labels):
+            total += np.prod(probs[np.arange(steps), path])
+    return -np.log(total)
+
+
+def test_ctc_equals_the_sum_over_alignments(float64):
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(4, 5, 3)) * 1.5
+    y = np.array([[1, 2, 0], [2, 2, 0], [1, 0, 0], [1, 1, 2]])  # repeats need a blank between
+    got = losses.ctc(y, logits).numpy()
+    want = [_ctc_brute_force(row[row != 0], z) for row, z in zip(y, logits)]
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+def test_ctc_gradients_and_errors(float64):
+    rng = np.random.default_rng(1)
+    logits = rng.normal(size=(3, 6, 4))
+    y = np.array([[1, 3, 3], [2, 0, 0], [3, 1, 2]])
+    check_gradients(lambda z: losses.ctc(y, z), [logits])
+    check_gradients(lambda z: losses.CTC(reduction="sum")(y, z, sample_weight=[1, 0.5, 2]),
+                    [logits])
+    with pytest.raises(ValueError, match="max_length"):
+        losses.ctc(y[:, :, None], logits)
+    with pytest.raises(ValueError, match="num_classes"):
+        losses.ctc(y, logits[0])
+    with pytest.raises(ValueError, match="labels"):
+        losses.ctc(y + 5, logits)

@@ -113,9 +113,12 @@ def reduce_to_samplewise_values(values: np.ndarray, sample_weight: Any, reduce_f
     down to one per sample. Whatever dimensions remain are reduced with `reduce_fn`.
     """
     values = np.asarray(values, dtype=dtype)
-    if sample_weight is not None or mask is not None:
-        sw = None if sample_weight is None else to_numpy(sample_weight, dtype)
+    if sample_weight is not None:
+        sw = to_numpy(sample_weight, dtype)
         if mask is not None:
+            # as in Keras, a mask on the values (sparse cross-entropy's ignore_class) only
+            # takes effect together with sample weights; without them the masked values
+            # (zeros) count in the mean
             sw = losses.apply_mask(sw, mask, dtype, "sum")
         values, sw = squeeze_or_expand_to_same_rank(values, sw)
         if values.ndim > sw.ndim:
