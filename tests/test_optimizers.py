@@ -258,6 +258,13 @@ def test_weight_decay_is_decoupled_and_can_exclude_variables():
     np.testing.assert_array_equal(b.numpy(), b0)
     with pytest.raises(ValueError, match="before the optimizer is built"):
         opt.exclude_from_weight_decay(var_names=["w"])
+    # names are regular expressions searched in the variable's name, as in Keras
+    w, b = variables()
+    opt = O.SGD(0.1, weight_decay=0.5)
+    opt.exclude_from_weight_decay(var_names=["^w$"], var_list=[b])
+    opt.apply(zero, [w, b])
+    np.testing.assert_array_equal(w.numpy(), w0)
+    np.testing.assert_array_equal(b.numpy(), b0)
 
 
 def test_constraints_apply_after_the_update():

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 import numbers
 import warnings
 from typing import Any
@@ -171,7 +172,7 @@ class Optimizer:
         self._scratch: list = []
         self._scratch2: list = []
         self._exclude_ids: set = set()
-        self._exclude_names: tuple = ()
+        self._exclude_names: Any = None
         self._wd_cache: dict = {}
         self._coef: dict = {}
 
@@ -368,15 +369,18 @@ class Optimizer:
             raise ValueError("`exclude_from_weight_decay()` can only be configured before "
                              "the optimizer is built.")
         self._exclude_ids = {id(v) for v in (var_list or [])}
-        self._exclude_names = tuple(var_names or ())
+        # Keras searches the variable's name for any of the patterns (regular expressions)
+        self._exclude_names = re.compile("|".join(sorted(set(var_names)))) if var_names \
+            else None
         self._wd_cache = {}
 
     def _use_weight_decay(self, variable: Variable) -> bool:
         key = id(variable)
         use = self._wd_cache.get(key)
         if use is None:
+            pattern = self._exclude_names
             use = key not in self._exclude_ids and \
-                not any(n in variable.name for n in self._exclude_names)
+                (pattern is None or pattern.search(variable.name) is None)
             self._wd_cache[key] = use
         return use
 
