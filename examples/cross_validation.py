@@ -83,7 +83,8 @@ def main():
         scores = cross_validate(builder(units), x, y, k=K, **fit)
         results[units] = scores
         acc = scores["accuracy"]
-        print(f"{units:2d} hidden unit{'s' * (units > 1)}: {K}-fold accuracy {acc.mean():.3f} ± {acc.std():.3f} "
+        print(f"{units:2d} hidden unit{'s' * (units > 1)}: {K}-fold accuracy "
+              f"{acc.mean():.3f} ± {acc.std():.3f} "
               f"(folds: {', '.join(f'{a:.3f}' for a in acc)})")
     chosen = max(HIDDEN_UNITS, key=lambda u: results[u]["accuracy"].mean())
     final = builder(chosen)()
@@ -111,7 +112,8 @@ def main():
         handles.append(plt.Line2D([], [], color="k", lw=2))
         ax.legend(handles, [f"fold {f + 1}" for f in range(K)] + ["mean of the folds"],
                   loc="upper center", ncol=6, fontsize=8)
-        ax.set_xticks(range(len(HIDDEN_UNITS)), [f"{u} hidden unit{'s' * (u > 1)}" for u in HIDDEN_UNITS])
+        ax.set_xticks(range(len(HIDDEN_UNITS)),
+                      [f"{u} hidden unit{'s' * (u > 1)}" for u in HIDDEN_UNITS])
         ax.set_ylabel("validation accuracy")
         ax.set_ylim(0.5, 1.17)
         ax.set_title(f"{K}-fold cross-validation on {len(x)} samples")
