@@ -221,8 +221,10 @@ class LossFunctionWrapper(Loss):
 
     def get_config(self) -> dict:
         cfg = super().get_config()
-        name = canonical_name(self.fn)
-        cfg["fn"] = name if name is not None else getattr(self.fn, "__name__", None)
+        name = canonical_name(self.fn) or getattr(self.fn, "__name__", None)
+        # Keras 3's config form of a plain function
+        cfg["fn"] = {"module": "builtins", "class_name": "function", "config": name,
+                     "registered_name": "function"}
         cfg.update(self._fn_kwargs)
         return cfg
 
@@ -230,6 +232,8 @@ class LossFunctionWrapper(Loss):
     def from_config(cls, config: dict) -> "Loss":
         config = dict(config)
         fn = config.pop("fn", None)
+        if isinstance(fn, dict) and fn.get("class_name") == "function":
+            fn = fn.get("config")
         if isinstance(fn, (str, dict)):
             fn = get(fn)
         if not callable(fn):

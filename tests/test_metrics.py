@@ -66,7 +66,8 @@ def test_mean_metric_wrapper_of_a_loss_points_down_and_round_trips():
     m.update_state(yt, yp)
     np.testing.assert_allclose(float(m.result()), np.abs(yt - yp).mean(), rtol=1e-5)
     cfg = m.get_config()
-    assert cfg["fn"] == "mean_absolute_error"
+    assert cfg["fn"]["class_name"] == "function"
+    assert cfg["fn"]["config"] == "mean_absolute_error"
     again = metrics.MeanMetricWrapper.from_config(cfg)
     assert again._fn is keras.losses.mean_absolute_error and again.name == "mae_w"
     # wrapping an instance from `get` uses its function

@@ -226,8 +226,8 @@ class MeanMetricWrapper(Mean):
 
     def get_config(self) -> dict:
         cfg = Mean.get_config(self)
-        name = losses.canonical_name(self._fn) or _function_name(self._fn)
-        cfg["fn"] = name
+        cfg["fn"] = serialize_function(losses.canonical_name(self._fn) or
+                                       _function_name(self._fn))
         cfg.update(self._fn_kwargs)
         return cfg
 
@@ -240,12 +240,28 @@ class MeanMetricWrapper(Mean):
             fn = config.pop("fn", None)
             if isinstance(fn, dict) and fn.get("class_name") == "function":
                 fn = fn.get("config")
+            if isinstance(fn, str) and custom_objects_fn(fn) is not None:
+                fn = custom_objects_fn(fn)
             if isinstance(fn, str):
                 fn = metrics.get_function(fn)
             if fn is None:
                 raise ValueError("MeanMetricWrapper config needs its function `fn`")
             return cls(fn, **config)
         return cls(**config)
+
+
+def serialize_function(name: str | None) -> dict:
+    """Keras 3's config form of a plain function: its name, as class "function"."""
+    return {"module": "builtins", "class_name": "function", "config": name,
+            "registered_name": "function"}
+
+
+def custom_objects_fn(name: str) -> Callable | None:
+    """A function registered under `name` with the saving registry, if any."""
+    from minikeras.saving.object_registry import get_registered_object
+
+    obj = get_registered_object(name, None, None)
+    return obj if callable(obj) and not isinstance(obj, type) else None
 
 
 def _function_name(fn: Callable) -> str | None:
