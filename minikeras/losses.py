@@ -278,6 +278,28 @@ def _prepare(name: str, y_true: Any, y_pred: Any, same_shape: bool = True) -> tu
     return y_true, y_pred
 
 
+def _logits_of(y_pred: Tensor, kind: str) -> Tensor:
+    """y_pred, without its remembered logits unless they came from a `kind` activation.
+
+    A sigmoid and a softmax output both remember their input, and the cross-entropy ops use
+    it as logits; a softmax output followed by *binary* cross-entropy (or a sigmoid output
+    by categorical cross-entropy) must instead use the probabilities, as Keras does. Which
+    activation made y_pred is read off its first row.
+    """
+    logits = y_pred._keras_logits
+    if logits is None or y_pred.ndim == 0:
+        return y_pred
+    n = y_pred.shape[-1]
+    v = y_pred.value.reshape(-1, n)[:1]
+    z = logits.value.reshape(-1, n)[:1]
+    e = np.exp(-np.abs(z))
+    is_sigmoid = np.allclose(v, np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)), rtol=1e-5,
+                             atol=1e-7)
+    if is_sigmoid == (kind == "sigmoid"):
+        return y_pred
+    return P.reshape(y_pred, y_pred.shape)  # the same values, without the logits
+
+
 def _check_axis(name: str, axis: Any) -> None:
     if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
         raise ValueError(f"{name}: `axis` must be an int, got axis={axis!r} of type "
@@ -397,6 +419,8 @@ def binary_crossentropy(y_true, y_pred, from_logits: bool = False,
     """Element-wise binary cross-entropy, averaged over `axis`. Probabilities are clipped
     to [eps, 1 - eps]; labels are smoothed towards 0.5 by `label_smoothing`."""
     y_true, y_pred = _prepare("binary_crossentropy", y_true, y_pred)
+    if not from_logits:
+        y_pred = _logits_of(y_pred, "sigmoid")
     if label_smoothing:
         y_true = P.add(P.multiply(y_true, 1.0 - label_smoothing), 0.5 * label_smoothing)
     return P.mean(ops.binary_crossentropy(y_true, y_pred, from_logits=from_logits), axis=axis)
@@ -409,6 +433,8 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing: bool = Fals
     """Binary cross-entropy scaled by (1 - p_t)**gamma (and by alpha / 1 - alpha for
     positives / negatives when `apply_class_balancing`), averaged over `axis`."""
     y_true, y_pred = _prepare("binary_focal_crossentropy", y_true, y_pred)
+    if not from_logits:
+        y_pred = _logits_of(y_pred, "sigmoid")
     if label_smoothing:
         y_true = P.add(P.multiply(y_true, 1.0 - label_smoothing), 0.5 * label_smoothing)
     if from_logits:
@@ -437,6 +463,8 @@ def categorical_crossentropy(y_true, y_pred, from_logits: bool = False,
         raise ValueError(f"categorical_crossentropy: y_true shape {y_true.shape} must equal "
                          f"y_pred shape {y_pred.shape} (one-hot targets). For integer labels "
                          "use sparse_categorical_crossentropy.")
+    if not from_logits:
+        y_pred = _logits_of(y_pred, "softmax")
     if label_smoothing:
         n = y_true.shape[-1]
         y_true = P.add(P.multiply(y_true, 1.0 - label_smoothing), label_smoothing / n)
@@ -471,6 +499,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False,
     """Cross-entropy with integer targets. Entries whose label is `ignore_class` get a
     loss of 0 and are left out of the reduction (a mask, as in Keras)."""
     y_pred = _pred(y_pred)
+    if not from_logits:
+        y_pred = _logits_of(y_pred, "softmax")
     labels = ops.convert_to_numpy(y_true)
     if labels.ndim == y_pred.ndim and labels.shape[axis] == 1:
         labels = np.squeeze(labels, axis=axis)

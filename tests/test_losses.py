@@ -469,3 +469,26 @@ def test_ctc_gradients_and_errors(float64):
         losses.ctc(y, logits[0])
     with pytest.raises(ValueError, match="labels"):
         losses.ctc(y + 5, logits)
+
+
+def test_logits_shortcut_only_for_the_matching_activation(float64):
+    """Softmax output + binary cross-entropy (or sigmoid + categorical) uses the
+    probabilities, as Keras does; the matching pairs go through the logits."""
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(4, 3))
+    t = np.eye(3)[[0, 2, 1, 1]]
+    probs_sm = np.exp(z) / np.exp(z).sum(-1, keepdims=True)
+    probs_sg = 1 / (1 + np.exp(-z))
+    act = keras.activations
+    cases = [(losses.binary_crossentropy, act.softmax, probs_sm),
+             (losses.binary_focal_crossentropy, act.softmax, probs_sm),
+             (losses.categorical_crossentropy, act.sigmoid, probs_sg),
+             (losses.categorical_focal_crossentropy, act.sigmoid, probs_sg)]
+    for fn, activation, probs in cases:
+        np.testing.assert_allclose(fn(t, activation(Tensor(z))).numpy(), fn(t, probs).numpy(),
+                                   rtol=1e-12, err_msg=fn.__name__)
+        check_gradients(lambda x, fn=fn, activation=activation: fn(t, activation(x)), [z])
+    labels = np.array([0, 2, 1, 1])
+    np.testing.assert_allclose(
+        losses.sparse_categorical_crossentropy(labels, act.sigmoid(Tensor(z))).numpy(),
+        losses.sparse_categorical_crossentropy(labels, probs_sg).numpy(), rtol=1e-12)

@@ -520,3 +520,23 @@ def test_metrics_in_fit_and_evaluate():
     auc = metrics.AUC()
     auc.update_state(y, pred)
     np.testing.assert_allclose(logs["auc"], float(auc.result()), rtol=1e-5)
+
+
+def test_user_metric_subclass_keras2_style():
+    class CountPositives(metrics.Metric):
+        def __init__(self, name="count_positives", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.n = self.add_weight("n", initializer="zeros")  # Keras 2: name first
+
+        def update_state(self, y_true, y_pred, sample_weight=None):
+            self.n.assign_add(np.sum(np.asarray(y_pred) > 0.5))
+
+        def result(self):
+            return self.n
+
+    m = CountPositives()
+    m.update_state(None, [0.2, 0.7, 0.9])
+    m.update_state(None, [0.8])
+    assert float(m.result()) == 3.0 and m.variables[0].path == "count_positives/n"
+    m.reset_states()
+    assert float(m.result()) == 0.0

@@ -67,8 +67,14 @@ class Metric:
         return var
 
     def add_weight(self, shape: Any = (), initializer: Any = None, dtype: Any = None,
-                   name: str | None = None):
-        """Keras 2 spelling of `add_variable`."""
+                   name: str | None = None, **kwargs: Any):
+        """Keras 2 spelling of `add_variable`. Keras 2 took the name first, so
+        `add_weight("tp", initializer="zeros")` names the variable."""
+        if isinstance(shape, str):
+            shape, name = kwargs.pop("shape", ()), shape
+        unknown = set(kwargs) - {"aggregation", "synchronization", "trainable"}
+        if unknown:
+            raise TypeError(f"add_weight() got unexpected arguments {sorted(unknown)}")
         return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
 
     @property
