@@ -222,3 +222,47 @@ def test_metric_names_resolve_like_keras():
         else:
             assert resolved.startswith("instance of ")
             assert type(keras.metrics.get(name)).__name__ == resolved[len("instance of "):]
+
+
+# --- metric names in History (compile resolves the spec; the metric supplies its name) ----
+
+COMPILE = META["sections"]["compile"]
+
+
+def _history_keys(metric_specs, loss="mse"):
+    rng = np.random.default_rng(7)
+    x = rng.normal(size=(16, 4)).astype("float32")
+    y = (rng.normal(size=(16, 1)) > 0).astype("float32")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile("sgd", loss, metrics=metric_specs)
+    return model.fit(x, y, epochs=1, verbose=0, validation_data=(x, y)).history
+
+
+HISTORY_SPECS = {
+    "mse": lambda: "mse", "MSE": lambda: "MSE", "mae": lambda: "mae",
+    "mean_squared_error": lambda: "mean_squared_error",
+    "mean_absolute_error": lambda: "mean_absolute_error",
+    "MeanSquaredError()": lambda: keras.metrics.MeanSquaredError(),
+    "MeanSquaredError(name='my_mse')": lambda: keras.metrics.MeanSquaredError(name="my_mse"),
+    "keras.metrics.MeanSquaredError (class)": lambda: keras.metrics.MeanSquaredError,
+    "keras.losses.mean_squared_error (fn)": lambda: keras.losses.mean_squared_error,
+    "plain function my_metric_fn": lambda: my_metric_fn,
+    "AUC()": lambda: keras.metrics.AUC(),
+    "Precision()": lambda: keras.metrics.Precision(),
+    "RootMeanSquaredError()": lambda: keras.metrics.RootMeanSquaredError(),
+}
+
+
+@pytest.mark.parametrize("spec", sorted(HISTORY_SPECS))
+def test_history_keys_name_metrics_as_keras(spec):
+    keras.backend.clear_session()
+    assert sorted(_history_keys([HISTORY_SPECS[spec]()])) == COMPILE["history_keys"][spec]
+
+
+def test_metric_auto_names_count_per_session_in_history():
+    keras.backend.clear_session()
+    got = [sorted(k for k in _history_keys([keras.metrics.AUC(), keras.metrics.Precision()])
+                  if not k.startswith("val_")) for _ in range(2)]
+    assert got == COMPILE["history_keys"][
+        "two models in one session, metrics=[AUC(), Precision()] each"]
