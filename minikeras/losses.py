@@ -279,23 +279,10 @@ def _prepare(name: str, y_true: Any, y_pred: Any, same_shape: bool = True) -> tu
 
 
 def _logits_of(y_pred: Tensor, kind: str) -> Tensor:
-    """y_pred, without its remembered logits unless they came from a `kind` activation.
-
-    A sigmoid and a softmax output both remember their input, and the cross-entropy ops use
-    it as logits; a softmax output followed by *binary* cross-entropy (or a sigmoid output
-    by categorical cross-entropy) must instead use the probabilities, as Keras does. Which
-    activation made y_pred is read off its first row.
-    """
-    logits = y_pred._keras_logits
-    if logits is None or y_pred.ndim == 0:
-        return y_pred
-    n = y_pred.shape[-1]
-    v = y_pred.value.reshape(-1, n)[:1]
-    z = logits.value.reshape(-1, n)[:1]
-    e = np.exp(-np.abs(z))
-    is_sigmoid = np.allclose(v, np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)), rtol=1e-5,
-                             atol=1e-7)
-    if is_sigmoid == (kind == "sigmoid"):
+    """y_pred, keeping its remembered logits only if a `kind` activation ("sigmoid" or
+    "softmax") made it: a softmax output followed by *binary* cross-entropy must use the
+    probabilities, as Keras does."""
+    if y_pred._keras_logits is None or y_pred._logits_kind == kind:
         return y_pred
     return P.reshape(y_pred, y_pred.shape)  # the same values, without the logits
 
@@ -441,7 +428,7 @@ def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing: bool = Fals
         y_pred = P.sigmoid(y_pred)
         # Keras applies the sigmoid and then the clipped probability formula (its JAX
         # backend has no logits shortcut here), so saturated logits are clipped too.
-        y_pred._keras_logits = None
+        y_pred._keras_logits = y_pred._logits_kind = None
     bce = ops.binary_crossentropy(y_true, y_pred, from_logits=False)
     one_minus_true = P.subtract(1.0, y_true)
     p_t = P.add(P.multiply(y_true, y_pred), P.multiply(one_minus_true, P.subtract(1.0, y_pred)))

@@ -174,7 +174,7 @@ def sigmoid(x) -> Tensor:
     e = np.exp(-np.abs(v))
     out = np.where(v >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(v.dtype, copy=False)
     t = record(out, (x,), lambda g: (g * out * (1.0 - out),))
-    t._keras_logits = x
+    t._keras_logits, t._logits_kind = x, "sigmoid"
     return t
 
 
@@ -565,7 +565,8 @@ def softmax(x, axis=-1) -> Tensor:
 
     t = record(out, (x,), backward)
     if axis in (-1, v.ndim - 1):
-        t._keras_logits = x  # lets categorical cross-entropy use the stable fused form
+        # lets categorical cross-entropy use the stable fused form
+        t._keras_logits, t._logits_kind = x, "softmax"
     return t
 
 

@@ -72,7 +72,7 @@ class Tensor:
     """An n-dimensional array that can take part in automatic differentiation."""
 
     __slots__ = ("value", "parents", "backward_fn", "needs_grad", "grad", "_keras_logits",
-                 "__weakref__")
+                 "_logits_kind", "__weakref__")
     __array_priority__ = 100
     __array_ufunc__ = None  # `ndarray * Tensor` defers to Tensor.__rmul__ instead of coercing
 
@@ -84,7 +84,8 @@ class Tensor:
         self.backward_fn: Callable | None = None
         self.needs_grad = needs_grad
         self.grad = None
-        self._keras_logits = None
+        self._keras_logits = None  # the input of the sigmoid/softmax that made this tensor
+        self._logits_kind = None   # "sigmoid" or "softmax"
 
     # --- array-like surface -------------------------------------------------
     @property
@@ -290,9 +291,10 @@ def constant_like(x: Any, dtype: Any = None) -> Tensor:
 def record(value: np.ndarray, parents: tuple, backward_fn: Callable) -> Tensor:
     """Make the result of a primitive: a plain tensor, or a graph node if needed."""
     t = Tensor.__new__(Tensor)
-    t.value = value
+    t.value = value if type(value) is np.ndarray else np.asarray(value)
     t.grad = None
     t._keras_logits = None
+    t._logits_kind = None
     if _state.recording:
         for p in parents:
             if p.needs_grad:

@@ -433,7 +433,7 @@ def binary_crossentropy(target, output, from_logits=False) -> Tensor:
                          f"got target.shape={target.shape}, output.shape={output.shape}")
     if from_logits:
         return P.sigmoid_cross_entropy(target, output)
-    if output._keras_logits is not None:
+    if output._logits_kind == "sigmoid":
         return P.sigmoid_cross_entropy(target, output._keras_logits)
     eps = config.epsilon()
     out = P.clip(output, eps, 1.0 - eps)
@@ -450,7 +450,7 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1) -> Tens
                          f"shape, got target.shape={target.shape}, output.shape={output.shape}")
     if from_logits:
         return P.softmax_cross_entropy(target, output, axis=axis)
-    if output._keras_logits is not None and axis in (-1,):
+    if output._logits_kind == "softmax" and axis in (-1, output.ndim - 1):
         return P.softmax_cross_entropy(target, output._keras_logits, axis=axis)
     eps = config.epsilon()
     out = P.divide(output, P.sum(output, axis=axis, keepdims=True))
@@ -470,7 +470,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1) 
         raise ValueError("sparse_categorical_crossentropy: only axis=-1 is supported")
     if from_logits:
         return P.sparse_softmax_cross_entropy(labels, output)
-    if output._keras_logits is not None:
+    if output._logits_kind == "softmax":
         return P.sparse_softmax_cross_entropy(labels, output._keras_logits)
     eps = config.epsilon()
     out = P.divide(output, P.sum(output, axis=-1, keepdims=True))

@@ -180,7 +180,9 @@ class CompileMetrics:
                                 f"{type(spec).__name__}: {spec!r}")
             for s in _leaves(spec):
                 if isinstance(s, str) and s.lower() not in ("accuracy", "acc"):
-                    metrics_module.get(s)  # unknown names fail at compile time
+                    # unknown names fail at compile time; nothing is instantiated here, so
+                    # automatic metric names (auc, auc_1, ...) come out as in Keras
+                    metrics_module.deserialize(s)
         self.specs: list = []
         self.weighted_specs: list = []
         if output_names is not None:

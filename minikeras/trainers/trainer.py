@@ -329,9 +329,14 @@ class Trainer:
         return values[0] if len(values) == 1 else values
 
     def _logs(self) -> dict:
-        return {m.name: float(np.asarray(m.result().value if isinstance(m.result(), Tensor)
-                                         else m.result()))
-                for m in self.metrics}
+        """Each metric's result: a float, or an array for vector results (e.g. F1Score with
+        average=None), as Keras keeps them."""
+        logs = {}
+        for m in self.metrics:
+            r = m.result()
+            v = np.asarray(r.value if isinstance(r, Tensor) else r)
+            logs[m.name] = float(v) if v.ndim == 0 else v
+        return logs
 
     # --- fit --------------------------------------------------------------------------
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = None, epochs: int = 1,
