@@ -14,7 +14,6 @@ from _common import fast, grid, pyplot, save  # first: it sets up BLAS before Nu
 import numpy as np
 
 import minikeras as keras
-from minikeras.utils.plotting import plot_history
 
 FAST = fast()
 
@@ -67,7 +66,8 @@ def main():
         axes[0].set_title(f"test accuracy {test_acc:.3f} (black line: P = 0.5)")
         axes[0].legend(loc="upper right")
         axes[0].set_aspect("equal")
-        plot_history(history, axes=axes[1:], title="sigmoid output + binary cross-entropy")
+        keras.utils.plot_history(history, axes=axes[1:],
+                                 title="sigmoid output + binary cross-entropy")
         save(fig, "binary_classification")
     return {"test_accuracy": float(test_acc), "test_loss": float(test_loss),
             "p_min": float(p.min()), "p_max": float(p.max())}

@@ -23,7 +23,6 @@ from _common import fast, pyplot, save  # first: it sets up BLAS before NumPy lo
 import numpy as np
 
 import minikeras as keras
-from minikeras.utils.plotting import plot_history
 
 FAST = fast()
 
@@ -65,7 +64,7 @@ def draw(histories, results):
     fig, axes = plt.subplots(1, 4, figsize=(20, 4.6))
     top = max(max(h.history["val_loss"] + h.history["loss"]) for h in histories.values())
     for ax, (kind, h) in zip(axes, histories.items()):
-        plot_history(h, metrics="loss", axes=ax)
+        keras.utils.plot_history(h, metrics="loss", axes=ax)
         ax.set_ylim(0, top * 1.05)
         ax.set_title(kind, fontsize=10)
     bars = np.arange(len(results))

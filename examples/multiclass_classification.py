@@ -15,7 +15,6 @@ from _common import fast, grid, pyplot, save  # first: it sets up BLAS before Nu
 import numpy as np
 
 import minikeras as keras
-from minikeras.utils.plotting import plot_history
 
 FAST = fast()
 CLASSES = 3
@@ -73,7 +72,7 @@ def main():
         axes[0].set_title(f"arg-max of the softmax; test accuracy {test_acc:.3f}")
         axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
         axes[0].set_aspect("equal")
-        plot_history(history, axes=axes[1:],
+        keras.utils.plot_history(history, axes=axes[1:],
                      title="softmax output + categorical cross-entropy")
         save(fig, "multiclass_classification")
     return {"test_accuracy": float(test_acc), "chance": 1 / CLASSES,

@@ -22,7 +22,6 @@ from _common import fast, pyplot, save  # first: it sets up BLAS before NumPy lo
 import numpy as np
 
 import minikeras as keras
-from minikeras.utils.plotting import plot_history
 
 FAST = fast()
 DECAY = 0.9
@@ -84,7 +83,7 @@ def main():
         fig, axes = plt.subplots(1, 2, figsize=(14, 4.8),
                                  gridspec_kw={"width_ratios": [1.6, 1]})
         for name, h in histories.items():
-            plot_history(h, metrics="loss", axes=axes[0], label=name, logy=True)
+            keras.utils.plot_history(h, metrics="loss", axes=axes[0], label=name, logy=True)
         axes[0].set_ylabel("training loss (binary cross-entropy, log scale)")
         axes[0].set_title(f"same data, same initial weights, {epochs} epochs of batch 32")
         decayed = next(name for name in histories if "per epoch" in name)

@@ -20,7 +20,6 @@ from _common import fast, grid, pyplot, save  # first: it sets up BLAS before Nu
 import numpy as np
 
 import minikeras as keras
-from minikeras.utils.plotting import plot_history
 
 FAST = fast()
 PATIENCE = 20
@@ -59,12 +58,12 @@ def draw(x, y, x_val, y_val, runs, stop):
     fig, axes = plt.subplots(2, 2, figsize=(13, 9))
     (model, history), (es_model, es_history) = runs
     best = int(np.argmin(history.history["val_loss"]))
-    plot_history(history, metrics="loss", axes=axes[0, 0], logy=True)
+    keras.utils.plot_history(history, metrics="loss", axes=axes[0, 0], logy=True)
     axes[0, 0].axvline(best + 1, color="k", ls=":",
                        label=f"lowest validation loss (epoch {best + 1})")
     axes[0, 0].legend()
     axes[0, 0].set_title("no early stopping: the curves diverge")
-    plot_history(es_history, metrics="loss", axes=axes[0, 1], logy=True)
+    keras.utils.plot_history(es_history, metrics="loss", axes=axes[0, 1], logy=True)
     axes[0, 1].set_xlim(axes[0, 0].get_xlim())
     axes[0, 1].set_ylim(axes[0, 0].get_ylim())
     axes[0, 1].axvline(stop["best_epoch"] + 1, color="k", ls=":",

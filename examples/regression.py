@@ -13,7 +13,6 @@ from _common import fast, pyplot, save  # first: it sets up BLAS before NumPy lo
 import numpy as np
 
 import minikeras as keras
-from minikeras.utils.plotting import plot_history
 
 FAST = fast()
 NOISE = 0.2
@@ -63,7 +62,7 @@ def main():
         axes[0].set_ylabel("y")
         axes[0].set_title(f"regression: test R² = {r2:.3f}")
         axes[0].legend()
-        plot_history(history, axes=axes[1:], logy=True,
+        keras.utils.plot_history(history, axes=axes[1:], logy=True,
                      title="linear output + mean squared error")
         save(fig, "regression")
     return {"test_mse": float(test_mse), "baseline_mse": baseline, "r2": float(r2),

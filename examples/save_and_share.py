@@ -7,9 +7,10 @@ ready to train on from where it stopped: continuing the reloaded model gives exa
 weights that continuing the original gives.
 
 This file is the legacy Keras HDF5 format. It opens with `keras.models.load_model` in
-Keras 3 and in Keras 2 (`tf.keras` / `tf_keras` 2.x), and minikeras opens the .h5 files
-those write; see docs/saving.md. `model.save_weights("name.weights.h5")` stores the weights
-alone (Keras 3's weights format), to load into a model built by code.
+Keras 3 and in Keras 2 (`tf.keras` / `tf_keras` 2.x), which predict the same numbers and
+train on from it (checked with Keras 3.15.1 on JAX and tf_keras 2.21.0); minikeras opens the
+.h5 files those write. See docs/saving.md. `model.save_weights("name.weights.h5")` stores
+the weights alone (Keras 3's weights format), to load into a model built by code.
 
 Run: python examples/save_and_share.py   (MINIKERAS_FAST=1 shortens it; --docs copies the
 figure into docs/images/)

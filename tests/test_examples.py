@@ -5,13 +5,18 @@ folder) and checks the numbers it returns against thresholds that the claim in t
 example's docstring implies: if the claim were false, the assertion would fail.
 """
 
+import importlib
+import inspect
 import math
+import re
 import runpy
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+import minikeras as keras
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -210,3 +215,49 @@ def test_docs_flag_copies_the_figure(example, monkeypatch, tmp_path):
     monkeypatch.setenv("MINIKERAS_DOCS", "1")
     load("perceptron")["main"]()
     assert (docs / "perceptron.png").read_bytes() == (out / "perceptron.png").read_bytes()
+
+
+# --- docs/backprop.md quotes the code and its example runs -----------------------------------
+
+DOCS = EXAMPLES.parent / "docs"
+
+
+def _blocks_after(text, marker):
+    """(argument, code) for each fenced block that follows an HTML comment `<!-- marker ...-->`."""
+    pattern = re.compile(r"<!-- " + marker + r"(?::\s*(.*?))?\s*-->\s*```\w*\n(.*?)```", re.S)
+    return pattern.findall(text)
+
+
+def test_backprop_doc_quotes_the_code_verbatim():
+    text = (DOCS / "backprop.md").read_text(encoding="utf8")
+    quotes = _blocks_after(text, "quote")
+    assert len(quotes) >= 8
+    for where, code in quotes:
+        path, qualname = where.split()
+        module = importlib.import_module(path[:-3].replace("/", "."))
+        obj = module
+        for part in qualname.split("."):
+            obj = getattr(obj, part)
+        source = {line.strip() for line in inspect.getsource(obj).splitlines()}
+        for line in code.splitlines():
+            assert line.strip() in source, (
+                f"docs/backprop.md quotes a line that is no longer in {path} {qualname}: "
+                f"{line.strip()!r}; update the doc")
+
+
+def test_backprop_doc_example_prints_true(capsys):
+    text = (DOCS / "backprop.md").read_text(encoding="utf8")
+    ((_, code),) = _blocks_after(text, "run")
+    try:
+        exec(compile(code, "docs/backprop.md", "exec"), {})
+    finally:
+        keras.config.set_floatx("float32")
+    assert capsys.readouterr().out.split() == ["True", "True", "True"]
+
+
+def test_examples_doc_shows_every_example_and_its_picture():
+    text = (DOCS / "examples.md").read_text(encoding="utf8")
+    for name in sorted(TESTED):
+        assert f"examples/{name}.py" in text, f"docs/examples.md does not describe {name}.py"
+        assert f"(images/{name}.png)" in text, f"docs/examples.md lacks {name}.png"
+        assert (DOCS / "images" / f"{name}.png").exists(), f"run: python examples/{name}.py --docs"

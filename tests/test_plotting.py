@@ -109,6 +109,10 @@ def test_without_matplotlib_a_clear_message(monkeypatch):
         plot_history({"loss": [1.0, 0.5]})
 
 
+def test_exported_as_keras_utils_plot_history():
+    assert keras.utils.plot_history is plot_history
+
+
 def test_importing_minikeras_does_not_import_matplotlib():
     code = ("import sys, minikeras, minikeras.utils.plotting; "
             "print('matplotlib' in sys.modules)")
