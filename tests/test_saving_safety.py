@@ -403,3 +403,33 @@ def test_h5_file_object_is_not_left_open(tmp_path):
     os.rename(path, tmp_path / "moved.h5")  # would fail on Windows if left open
     with open(tmp_path / "moved.h5", "rb") as fh:
         assert fh.read(8) == b"\x89HDF\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+def test_config_larger_than_the_stored_weights_is_refused_before_building(tmp_path, suffix):
+    """A config whose layers would need far more weights than the file holds (a damaged or
+    doctored file) is refused before any layer allocates memory."""
+    path = tmp_path / f"m{suffix}"
+    _model().save(path)
+    if suffix == ".h5":
+        def grow(f):
+            cfg = json.loads(f.attrs["model_config"])
+            cfg["config"]["layers"][1]["config"]["units"] = 2 ** 25
+            f.attrs["model_config"] = json.dumps(cfg)
+
+        _edit(path, grow)
+    else:
+        with zipfile.ZipFile(path) as z:
+            members = {n: z.read(n) for n in z.namelist()}
+        cfg = json.loads(members["config.json"])
+        cfg["config"]["layers"][1]["config"]["units"] = 2 ** 25
+        members["config.json"] = json.dumps(cfg).encode()
+        with zipfile.ZipFile(path, "w") as z:
+            for n, data in members.items():
+                z.writestr(n, data)
+    tracemalloc.start()
+    with pytest.raises(ValueError, match="do not belong together"):
+        keras.models.load_model(path)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 50 * 2 ** 20

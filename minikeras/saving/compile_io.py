@@ -293,8 +293,18 @@ def deserialize_optimizer(spec: Any, custom_objects: dict | None) -> Any:
 
 
 def compile_from_config(model: Any, train_cfg: dict, custom_objects: dict | None,
-                        optimizer_config: Any = None) -> None:
+                        optimizer_config: Any = None, source: str = "the file") -> None:
     """`model.compile` with what a file recorded (Keras 2, Keras 3 or minikeras)."""
+    try:
+        _compile_from_config(model, train_cfg, custom_objects, optimizer_config)
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
+        raise ValueError(f"Cannot compile the model with the training settings stored in "
+                         f"{source}: {e} (load it with compile=False to get the model "
+                         "uncompiled)") from e
+
+
+def _compile_from_config(model: Any, train_cfg: dict, custom_objects: dict | None,
+                         optimizer_config: Any = None) -> None:
     if not isinstance(train_cfg, dict):
         raise ValueError(f"The training config should be a JSON object, found "
                          f"{type(train_cfg).__name__}")

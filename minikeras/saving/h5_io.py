@@ -111,11 +111,76 @@ def write_text_attr(obj: Any, name: str, text: str, as_bytes: bool = False) -> N
 
 # --- reading ----------------------------------------------------------------------------
 
+def check_global_heaps(data: Any, what: str) -> None:
+    """Refuse damage in the global heap (where HDF5 keeps variable-length strings) that the
+    HDF5 library handles badly, before HDF5 sees the file. Found by fuzzing HDF5 2.0:
+
+    * a heap object of declared size 0 makes HDF5 walk the collection forever (a zeroed
+      block in the heap hangs `attrs[...]`); each `GCOL` collection is walked here first,
+      the way HDF5 walks it;
+    * a string reference that declares far more bytes than its heap object holds makes
+      HDF5 allocate that much (up to 4 GiB) before it notices; references to the heap
+      objects found are checked here (length, collection address, object index).
+
+    `data` is a bytes-like object or an mmap of the whole file."""
+    end_of_file = len(data)
+    heaps: dict = {}
+    at = data.find(b"GCOL")
+    while at != -1:
+        if at + 16 <= end_of_file and data[at + 4] == 1:
+            size = struct.unpack_from("<Q", data, at + 8)[0]
+            if 4096 <= size <= end_of_file - at:  # a plausible collection; else HDF5 errs
+                objects: dict = {}
+                end = at + size
+                p = at + 16
+                while p < end:
+                    if p + 16 > end:
+                        break
+                    index = struct.unpack_from("<H", data, p)[0]
+                    obj_size = struct.unpack_from("<Q", data, p + 8)[0]
+                    need = 16 + (-(-obj_size // 8) * 8) if index > 0 else obj_size
+                    if need == 0 or need > end - p:
+                        raise ValueError(f"{what} has a damaged global heap at byte {at} "
+                                         f"(object at byte {p} declares size {obj_size}); "
+                                         "refusing it: the HDF5 library would loop forever "
+                                         "or read outside the heap")
+                    if index > 0:
+                        objects[index] = obj_size
+                    p += need
+                heaps[at] = objects
+        at = data.find(b"GCOL", at + 4)
+    for address, objects in heaps.items():
+        key = struct.pack("<Q", address)
+        q = data.find(key)
+        while q != -1:
+            if q >= 4 and q + 12 <= end_of_file:
+                length = struct.unpack_from("<I", data, q - 4)[0]
+                index = struct.unpack_from("<I", data, q + 8)[0]
+                if index in objects and length > objects[index] and length > 65536:
+                    raise ValueError(f"{what}: a variable-length string declares {length} "
+                                     f"bytes but its global heap object holds "
+                                     f"{objects[index]}; refusing the damaged file")
+            q = data.find(key, q + 1)
+
+
+def _check_file_heaps(path: str) -> None:
+    import mmap
+
+    with open(path, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        if size == 0:
+            return
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            check_global_heaps(data, path)
+
+
 def open_for_reading(filepath: Any):
     """Open an HDF5 file (a path or a binary file object) read-only; anything that is not
     a readable HDF5 file gives a clear OSError."""
     h5py = _h5py()
     if hasattr(filepath, "read"):
+        if hasattr(filepath, "getvalue"):
+            check_global_heaps(filepath.getvalue(), "The archive's weights file")
         try:
             return h5py.File(filepath, "r")
         except Exception as e:  # noqa: BLE001 - h5py raises many kinds on garbage
@@ -125,6 +190,7 @@ def open_for_reading(filepath: Any):
         raise FileNotFoundError(f"No file or directory found at {path}")
     if os.path.isdir(path):
         raise IsADirectoryError(f"{path} is a directory, not a model file")
+    _check_file_heaps(path)
     try:
         return h5py.File(path, "r")
     except Exception as e:  # noqa: BLE001
@@ -132,12 +198,20 @@ def open_for_reading(filepath: Any):
 
 
 def decode(value: Any) -> Any:
+    """Text from bytes or str; text that is not valid UTF-8 (h5py hands such strings over
+    with surrogate escapes) is a ValueError."""
     if isinstance(value, (bytes, np.bytes_)):
         try:
             return bytes(value).decode("utf8")
         except UnicodeDecodeError:
             raise ValueError(f"The file holds text that is not valid UTF-8: "
                              f"{bytes(value)[:60]!r}") from None
+    if isinstance(value, str):
+        try:
+            value.encode("utf8")
+        except UnicodeEncodeError:
+            raise ValueError(f"The file holds text that is not valid UTF-8: "
+                             f"{value[:60]!r}") from None
     return value
 
 

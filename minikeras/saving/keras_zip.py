@@ -262,8 +262,8 @@ def _read_config(zf: zipfile.ZipFile, path: str) -> dict:
     return config
 
 
-def _build_model(config: dict, custom_objects: dict | None) -> Any:
-    model = legacy_h5.model_from_config(config, custom_objects)
+def _build_model(config: dict, custom_objects: dict | None, stored: int | None) -> Any:
+    model = legacy_h5.model_from_config(config, custom_objects, stored_weights=stored)
     build = config.get("build_config")
     if not getattr(model, "built", False) or (type(model).__name__ == "Sequential" and
                                               not model.inputs):
@@ -280,14 +280,16 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
     path = os.fspath(filepath)
     with _open_zip(filepath) as zf, custom_object_scope(custom_objects or {}):
         config = _read_config(zf, path)
-        model = _build_model(config, custom_objects)
         with _weights_file(zf, path) as f:
-            weights_h5.read_from_file(model, f, restore_optimizer=False, source=path)
+            model = _build_model(config, custom_objects, weights_h5.stored_weight_count(f))
+            weights_h5.read_from_file(model, f, restore_optimizer=False, source=path,
+                                       strict=True)
             if compile:
                 exact = config.get("minikeras_compile_config")
                 train = exact if isinstance(exact, dict) else config.get("compile_config")
                 if isinstance(train, dict) and train:
-                    compile_io.compile_from_config(model, train, custom_objects)
+                    compile_io.compile_from_config(model, train, custom_objects,
+                                                   source=path)
                     if getattr(model, "compiled", False):
                         group = weights_h5._vars_group(f, "optimizer")
                         if group is not None:

@@ -272,21 +272,60 @@ def _layer_entries(config: Any) -> list:
     return []
 
 
-def check_config_sizes(config: Any, _budget: list | None = None) -> None:
-    """Refuse configs that would allocate absurd amounts of memory, before any layer is
-    built: every integer of a layer config at most MAX_DIM, every declared shape at most
-    MAX_WEIGHT_ELEMENTS elements, and the Dense/normalization weights along the layer stack
-    at most MAX_WEIGHT_ELEMENTS in total."""
-    budget = _budget if _budget is not None else [0]
+# layers whose output has the same last axis as their input
+_SAME_LAST_AXIS = {"Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout",
+                   "AlphaDropout", "BatchNormalization", "LayerNormalization", "Activation",
+                   "ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax", "ThresholdedReLU",
+                   "ActivityRegularization", "Identity", "Rescaling", "Normalization",
+                   "UnitNormalization", "Masking"}
+# weights per feature that these layers always have (a lower bound: BatchNormalization
+# keeps its moving mean and variance even without center/scale)
+_FEATURE_WEIGHTS = {"BatchNormalization": 2, "PReLU": 1}
+
+
+def _inbound_names(entry: dict) -> list:
+    names: list = []
+
+    def walk(x: Any) -> None:
+        if isinstance(x, dict):
+            if x.get("class_name") == "__keras_tensor__":
+                hist = (x.get("config") or {}).get("keras_history")
+                if isinstance(hist, list) and hist:
+                    names.append(hist[0])
+                return
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, list):
+            if len(x) >= 3 and isinstance(x[0], str) and isinstance(x[1], int):
+                names.append(x[0])
+            else:
+                for v in x:
+                    walk(v)
+
+    walk(entry.get("inbound_nodes") or [])
+    return names
+
+
+def weights_lower_bound(config: Any, _check: bool = True) -> int:
+    """A lower bound of the number of weights the layers of a model config create, from
+    Dense units and the feature sizes of normalization layers, following the last axis
+    from layer to layer (by inbound node for functional configs). Also refuses any integer
+    above MAX_DIM and any declared shape above MAX_WEIGHT_ELEMENTS elements."""
+    total = 0
+    last_of: dict = {}
     last: int | None = None
+    functional = isinstance(config, dict) and "input_layers" in config
     for entry in _layer_entries(config):
         if not isinstance(entry, dict):
             continue
         inner = entry.get("config")
-        if entry.get("class_name") in ("Sequential", "Functional", "Model"):
-            check_config_sizes(inner, budget)
+        cls = entry.get("class_name")
+        if cls in ("Sequential", "Functional", "Model"):
+            total += weights_lower_bound(inner)
+            last = None
             continue
         if not isinstance(inner, dict):
+            last = None
             continue
         for key, value in inner.items():
             nums = _ints(value)
@@ -298,30 +337,67 @@ def check_config_sizes(config: Any, _budget: list | None = None) -> None:
                     MAX_WEIGHT_ELEMENTS:
                 raise ValueError(f"Layer config {inner.get('name', '?')!r} declares "
                                  f"{key}={value!r}; refusing such a large shape")
+        if functional:
+            sources = _inbound_names(entry)
+            last = last_of.get(sources[0]) if len(sources) == 1 else None
         shape = inner.get("batch_input_shape") or inner.get("batch_shape")
-        if isinstance(shape, (list, tuple)) and shape and isinstance(shape[-1], int):
-            last = shape[-1]
-        elif isinstance(inner.get("input_shape"), (list, tuple)) and inner["input_shape"] \
-                and isinstance(inner["input_shape"][-1], int):
-            last = inner["input_shape"][-1]
-        elif isinstance(inner.get("input_dim"), int):
-            last = inner["input_dim"]
+        if cls == "InputLayer" or (last is None and not functional):
+            if isinstance(shape, (list, tuple)) and shape and isinstance(shape[-1], int):
+                last = shape[-1]
+            elif isinstance(inner.get("input_shape"), (list, tuple)) and \
+                    inner["input_shape"] and isinstance(inner["input_shape"][-1], int):
+                last = inner["input_shape"][-1]
+            elif isinstance(inner.get("input_dim"), int):
+                last = inner["input_dim"]
         units = inner.get("units")
-        if isinstance(units, int) and not isinstance(units, bool):
+        if cls == "Dense" and isinstance(units, int) and not isinstance(units, bool):
             if last is not None:
-                budget[0] += last * units + units
+                total += last * units + (units if inner.get("use_bias", True) else 0)
             last = units
-        elif entry.get("class_name") in ("BatchNormalization", "LayerNormalization",
-                                         "Normalization") and last is not None:
-            budget[0] += 4 * last
-        if budget[0] > MAX_WEIGHT_ELEMENTS:
+        elif cls in _FEATURE_WEIGHTS or cls in _SAME_LAST_AXIS or cls == "InputLayer":
+            if cls in _FEATURE_WEIGHTS and last is not None:
+                total += _FEATURE_WEIGHTS[cls] * last
+        else:
+            last = None
+        name = inner.get("name") if isinstance(inner.get("name"), str) else entry.get("name")
+        if isinstance(name, str):
+            last_of[name] = last
+        if _check and total > MAX_WEIGHT_ELEMENTS:
             raise ValueError(f"The model config describes more than {MAX_WEIGHT_ELEMENTS} "
                              f"weights (at layer {inner.get('name', '?')!r}); refusing to "
                              "build it")
+    return total
 
 
-def model_from_config(config: Any, custom_objects: dict | None = None) -> Any:
-    """A model from `{"class_name", "config"}` (Keras 2, Keras 3 or minikeras)."""
+def check_config_sizes(config: Any, stored: int | None = None) -> None:
+    """Refuse configs that would allocate absurd amounts of memory, before any layer is
+    built: see `weights_lower_bound`. With `stored` (the number of weights the file
+    holds), a config that needs more weights than the file stores is refused too: its
+    weights could not load anyway."""
+    bound = weights_lower_bound(config)
+    if stored is not None and bound > max(stored, 0):
+        raise ValueError(f"The model config describes at least {bound} weights, but the file "
+                         f"stores only {stored}: the config and the weights do not belong "
+                         "together; refusing to build the model")
+
+
+def stored_weight_count(group: Any) -> int:
+    """How many weights a legacy `model_weights` group declares (metadata only)."""
+    total = 0
+    for name in h5_io.read_name_list(group, "layer_names"):
+        g = h5_io.safe_get(group, name)
+        if not isinstance(g, h5_io._h5py().Group):
+            raise ValueError(f"The saved layer {name!r} is not a group")
+        for wn in h5_io.read_name_list(g, "weight_names"):
+            shape = h5_io.check_dataset(h5_io.safe_get(g, wn), f"weight {wn!r}")
+            total += int(np.prod(shape, dtype=np.int64))
+    return total
+
+
+def model_from_config(config: Any, custom_objects: dict | None = None,
+                      stored_weights: int | None = None) -> Any:
+    """A model from `{"class_name", "config"}` (Keras 2, Keras 3 or minikeras).
+    `stored_weights`: how many weights the file holds (see `check_config_sizes`)."""
     from minikeras.models.functional import Functional
     from minikeras.models.model import Model
     from minikeras.models.sequential import Sequential
@@ -334,12 +410,10 @@ def model_from_config(config: Any, custom_objects: dict | None = None) -> Any:
     if name == "Sequential":
         if not isinstance(inner, (dict, list)):
             raise ValueError("A Sequential config must be a dict (or, Keras <= 2.2, a list)")
-        check_config_sizes(inner)
-        if isinstance(inner, dict) and isinstance(inner.get("name"), str) is False and \
-                "name" in inner:
-            raise ValueError(f"Sequential config has a non-text name {inner['name']!r}")
+        check_config_sizes(inner, stored_weights)
         return Sequential.from_config(inner, custom_objects)
     if name in ("Functional", "Model"):
+        check_config_sizes(inner, stored_weights)
         return Functional.from_config(inner, custom_objects)
     if not isinstance(name, str):
         raise ValueError(f"Model class_name must be a string, found {name!r}")
@@ -513,13 +587,14 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
             raise ValueError(f"No model config found in the file at {path}: it is not a "
                              "Keras model file")
         config = h5_io.read_json_attr(f, "model_config")
-        model = model_from_config(config, custom_objects)
         if h5_io.has_child(f, "model_weights"):
             weights_group = h5_io.safe_get(f, "model_weights")
         elif "model_weights" in f:
             raise ValueError(f"Refusing to follow the link 'model_weights' in {path}")
         else:
             weights_group = f
+        model = model_from_config(config, custom_objects,
+                                  stored_weights=stored_weight_count(weights_group))
         load_weights_from_group(weights_group, model)
         if compile and h5_io.has_attr(f, "training_config"):
             _compile_from_file(model, f, custom_objects, path)
@@ -530,11 +605,12 @@ def _compile_from_file(model: Any, f: Any, custom_objects: dict | None, path: st
     train_cfg = h5_io.read_json_attr(f, "training_config")
     if h5_io.has_attr(f, COMPILE_CONFIG_ATTR):  # written by minikeras: exact settings
         exact = h5_io.read_json_attr(f, COMPILE_CONFIG_ATTR)
-        compile_io.compile_from_config(model, exact, custom_objects)
+        compile_io.compile_from_config(model, exact, custom_objects, source=path)
     else:
         opt_cfg = h5_io.read_json_attr(f, OPTIMIZER_CONFIG_ATTR) \
             if h5_io.has_attr(f, OPTIMIZER_CONFIG_ATTR) else None
-        compile_io.compile_from_config(model, train_cfg, custom_objects, opt_cfg)
+        compile_io.compile_from_config(model, train_cfg, custom_objects, opt_cfg,
+                                       source=path)
     if not getattr(model, "compiled", False):
         return
     if h5_io.has_child(f, OPTIMIZER_STATE_GROUP):

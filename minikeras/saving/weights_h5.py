@@ -202,9 +202,45 @@ def _read_vars(group: Any, variables: list, label: str) -> list:
     return arrays
 
 
+def stored_weight_count(f: Any) -> int:
+    """How many weights the `layers/` and `vars/` groups of a file declare (metadata)."""
+    h5py = h5_io._h5py()
+    total = [0]
+
+    def visit(name: str, obj: Any) -> None:
+        if isinstance(obj, h5py.Dataset):
+            shape = h5_io.check_dataset(obj, f"dataset {name!r}")
+            total[0] += int(np.prod(shape, dtype=np.int64))
+
+    for top in ("layers", "vars"):
+        if h5_io.has_child(f, top):
+            group = h5_io.safe_get(f, top)
+            if isinstance(group, h5py.Group):
+                group.visititems(visit)
+    return total[0]
+
+
+def _unused_weights(f: Any, used: set) -> list:
+    """`vars` groups under `layers/` that hold data but belong to no layer of the model."""
+    h5py = h5_io._h5py()
+    if not h5_io.has_child(f, "layers"):
+        return []
+    found: list = []
+
+    def visit(name: str, obj: Any) -> None:
+        if name.endswith("vars") and isinstance(obj, h5py.Group) and len(obj) and \
+                f"layers/{name}" not in used:
+            found.append(f"layers/{name}")
+
+    h5_io.safe_get(f, "layers").visititems(visit)
+    return found
+
+
 def read_from_file(model: Any, f: Any, skip_mismatch: bool = False,
-                   restore_optimizer: bool = True, source: str = "the file") -> None:
-    """Load the model's state from an open h5py file in Keras 3's layout."""
+                   restore_optimizer: bool = True, source: str = "the file",
+                   strict: bool = False) -> None:
+    """Load the model's state from an open h5py file in Keras 3's layout. `strict`
+    (loading a whole model): weights the model has no place for are an error."""
     from minikeras.optimizers.base import Optimizer
 
     if not h5_io.has_child(f, "layers") and not h5_io.has_child(f, "vars") and \
@@ -217,11 +253,13 @@ def read_from_file(model: Any, f: Any, skip_mismatch: bool = False,
                          "weights file")
     assignments: list = []
     optimizer_entry = None
+    used: set = set()
     for path, obj in walk(model):
         if isinstance(obj, Optimizer):
             optimizer_entry = (path, obj)
             continue
         variables = _own_variables(obj)
+        used.add(_vars_path(path))
         group = _vars_group(f, path)
         label = f"Layer {getattr(obj, 'name', path)!r} ({type(obj).__name__}, path " \
                 f"{path or '/'!r})"
@@ -242,6 +280,11 @@ def read_from_file(model: Any, f: Any, skip_mismatch: bool = False,
                 continue
             raise
         assignments.append((variables, arrays))
+    if strict:
+        unused = _unused_weights(f, used)
+        if unused:
+            raise ValueError(f"{source} holds weights that no layer of the model described "
+                             f"by its config takes: {unused[:10]}")
     for variables, arrays in assignments:
         for v, a in zip(variables, arrays):
             v.assign(np.asarray(a).astype(v.dtype))
