@@ -19,11 +19,18 @@ from minikeras import (  # noqa: F401
     utils,
 )
 from minikeras.autodiff.tensor import Variable  # noqa: F401
-from minikeras.layers import Input, Layer  # noqa: F401
+from minikeras.initializers import Initializer  # noqa: F401
+from minikeras.layers import Input, KerasTensor, Layer  # noqa: F401
 from minikeras.losses import Loss  # noqa: F401
 from minikeras.metrics import Metric  # noqa: F401
 from minikeras.models import Model, Sequential  # noqa: F401
 from minikeras.optimizers import Optimizer  # noqa: F401
+from minikeras.regularizers import Regularizer  # noqa: F401
 from minikeras.saving import load_model  # noqa: F401
 
 __version__ = "0.1.0"
+
+
+def version() -> str:
+    """minikeras' version (Keras 3 has `keras.version()`)."""
+    return __version__

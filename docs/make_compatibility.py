@@ -1,0 +1,223 @@
+"""Write docs/compatibility.md: every public name of minikeras' Keras namespaces, its status
+against Keras, and the test that backs it.
+
+    python docs/make_compatibility.py > docs/compatibility.md
+
+A name's backing test is found by reading the test sources (a test function whose body names
+it) and the reference fixtures recorded from real Keras (a fixture case built from it).
+`tests/test_compatibility_doc.py` checks that the committed table is current and that every
+row marked "same" names a test that exists.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import minikeras as keras  # noqa: E402
+
+NAMESPACES = [
+    ("keras", keras, ["Sequential", "Model", "Input", "Layer", "Variable", "Loss", "Metric",
+                      "Optimizer", "Initializer", "Regularizer", "KerasTensor", "version"]),
+    ("keras.layers", keras.layers, None),
+    ("keras.models", keras.models, None),
+    ("keras.activations", keras.activations, None),
+    ("keras.losses", keras.losses, None),
+    ("keras.metrics", keras.metrics, None),
+    ("keras.optimizers", keras.optimizers, None),
+    ("keras.optimizers.schedules", keras.optimizers.schedules, None),
+    ("keras.callbacks", keras.callbacks, None),
+    ("keras.initializers", keras.initializers, None),
+    ("keras.regularizers", keras.regularizers, None),
+    ("keras.constraints", keras.constraints, None),
+    ("keras.backend", keras.backend, None),
+    ("keras.ops", keras.ops, None),
+    ("keras.random", keras.random, ["normal", "uniform", "truncated_normal", "randint",
+                                    "shuffle", "dropout", "SeedGenerator"]),
+    ("keras.utils", keras.utils, None),
+    ("keras.config", keras.config, None),
+    ("keras.saving", keras.saving, None),
+]
+
+# Where minikeras deliberately differs, or accepts Keras 2's spelling (see decisions.md).
+NOTES = {
+    "keras.optimizers.SGD": ("Keras 2 spelling accepted", "`lr=` and `decay=` (lr/(1+d·t)) "
+                             "as in Keras 2; Keras 3 rejects `lr` and ignores `decay`"),
+    "keras.optimizers.RMSprop": ("Keras 2 spelling accepted", "with `lr=`/`decay=` Keras 2's "
+                                 "update rule (epsilon outside the square root)"),
+    "keras.optimizers.Adam": ("Keras 2 spelling accepted", "`lr=`, `decay=` as in Keras 2"),
+    "keras.optimizers.Adagrad": ("Keras 2 spelling accepted", "with `lr=`/`decay=` Keras 2's "
+                                 "rule (epsilon outside the square root)"),
+    "keras.optimizers.Nadam": ("Keras 2 spelling accepted", "with `lr=`/`decay=` Keras 2's "
+                               "momentum schedule; `decay` really decays"),
+    "keras.layers.Dense": ("Keras 2 spelling accepted", "`input_dim`, `input_shape`, "
+                           "`batch_input_shape`; LoRA (`lora_rank`) refused"),
+    "keras.layers.InputLayer": ("Keras 2 spelling accepted", "`input_shape`, "
+                                "`batch_input_shape` besides `shape`, `batch_shape`"),
+    "keras.layers.Lambda": ("differs", "works in code; never saved or loaded (a file would "
+                            "have to carry code)"),
+    "keras.layers.BatchNormalization": ("differs", "`renorm`, `synchronized` and masks raise "
+                                        "a clear error"),
+    "keras.layers.LeakyReLU": ("Keras 2 spelling accepted", "`alpha=` as `negative_slope`"),
+    "keras.Model": ("differs", "subclassed models without `get_config` cannot be cloned or "
+                    "rebuilt from a config (Keras 3 generates one)"),
+    "keras.backend.hard_sigmoid": ("differs", "Keras 2's clip(0.2x+0.5, 0, 1); "
+                                   "`keras.activations.hard_sigmoid` is Keras 3's"),
+    "keras.backend.sqrt": ("Keras 2 spelling accepted", "clips negatives to 0 first, as "
+                           "Keras 2"),
+    "keras.backend.relu": ("Keras 2 spelling accepted", "`alpha=` as in Keras 2"),
+    "keras.initializers.GlorotUniform": ("differs", "an unseeded instance draws new values "
+                                         "on each call (Keras 2); Keras 3 repeats them"),
+    "keras.callbacks.BackupAndRestore": ("differs", "one atomic `training_state.h5` that also "
+                                         "holds the random-generator states"),
+    "keras.callbacks.ModelCheckpoint": ("differs", "batch-level saving with `save_best_only` "
+                                        "works (Keras 3 crashes)"),
+    "keras.utils.plot_history": ("addition", "not in Keras: learning curves of a History"),
+    "keras.optimizers.legacy": ("Keras 2 spelling accepted", "tf.keras 2.11+'s namespace"),
+    "keras.Variable": ("same", ""),
+}
+
+
+def keras_names(label):
+    """The public names real Keras has in this namespace (Keras 3; for the backend also
+    Keras 2's, which course code uses), as recorded by compat_tests/generate_public_names.py."""
+    names = set()
+    for version in ("k3", "k2"):
+        if version == "k2" and label not in ("keras.backend",):
+            continue
+        data = json.loads((ROOT / f"compat_tests/fixtures/public_names_{version}.json")
+                          .read_text())
+        names |= set(data["namespaces"].get(label, []))
+    return names
+
+
+def public_names(module, explicit):
+    if explicit is not None:
+        return explicit
+    names = []
+    for name in dir(module):
+        if name.startswith("_"):
+            continue
+        obj = getattr(module, name)
+        if inspect.ismodule(obj):
+            continue
+        if name in ("annotations", "Any", "Callable", "np", "P", "config", "math", "ops",
+                    "TYPE_CHECKING", "Tensor"):
+            continue
+        mod = getattr(obj, "__module__", "") or ""
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            if not mod.startswith("minikeras"):
+                continue
+        elif not callable(obj):
+            continue
+        names.append(name)
+    return sorted(set(names))
+
+
+def test_index():
+    """{test node: source} for every test function in tests/ and compat_tests/."""
+    index = {}
+    for folder in ("tests", "compat_tests"):
+        for path in sorted((ROOT / folder).glob("test_*.py")):
+            source = path.read_text()
+            tree = ast.parse(source)
+            module_level = []
+            for node in tree.body:
+                if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                    start = min([d.lineno for d in node.decorator_list] + [node.lineno])
+                    body = "\n".join(source.splitlines()[start - 1:node.end_lineno])
+                    index[f"{folder}/{path.name}::{node.name}"] = body
+                elif not isinstance(node, (ast.Import, ast.ImportFrom)):
+                    # tables that parametrized tests iterate over
+                    module_level.append(ast.get_source_segment(source, node) or "")
+            index[f"{folder}/{path.name}"] = "\n".join(module_level)
+    return index
+
+
+def fixture_names():
+    """Names that the reference fixtures recorded from real Keras exercise, by test file."""
+    found = {}
+    meta = json.loads((ROOT / "compat_tests/fixtures/functions_k3.json").read_text())
+    sections = {"activations": "test_function_compat_core.py",
+                "initializers": "test_function_compat_core.py",
+                "losses": "test_function_compat_losses_metrics.py",
+                "metrics": "test_function_compat_losses_metrics.py",
+                "optimizers": "test_function_compat_optimizers.py",
+                "schedules": "test_function_compat_optimizers.py"}
+    for section, test_file in sections.items():
+        for case_name, case in meta["sections"][section].get("cases", {}).items():
+            for key in ("fn", "class", "cls", "function"):
+                if isinstance(case.get(key), str):
+                    found.setdefault(case[key], f"compat_tests/{test_file}")
+            found.setdefault(case_name.split(".")[0], f"compat_tests/{test_file}")
+    for path in sorted((ROOT / "compat_tests/fixtures/k3").glob("*.json")):
+        text = path.read_text()
+        for word in set(re.findall(r'"([A-Za-z_][A-Za-z0-9_]*)"', text)):
+            found.setdefault(word, "compat_tests/test_training_compat.py")
+    return found
+
+
+def backing_test(qualified, name, index, fixtures):
+    """The most specific test that names `name`: one whose own name contains it, then one in
+    a file about its namespace, then any test function, then a table in a test module, then
+    a reference fixture built from it."""
+    from minikeras.utils.naming import to_snake_case
+
+    pattern = re.compile(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])")
+    snake = to_snake_case(name).strip("_")
+    hint = qualified.rsplit(".", 1)[0].split(".")[-1]
+    ranked = []
+    for node, body in index.items():
+        if not pattern.search(body):
+            continue
+        test_name = node.split("::")[-1]
+        rank = (0 if "::" in node and snake in test_name else
+                1 if "::" in node and hint.rstrip("s") in node else
+                2 if "::" in node else 3)
+        ranked.append((rank, node))
+    if ranked:
+        return min(ranked)[1]
+    return fixtures.get(name)
+
+
+def main() -> None:
+    index = test_index()
+    fixtures = fixture_names()
+    lines = ["# Compatibility with Keras", "",
+             "Every public name of minikeras' Keras namespaces, its status, and the test that "
+             "backs it. Status: **same** (as Keras 3; a Keras 2 spelling of it is accepted "
+             "too), **Keras 2 spelling accepted** (the Keras 2 meaning applies when it is "
+             "used), **differs** (how is said), **addition** (not in Keras). Reference values "
+             "come from real Keras (see `compat_tests/`); the decisions are argued in "
+             "`decisions.md`.", "",
+             "Generated by `python docs/make_compatibility.py > docs/compatibility.md`.", ""]
+    for label, module, explicit in NAMESPACES:
+        known = keras_names(label)
+        ours = set(public_names(module, explicit))
+        lines += [f"## `{label}`", "", "| name | status | notes | test |", "|---|---|---|---|"]
+        for name in sorted(ours):
+            qualified = f"{label}.{name}"
+            if name not in known and NOTES.get(qualified, ("",))[0] != "addition":
+                continue  # an implementation helper, not part of the Keras API
+            status, note = NOTES.get(qualified, ("same", ""))
+            test = backing_test(qualified, name, index, fixtures)
+            if test is None and status == "same":
+                status, note = "untested", "no test names it yet"
+            lines.append(f"| `{name}` | {status} | {note} | {f'`{test}`' if test else ''} |")
+        missing = sorted(known - ours)
+        if missing:
+            lines += ["", f"Not provided ({len(missing)}): " +
+                      ", ".join(f"`{n}`" for n in missing)]
+        lines.append("")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
