@@ -149,10 +149,21 @@ def keras3_model_config(model: Any, top_level: bool = True) -> dict:
         entry = {"module": type(model).__module__, "class_name": legacy["class_name"]
                  .split(">")[-1], "config": legacy["config"],
                  "registered_name": _registered(model) or legacy["class_name"]}
-        shape = getattr(model, "_build_shape", None)
-        if shape is not None:
-            entry["build_config"] = {"input_shape": list(shape)}
+        build = _build_config(model)
+        if build is not None:
+            entry["build_config"] = build
     return legacy_h5._clean(entry)
+
+
+def _build_config(model: Any) -> dict | None:
+    """Keras 3's `build_config` of a subclassed model: the input shape it was built with,
+    when the Layer records one (`get_build_config`)."""
+    getter = getattr(model, "get_build_config", None)
+    build = getter() if callable(getter) else None
+    if isinstance(build, dict) and build.get("input_shape") is not None:
+        return build
+    shape = getattr(model, "_build_shape", None) or getattr(model, "_build_input_shape", None)
+    return {"input_shape": list(shape)} if shape is not None else None
 
 
 def _metadata() -> dict:
@@ -263,13 +274,27 @@ def _read_config(zf: zipfile.ZipFile, path: str) -> dict:
 
 
 def _build_model(config: dict, custom_objects: dict | None, stored: int | None) -> Any:
+    """The model of `config.json`, built (weights created) from its `build_config`."""
+    from minikeras.autodiff.tensor import no_grad
+
     model = legacy_h5.model_from_config(config, custom_objects, stored_weights=stored)
     build = config.get("build_config")
-    if not getattr(model, "built", False) or (type(model).__name__ == "Sequential" and
-                                              not model.inputs):
-        shape = build.get("input_shape") if isinstance(build, dict) else None
-        if isinstance(shape, list) and shape:
+    shape = build.get("input_shape") if isinstance(build, dict) else None
+    kind = type(model).__name__
+    if kind == "Sequential":
+        if not model.inputs and isinstance(shape, list) and shape:
             model.build(tuple(shape))
+    elif kind != "Functional" and isinstance(shape, list) and shape and not model.weights:
+        # a subclassed model creates its weights on its first call (Keras 3 builds it the
+        # same way from build_config)
+        if all((isinstance(d, int) and 0 < d <= legacy_h5.MAX_DIM) or d is None
+               for d in shape):
+            sample = [1 if d is None else d for d in shape]
+            if float(np.prod(sample, dtype=np.float64)) > 2 ** 24:
+                raise ValueError(f"build_config input_shape {shape} is too large to build "
+                                 "the model with")
+            with no_grad():
+                model(np.zeros(tuple(1 if d is None else d for d in shape), "float32"))
     return model
 
 
