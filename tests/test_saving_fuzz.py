@@ -521,4 +521,4 @@ def test_fuzzed_files_load_or_fail_cleanly(tmp_path):
     assert not escaped, escaped
     assert not unclear, unclear
     assert counts.get("ok", 0) > 20 and counts.get("ValueError", 0) > 100
-    assert final["maxrss_kb"] < 1024 * 1024  # 1 GB
+    assert final["maxrss_kb"] < 512 * 1024  # MB: no load allocated what a file declared

@@ -9,6 +9,7 @@ import glob
 import json
 import marshal
 import os
+import struct
 import sys
 import time
 import tracemalloc
@@ -433,3 +434,48 @@ def test_config_larger_than_the_stored_weights_is_refused_before_building(tmp_pa
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 50 * 2 ** 20
+
+
+def _string_reference_offsets(path):
+    """Where the (length, heap address, index) references of variable-length string
+    attributes sit in the file, found with h5py's view of the heap."""
+    data = open(path, "rb").read()
+    heaps = h5_io.check_global_heaps(data, "test")
+    found = []
+    for address, objects in heaps.items():
+        for index, size in objects.items():
+            at = data.find(struct.pack("<IQI", size, address, index))
+            if at != -1:
+                found.append(at)
+    return data, found
+
+
+def test_string_reference_longer_than_its_heap_object_is_refused_before_reading(tmp_path):
+    """HDF5 would first allocate the declared length (up to 4 GiB), then notice."""
+    path, _ = _saved(tmp_path)
+    data, offsets = _string_reference_offsets(path)
+    assert offsets
+    for at in offsets[:5]:
+        bad = bytearray(data)
+        bad[at:at + 4] = struct.pack("<I", 2 ** 31)
+        target = tmp_path / "bad.h5"
+        target.write_bytes(bytes(bad))
+        tracemalloc.start()
+        with pytest.raises(ValueError, match="does not hold"):
+            keras.models.load_model(target)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert peak < 50 * 2 ** 20
+
+
+def test_zero_sized_heap_object_is_refused_instead_of_hanging(tmp_path):
+    path, _ = _saved(tmp_path)
+    data = bytearray(open(path, "rb").read())
+    heap = data.find(b"GCOL")
+    first = heap + 16
+    data[first:first + 16] = bytes(16)  # an object of index 0 and size 0
+    (tmp_path / "hang.h5").write_bytes(bytes(data))
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match="global heap"):
+        keras.models.load_model(tmp_path / "hang.h5")
+    assert time.perf_counter() - t0 < 2

@@ -111,17 +111,14 @@ def write_text_attr(obj: Any, name: str, text: str, as_bytes: bool = False) -> N
 
 # --- reading ----------------------------------------------------------------------------
 
-def check_global_heaps(data: Any, what: str) -> None:
-    """Refuse damage in the global heap (where HDF5 keeps variable-length strings) that the
-    HDF5 library handles badly, before HDF5 sees the file. Found by fuzzing HDF5 2.0:
+def check_global_heaps(data: Any, what: str) -> dict:
+    """Refuse a damaged global heap (where HDF5 keeps variable-length strings) that would
+    make the HDF5 library loop forever, before HDF5 sees the file: HDF5 2.0 walks the
+    objects of a collection by their declared sizes, and an object of declared size 0
+    never advances (found by fuzzing: a zeroed block in the heap hangs `attrs[...]`). Each
+    `GCOL` collection is walked here the same way first.
 
-    * a heap object of declared size 0 makes HDF5 walk the collection forever (a zeroed
-      block in the heap hangs `attrs[...]`); each `GCOL` collection is walked here first,
-      the way HDF5 walks it;
-    * a string reference that declares far more bytes than its heap object holds makes
-      HDF5 allocate that much (up to 4 GiB) before it notices; references to the heap
-      objects found are checked here (length, collection address, object index).
-
+    Returns `{collection address: {object index: size}}` for `check_string_references`.
     `data` is a bytes-like object or an mmap of the whole file."""
     end_of_file = len(data)
     heaps: dict = {}
@@ -149,29 +146,119 @@ def check_global_heaps(data: Any, what: str) -> None:
                     p += need
                 heaps[at] = objects
         at = data.find(b"GCOL", at + 4)
-    for address, objects in heaps.items():
-        key = struct.pack("<Q", address)
-        q = data.find(key)
-        while q != -1:
-            if q >= 4 and q + 12 <= end_of_file:
-                length = struct.unpack_from("<I", data, q - 4)[0]
-                index = struct.unpack_from("<I", data, q + 8)[0]
-                if index in objects and length > objects[index] and length > 65536:
-                    raise ValueError(f"{what}: a variable-length string declares {length} "
-                                     f"bytes but its global heap object holds "
-                                     f"{objects[index]}; refusing the damaged file")
-            q = data.find(key, q + 1)
+    return heaps
 
 
-def _check_file_heaps(path: str) -> None:
-    import mmap
+def _u(data: Any, fmt: str, at: int) -> int:
+    return struct.unpack_from(fmt, data, at)[0]
 
-    with open(path, "rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
-        if size == 0:
+
+def _v1_attribute_messages(data: Any, addr: int, nmesgs: int) -> list | None:
+    """(start, size) of the attribute messages of a version-1 object header, or None when
+    the bytes at `addr` do not look like one (then nothing is checked)."""
+    n = len(data)
+    if addr + 16 > n or data[addr] != 1 or _u(data, "<H", addr + 2) != nmesgs:
+        return None
+    chunks = [(addr + 16, _u(data, "<I", addr + 8))]
+    found = []
+    seen = 0
+    i = 0
+    while i < len(chunks) and i < 256:
+        start, length = chunks[i]
+        i += 1
+        if start + length > n:
+            return None
+        p, end = start, start + length
+        while p + 8 <= end and seen <= nmesgs:
+            mtype, msize = _u(data, "<H", p), _u(data, "<H", p + 2)
+            body = p + 8
+            if body + msize > end:
+                return None
+            seen += 1
+            if mtype == 0x10 and msize >= 16:  # continuation: more messages elsewhere
+                chunks.append((_u(data, "<Q", body), _u(data, "<Q", body + 8)))
+            elif mtype == 0x0C:
+                found.append((body, msize))
+            p = body + msize
+    return found
+
+
+def _pad8(x: int) -> int:
+    return -(-x // 8) * 8
+
+
+def _string_references(data: Any, body: int, size: int):
+    """The (length, heap address, object index) of each element of a variable-length
+    string attribute message; nothing for other attributes."""
+    end = body + size
+    if body + 9 > end:
+        return
+    version, flags = data[body], data[body + 1]
+    name_size, type_size, space_size = (_u(data, "<H", body + k) for k in (2, 4, 6))
+    if version == 1:
+        pad = _pad8
+        q = body + 8
+    elif version in (2, 3):
+        if flags & 3:  # shared datatype or dataspace: not decoded here
             return
-        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            check_global_heaps(data, path)
+        pad = int
+        q = body + 8 + (version == 3)
+    else:
+        return
+    dtype_at = q + pad(name_size)
+    space_at = dtype_at + pad(type_size)
+    data_at = space_at + pad(space_size)
+    if data_at > end or dtype_at + 4 > end or space_at + 4 > end:
+        return
+    if data[dtype_at] & 0x0F != 9 or data[dtype_at + 1] & 0x0F != 1:
+        return  # not a variable-length string
+    space_version, ndims = data[space_at], data[space_at + 1]
+    if space_version == 1:
+        dims_at = space_at + 8
+    elif space_version == 2:
+        if data[space_at + 3] == 2:  # null dataspace
+            return
+        dims_at = space_at + 4
+    else:
+        return
+    count = 1
+    for k in range(ndims):
+        if dims_at + 8 * k + 8 > end:
+            return
+        count *= _u(data, "<Q", dims_at + 8 * k)
+    if data_at + 16 * count > end:
+        return
+    for k in range(count):
+        at = data_at + 16 * k
+        yield _u(data, "<I", at), _u(data, "<Q", at + 4), _u(data, "<I", at + 12)
+
+
+def check_string_references(f: Any, data: Any, heaps: dict, what: str) -> None:
+    """Refuse variable-length string attributes whose references do not fit the global
+    heap, before h5py reads them: HDF5 2.0 allocates the length a reference declares (up
+    to 4 GiB) before it checks it against the heap object (found by fuzzing). Objects with
+    version-1 headers (what h5py and Keras write) are decoded; others are left to HDF5."""
+    h5py = _h5py()
+    objects = [f]
+
+    def collect(name: str, obj: Any) -> None:
+        objects.append(obj)
+
+    f.visititems(collect)
+    for obj in objects:
+        info = h5py.h5o.get_info(obj.id)
+        if not info.num_attrs or info.hdr.version != 1:
+            continue
+        messages = _v1_attribute_messages(data, info.addr, info.hdr.nmesgs)
+        for body, size in messages or ():
+            for length, address, index in _string_references(data, body, size):
+                if length == 0:
+                    continue
+                held = heaps.get(address, {}).get(index)
+                if held is None or length > held:
+                    raise ValueError(f"{what}: an attribute of {obj.name!r} declares a "
+                                     f"{length}-byte string that its global heap does not "
+                                     "hold; refusing the damaged file")
 
 
 def open_for_reading(filepath: Any):
@@ -179,22 +266,50 @@ def open_for_reading(filepath: Any):
     a readable HDF5 file gives a clear OSError."""
     h5py = _h5py()
     if hasattr(filepath, "read"):
-        if hasattr(filepath, "getvalue"):
-            check_global_heaps(filepath.getvalue(), "The archive's weights file")
+        data = filepath.getvalue() if hasattr(filepath, "getvalue") else None
+        what = "The archive's weights file"
+        heaps = check_global_heaps(data, what) if data is not None else None
         try:
-            return h5py.File(filepath, "r")
+            f = h5py.File(filepath, "r")
         except Exception as e:  # noqa: BLE001 - h5py raises many kinds on garbage
             raise OSError(f"The archive member is not a readable HDF5 file: {e}") from None
+        if data is not None:
+            _checked(f, lambda: check_string_references(f, data, heaps, what))
+        return f
     path = os.fspath(filepath)
     if not os.path.exists(path):
         raise FileNotFoundError(f"No file or directory found at {path}")
     if os.path.isdir(path):
         raise IsADirectoryError(f"{path} is a directory, not a model file")
-    _check_file_heaps(path)
+    with _mapped(path) as data:
+        heaps = check_global_heaps(data, path)
+        try:
+            f = h5py.File(path, "r")
+        except Exception as e:  # noqa: BLE001
+            raise OSError(f"{path} is not a readable HDF5 file: {e}") from None
+        _checked(f, lambda: check_string_references(f, data, heaps, path))
+    return f
+
+
+def _checked(f: Any, check: Any) -> None:
+    """Run `check` on an open file; close the file if it fails."""
     try:
-        return h5py.File(path, "r")
-    except Exception as e:  # noqa: BLE001
-        raise OSError(f"{path} is not a readable HDF5 file: {e}") from None
+        check()
+    except BaseException:
+        f.close()
+        raise
+
+
+@contextlib.contextmanager
+def _mapped(path: str) -> Iterator[Any]:
+    import mmap
+
+    with open(path, "rb") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            yield b""
+            return
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+            yield data
 
 
 def decode(value: Any) -> Any:
