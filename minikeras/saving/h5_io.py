@@ -63,10 +63,8 @@ def atomic_path(filepath: Any, overwrite: bool = True) -> Iterator[str]:
             # keep the target's permission bits, as an in-place write would
             with contextlib.suppress(OSError):
                 os.chmod(tmp, os.stat(filepath).st_mode & 0o7777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
+        else:  # mkstemp made it 0o600; give it the mode a plain open() would
+            os.chmod(tmp, 0o666 & ~_current_umask())
         os.replace(tmp, filepath)
         tmp = None
         with contextlib.suppress(OSError):  # not possible on every platform
@@ -78,6 +76,21 @@ def atomic_path(filepath: Any, overwrite: bool = True) -> Iterator[str]:
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _current_umask() -> int:
+    """The process umask, read without changing it where Linux allows (setting it, even
+    briefly, would race with other threads creating files)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_name_list(group: Any, name: str, names: list) -> None:

@@ -126,7 +126,9 @@ def keras3_model_config(model: Any, top_level: bool = True) -> dict:
     if kind == "Sequential":
         layers = []
         if model._build_shape is not None:
-            input_layer = model._input_layer or InputLayer(batch_shape=model._build_shape)
+            input_layer = model._input_layer or InputLayer(
+                batch_shape=model._build_shape,  # named here: no auto-name is used up
+                name=f"{model.layers[0].name}_input" if model.layers else "input_layer")
             layers.append(_layer_entry(input_layer))
         layers.extend(_layer_entry(layer) for layer in model.layers)
         cfg = {"name": model.name, "trainable": model.trainable, "dtype": _policy(model.dtype),
