@@ -780,3 +780,40 @@ def test_subclassed_model_keras_archive_round_trip(tmp_path):
     model.save(tmp_path / "m.keras")
     loaded = keras.models.load_model(tmp_path / "m.keras", custom_objects={"Sub": Sub})
     _same_weights(model, loaded)
+
+
+@pytest.mark.parametrize("loss", [
+    {"module": "builtins", "class_name": "function", "config": "mean_squared_error",
+     "registered_name": "function"},
+    {"module": "keras.losses", "class_name": "LossFunctionWrapper",
+     "config": {"name": "mse", "reduction": "sum_over_batch_size",
+                "fn": {"module": "builtins", "class_name": "function",
+                       "config": "mean_squared_error", "registered_name": "function"}},
+     "registered_name": None},
+], ids=["function", "LossFunctionWrapper"])
+def test_keras3_function_forms_in_compile_config(tmp_path, loss):
+    model = _seq()
+    model.compile("sgd", "mse")
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    cfg = json.loads(members["config.json"])
+    cfg.pop("minikeras_compile_config")
+    cfg["compile_config"]["loss"] = loss
+    cfg["compile_config"]["metrics"] = [
+        {"module": "keras.metrics", "class_name": "MeanMetricWrapper",
+         "config": {"name": "mae", "dtype": "float32",
+                    "fn": {"module": "builtins", "class_name": "function",
+                           "config": "mean_absolute_error", "registered_name": "function"}},
+         "registered_name": None}]
+    members["config.json"] = json.dumps(cfg).encode()
+    with zipfile.ZipFile(tmp_path / "m.keras", "w") as z:
+        for n, data in members.items():
+            z.writestr(n, data)
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    x, y = _data()
+    history = loaded.fit(x, y, epochs=1, verbose=0)
+    assert sorted(history.history) == ["loss", "mae"]
+    want = np.mean((loaded.predict(x, verbose=0) - y) ** 2)
+    assert loaded.evaluate(x, y, verbose=0, return_dict=True)["loss"] == \
+        pytest.approx(float(want), rel=1e-5)

@@ -222,12 +222,21 @@ def deserialize_loss(spec: Any, custom_objects: dict | None) -> Any:
         return [deserialize_loss(s, custom_objects) for s in spec]
     if isinstance(spec, dict) and "class_name" not in spec:
         return {k: deserialize_loss(v, custom_objects) for k, v in spec.items()}
+    if isinstance(spec, dict) and spec.get("class_name") == "function":
+        # Keras 3's form of a plain function: {"class_name": "function", "config": name}
+        name = spec.get("config")
+        if not isinstance(name, str):
+            raise ValueError(f"Malformed function entry {str(spec)[:120]} in the loss")
+        return deserialize_loss(name, custom_objects)
     if isinstance(spec, dict):
         spec = dict(spec)
         cfg = dict(spec.get("config") or {})
+        fn = cfg.get("fn")
+        if isinstance(fn, dict) and fn.get("class_name") == "function":
+            fn = fn.get("config")
         if spec.get("class_name") in ("LossFunctionWrapper", "MeanMetricWrapper") and \
-                isinstance(cfg.get("fn"), str):
-            return deserialize_loss(cfg["fn"], custom_objects)
+                isinstance(fn, str):
+            return deserialize_loss(fn, custom_objects)
         cfg.pop("fn", None)  # Keras 2 writes the wrapped function's name here
         if cfg.get("reduction") in ("auto", None) and "reduction" in cfg:
             cfg["reduction"] = "sum_over_batch_size"
@@ -244,9 +253,13 @@ def _deserialize_metric(spec: Any, custom_objects: dict | None) -> Any:
         return spec
     if not isinstance(spec, dict):
         raise ValueError(f"Could not interpret the metric {spec!r} in the file")
+    if spec.get("class_name") == "function" and isinstance(spec.get("config"), str):
+        return spec["config"]  # Keras 3's form of a plain function
     if spec.get("class_name") == "MeanMetricWrapper":
         cfg = spec.get("config") or {}
         fn = cfg.get("fn")
+        if isinstance(fn, dict) and fn.get("class_name") == "function":
+            fn = fn.get("config")
         name = cfg.get("name")
         if isinstance(fn, str) and name in ("accuracy", "acc"):
             return name  # resolved again from the shapes, as Keras does
