@@ -189,6 +189,9 @@ class Loss:
             y_true = P.cast(y_true, self._np_dtype)
         values = self.call(y_true, y_pred)
         mask = get_keras_mask(values)
+        if sample_weight is None and mask is None and self.reduction == "sum_over_batch_size" \
+                and type(values) is Tensor and values.value.dtype.kind == "f" and values.ndim:
+            return P.mean(values)  # the training loop's common case, in one step
         return reduce_weighted_values(values, sample_weight, mask, self.reduction)
 
     def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:

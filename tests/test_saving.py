@@ -770,9 +770,6 @@ def test_subclassed_model_weights_use_keras3_attribute_paths(tmp_path):
     _same_weights(model, other)
 
 
-@pytest.mark.xfail(strict=True, reason="Layer does not record the input shape it was built "
-                   "with (Keras 3's get_build_config), so a subclassed model cannot be "
-                   "rebuilt from a .keras archive; see the patch in issue 4's report")
 def test_subclassed_model_keras_archive_round_trip(tmp_path):
     x = np.ones((4, 4), "float32")
     model = Sub()

@@ -16,6 +16,7 @@ from minikeras.autodiff.tensor import Tensor, constant_like, record
 from minikeras import config
 
 _SCALARS = (int, float, bool, np.number)
+_add_reduce = np.add.reduce  # ndarray.sum without its Python-level wrapper
 
 
 def _t(x: Any) -> Tensor:
@@ -253,6 +254,8 @@ def cast(x, dtype) -> Tensor:
     x = _t(x)
     dtype = np.dtype(dtype)
     src = x.value.dtype
+    if dtype == src:
+        return x
     if dtype.kind != "f" or src.kind != "f":
         return _nograd(x.value.astype(dtype))
     return record(x.value.astype(dtype), (x,), lambda g: (g.astype(src),))
@@ -333,7 +336,7 @@ def mean(x, axis=None, keepdims=False) -> Tensor:
     shape = v.shape
     if axis is None:
         scale = 1.0 / v.size if v.size else 0.0
-        out = np.asarray(v.sum(keepdims=keepdims) * v.dtype.type(scale))
+        out = np.asarray(_add_reduce(v, None, keepdims=keepdims) * v.dtype.type(scale))
         return record(out, (x,), lambda g: (np.full(shape, g * scale, dtype=v.dtype),))
     axes = _axes(axis, v.ndim)
     count = 1

@@ -354,6 +354,7 @@ class Layer:
             shape_arg = input_shape[0]
         self.build(shape_arg)
         self.built = True
+        self._build_input_shape = shape_arg
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
             self._initial_weights = None
@@ -394,6 +395,14 @@ class Layer:
                     batch = out.shape[0] if out.ndim else 1
                     self._losses.append(P.divide(self.activity_regularizer(out), batch))
         return outputs
+
+    def _is_plain(self) -> bool:
+        """True when calling this layer on a Tensor needs nothing but `call`: it is built,
+        takes no `training` flag, has no sublayers, no activity regulariser, no pending
+        losses and the standard `__call__`."""
+        return (self.built and not self._call_has_training and not self._layers and
+                self.activity_regularizer is None and not self._losses and
+                type(self).__call__ is Layer.__call__)
 
     def _convert_inputs(self, inputs: Any) -> Any:
         if isinstance(inputs, Tensor):
@@ -459,7 +468,15 @@ class Layer:
         return cls(**config)
 
     def get_build_config(self) -> dict | None:
-        return None
+        """The input shape the layer was built with, as Keras 3 records it in `.keras` files."""
+        shape = getattr(self, "_build_input_shape", None)
+        if shape is None:
+            return None
+
+        def plain(s):
+            return [None] + list(s[1:]) if isinstance(s, tuple) else [plain(x) for x in s]
+
+        return {"input_shape": plain(shape)}
 
     @property
     def input(self) -> Any:

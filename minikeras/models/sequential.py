@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from minikeras.autodiff.tensor import Tensor
 from minikeras.layers.core import InputLayer
 from minikeras.layers.layer import KerasTensor, Layer
 from minikeras.models.model import Model
@@ -134,7 +135,10 @@ class Sequential(Model):
     def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
         x = inputs
         for layer in self._stack:
-            x = layer(x, training=training)
+            if type(x) is Tensor and layer._is_plain():
+                x = layer.call(x)  # what layer(x) would do, without its bookkeeping
+            else:
+                x = layer(x, training=training)
         return x
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -177,7 +181,9 @@ class Sequential(Model):
 
         layers = []
         if self._build_shape is not None:
-            input_layer = self._input_layer or InputLayer(batch_shape=self._build_shape)
+            input_layer = self._input_layer or InputLayer(
+                batch_shape=self._build_shape,
+                name=f"{self._stack[0].name}_input" if self._stack else "input_layer")
             layers.append(serialize_layer(input_layer))
         layers.extend(serialize_layer(layer) for layer in self._stack)
         return {"name": self.name, "layers": layers}

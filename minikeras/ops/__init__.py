@@ -84,7 +84,7 @@ def transpose(x, axes=None) -> Tensor:
 def convert_to_tensor(x: Any, dtype: Any = None) -> Tensor:
     """A Tensor from an array-like; floats become floatx unless `dtype` says otherwise."""
     if isinstance(x, Tensor):
-        return x if dtype is None else P.cast(x, dtype)
+        return x if dtype is None or x.value.dtype == dtype else P.cast(x, dtype)
     return constant_like(x, dtype)
 
 

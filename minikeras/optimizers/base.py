@@ -175,6 +175,7 @@ class Optimizer:
         self._exclude_names: Any = None
         self._wd_cache: dict = {}
         self._coef: dict = {}
+        self._plain_vars: list | None = None  # a variable list validated by apply()
 
     def _accepted(self) -> list:
         names = set(_COMMON)
@@ -423,6 +424,20 @@ class Optimizer:
 
     def apply(self, grads: Any, trainable_variables: Any = None) -> None:
         """Update the variables with these gradients (one training step)."""
+        if trainable_variables is not None and trainable_variables is self._plain_vars and \
+                not (self.clipnorm or self.global_clipnorm or self.clipvalue or
+                     self.weight_decay or self.use_ema or self.loss_scale_factor):
+            # the training loop passes the same, already validated list at every step
+            if all(type(g) is np.ndarray and g.shape == v.value.shape
+                   for g, v in zip(grads, trainable_variables)):
+                lr = self._current_learning_rate()
+                self._coef.clear()
+                self._prepare_step(lr)
+                update = self.update_step
+                for g, v in zip(grads, trainable_variables):
+                    update(g, v, lr)
+                self.iterations.value += 1
+                return
         grads = list(grads)
         if not grads:
             return
@@ -491,6 +506,15 @@ class Optimizer:
                 out = v.constraint(v)
                 v.value[...] = np.asarray(out.value if isinstance(out, Tensor) else out)
         self.iterations.value += 1
+        # Remember a list that needs none of the above, so that the next steps can skip
+        # straight to the updates (see the top of this method).
+        plain = (self._numpy_update_step and not missing and len(vs) == len(variables) and
+                 self.loss_scale_factor is None and not self.weight_decay and
+                 not (self.clipnorm or self.global_clipnorm or self.clipvalue) and
+                 not self.use_ema and all(v.constraint is None and v.value.dtype is lr_dtype
+                                          for v in vs))
+        self._plain_vars = trainable_variables if plain and \
+            type(trainable_variables) is list else None
 
     def _prepare_step(self, learning_rate: np.ndarray) -> None:
         """Work done once per step before the per-variable updates (Nadam's u_product)."""
