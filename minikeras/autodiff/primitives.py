@@ -347,7 +347,7 @@ def mean(x, axis=None, keepdims=False) -> Tensor:
 
     def backward(g):
         if not keepdims:
-            g = np.expand_dims(g, axes)
+            g = g[..., None] if axes == (v.ndim - 1,) else np.expand_dims(g, axes)
         return (np.broadcast_to(g * scale, shape),)
 
     return record(out, (x,), backward)
@@ -560,16 +560,19 @@ def tile(x, reps) -> Tensor:
 def softmax(x, axis=-1) -> Tensor:
     x = _t(x)
     v = x.value
-    e = np.exp(v - v.max(axis=axis, keepdims=True))
-    out = e / e.sum(axis=axis, keepdims=True)
+    m = v.max(axis=axis, keepdims=True)
+    e = np.exp(v - m)
+    s = e.sum(axis=axis, keepdims=True)
+    out = e / s
 
     def backward(g):
         return (out * (g - (g * out).sum(axis=axis, keepdims=True)),)
 
     t = record(out, (x,), backward)
     if axis in (-1, v.ndim - 1):
-        # lets categorical cross-entropy use the stable fused form
+        # lets categorical cross-entropy use the stable fused form, without recomputing
         t._keras_logits, t._logits_kind = x, "softmax"
+        t._softmax_cache = (out, m + np.log(s))
     return t
 
 
@@ -585,20 +588,28 @@ def log_softmax(x, axis=-1) -> Tensor:
     return record(out, (x,), backward)
 
 
-def softmax_cross_entropy(labels, logits, axis=-1) -> Tensor:
-    """-sum(labels * log_softmax(logits)) over `axis`; labels get a gradient too."""
+def softmax_cross_entropy(labels, logits, axis=-1, cache=None) -> Tensor:
+    """-sum(labels * log_softmax(logits)) over `axis`; labels get a gradient too.
+
+    `cache` = (softmax(logits), logsumexp(logits)) when a softmax already computed them.
+    """
     labels, logits = _t(labels), _t(logits)
     z = logits.value
-    shifted = z - z.max(axis=axis, keepdims=True)
-    e = np.exp(shifted)
-    s = e.sum(axis=axis, keepdims=True)
-    logp = shifted - np.log(s)
+    if cache is None:
+        lse = z.max(axis=axis, keepdims=True)
+        e = np.exp(z - lse)
+        s = e.sum(axis=axis, keepdims=True)
+        p = e / s
+        lse = lse + np.log(s)
+    else:
+        p, lse = cache
+    logp = z - lse
     y = labels.value.astype(z.dtype, copy=False)
     out = -(y * logp).sum(axis=axis)
 
     def backward(g):
-        g = np.expand_dims(g, axis)
-        gz = g * (e / s * y.sum(axis=axis, keepdims=True) - y) if logits.needs_grad else None
+        g = g[..., None] if axis in (-1, z.ndim - 1) else np.expand_dims(g, axis)
+        gz = g * (p * y.sum(axis=axis, keepdims=True) - y) if logits.needs_grad else None
         gy = -g * logp if labels.needs_grad else None
         return gy, gz
 

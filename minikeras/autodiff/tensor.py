@@ -72,7 +72,7 @@ class Tensor:
     """An n-dimensional array that can take part in automatic differentiation."""
 
     __slots__ = ("value", "parents", "backward_fn", "needs_grad", "grad", "_keras_logits",
-                 "_logits_kind", "__weakref__")
+                 "_logits_kind", "_softmax_cache", "__weakref__")
     __array_priority__ = 100
     __array_ufunc__ = None  # `ndarray * Tensor` defers to Tensor.__rmul__ instead of coercing
 
@@ -86,6 +86,7 @@ class Tensor:
         self.grad = None
         self._keras_logits = None  # the input of the sigmoid/softmax that made this tensor
         self._logits_kind = None   # "sigmoid" or "softmax"
+        self._softmax_cache = None  # (probabilities, log-sum-exp of the logits), to reuse
 
     # --- array-like surface -------------------------------------------------
     @property
@@ -295,6 +296,7 @@ def record(value: np.ndarray, parents: tuple, backward_fn: Callable) -> Tensor:
     t.grad = None
     t._keras_logits = None
     t._logits_kind = None
+    t._softmax_cache = None
     if _state.recording:
         for p in parents:
             if p.needs_grad:
@@ -375,9 +377,13 @@ def _backprop(order: list, y: Tensor, sources: Sequence[Tensor], upstream) -> li
     return [kept.get(id(s)) for s in sources]
 
 
+_ONE: dict = {}  # d loss / d loss, per dtype (read only: backward functions never write in place)
+
+
 def _backprop_scalar_to_leaves(order: list, y: Tensor, sources: Sequence[Tensor]) -> list:
     """`_backprop` for the training step: a scalar loss and leaf sources (the variables)."""
-    y.grad = np.ones((), dtype=y.value.dtype)
+    y.grad = _ONE.get(y.value.dtype) or _ONE.setdefault(y.value.dtype,
+                                                        np.ones((), dtype=y.value.dtype))
     touched: list = [y]
     for node in reversed(order):
         g = node.grad

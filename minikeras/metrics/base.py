@@ -164,7 +164,9 @@ class Mean(Metric):
         super().__init__(name=name, dtype=dtype)
         self.total = self.add_variable(name="total")
         self.count = self.add_variable(name="count")
-        self._pending = [0.0, 0.0]
+        # running sums of `add` as NumPy scalars of the state's dtype (cheaper than updating
+        # the arrays at every batch; each addition still rounds as Keras' does)
+        self._sums: list | None = None
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
         self._fold()
@@ -178,18 +180,21 @@ class Mean(Metric):
             self.count.value[...] += values.shape[0] if values.ndim else 1
 
     def add(self, value: float, weight: float = 1.0) -> None:
-        """Add one scalar with a weight (the training loop's fast path), summing in the
-        state's dtype at every call as Keras does, so results never depend on when they
-        are read."""
-        t = self.total.value.dtype.type
-        self.total.value[...] = self.total.value + t(value) * t(weight)
-        self.count.value[...] = self.count.value + t(weight)
+        """Add one scalar with a weight: the training loop's fast path."""
+        sums = self._sums
+        if sums is None:
+            t = self.total.value.dtype.type
+            sums = self._sums = [t(self.total.value), t(self.count.value)]
+        t = type(sums[0])
+        sums[0] = t(sums[0] + t(value) * t(weight))
+        sums[1] = t(sums[1] + t(weight))
 
     def _fold(self) -> None:
-        if self._pending[1]:
-            self.total.value += self._pending[0]
-            self.count.value += self._pending[1]
-            self._pending = [0.0, 0.0]
+        """Move the running sums of `add` into the state variables."""
+        if self._sums is not None:
+            self.total.value[...] = self._sums[0]
+            self.count.value[...] = self._sums[1]
+            self._sums = None
 
     @property
     def variables(self) -> list:
@@ -197,7 +202,7 @@ class Mean(Metric):
         return list(self._variables)
 
     def reset_state(self) -> None:
-        self._pending = [0.0, 0.0]
+        self._sums = None
         super().reset_state()
 
     def result(self) -> Tensor:

@@ -451,7 +451,8 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1) -> Tens
     if from_logits:
         return P.softmax_cross_entropy(target, output, axis=axis)
     if output._logits_kind == "softmax" and axis in (-1, output.ndim - 1):
-        return P.softmax_cross_entropy(target, output._keras_logits, axis=axis)
+        return P.softmax_cross_entropy(target, output._keras_logits, axis=axis,
+                                       cache=output._softmax_cache)
     eps = config.epsilon()
     out = P.divide(output, P.sum(output, axis=axis, keepdims=True))
     out = P.clip(out, eps, 1.0 - eps)
