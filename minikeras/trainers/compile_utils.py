@@ -183,6 +183,7 @@ class CompileMetrics:
                     # unknown names fail at compile time; nothing is instantiated here, so
                     # automatic metric names (auc, auc_1, ...) come out as in Keras
                     metrics_module.deserialize(s)
+        self.has_metrics = bool(_leaves(metrics) or _leaves(weighted_metrics))
         self.specs: list = []
         self.weighted_specs: list = []
         if output_names is not None:
@@ -191,9 +192,6 @@ class CompileMetrics:
         self.metrics: list = []
         self._entries: list = []  # (output index, metric, weighted)
 
-    @property
-    def has_metrics(self) -> bool:
-        return any(_leaves(self._raw[0])) or any(_leaves(self._raw[1]))
 
     def _spread(self, names: list) -> None:
         self.specs = self._normalize(self._raw[0], "metrics", names)
