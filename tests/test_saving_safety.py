@@ -238,7 +238,7 @@ def test_huge_declared_shape_is_refused_before_allocation(tmp_path, shape):
         keras.models.load_model(path)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    assert time.perf_counter() - t0 < 2 and peak < 50 * 2 ** 20
+    assert time.perf_counter() - t0 < 10 and peak < 50 * 2 ** 20
 
 
 def test_decompression_bomb_dataset_is_refused(tmp_path):
@@ -478,4 +478,4 @@ def test_zero_sized_heap_object_is_refused_instead_of_hanging(tmp_path):
     t0 = time.perf_counter()
     with pytest.raises(ValueError, match="global heap"):
         keras.models.load_model(tmp_path / "hang.h5")
-    assert time.perf_counter() - t0 < 2
+    assert time.perf_counter() - t0 < 10

@@ -665,7 +665,7 @@ def squared_error_mean(y_true, y_pred) -> Tensor:
     y_true, y_pred = _t(y_true), _t(y_pred)
     d = y_pred.value - y_true.value
     k = d.shape[-1] if d.ndim else 1
-    out = np.asarray((d * d).sum(axis=-1) * d.dtype.type(1.0 / k) if d.ndim else d * d)
+    out = np.asarray(_add_reduce(d * d, -1) * d.dtype.type(1.0 / k) if d.ndim else d * d)
     scale = d.dtype.type(2.0 / k)
 
     def backward(g):

@@ -367,7 +367,8 @@ class Layer:
             args = (kwargs.pop("inputs"),)
         inputs = args[0]
         if type(inputs) is not Tensor:  # the common case skips the structure checks
-            if any(isinstance(t, KerasTensor) for t in flatten_structure(inputs)):
+            if type(inputs) is not np.ndarray and any(
+                    isinstance(t, KerasTensor) for t in flatten_structure(inputs)):
                 return self._symbolic_call(args, kwargs)
             inputs = self._convert_inputs(inputs)
             args = (inputs,) + args[1:]
