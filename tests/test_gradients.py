@@ -243,3 +243,37 @@ def test_dropout_training_gradient_uses_the_same_mask(float64):
     kept = y.numpy() != 0
     np.testing.assert_allclose(g[kept], 1 / 0.6)
     assert np.all(g[~kept] == 0)
+
+
+class CourseRegularizer(keras.regularizers.Regularizer):
+    """The course's own regulariser, written with K as its notes do."""
+
+    def __init__(self, l1=0.0, l2=0.0):
+        self.l1 = K.cast_to_floatx(l1)
+        self.l2 = K.cast_to_floatx(l2)
+
+    def __call__(self, x):
+        regularization = 0.0
+        if self.l1:
+            regularization += K.sum(self.l1 * K.abs(x))
+        if self.l2:
+            regularization += K.sum(self.l2 * K.square(x))
+        return regularization
+
+
+REGULARIZERS = {
+    "L1": lambda: keras.regularizers.L1(0.3),
+    "L2": lambda: keras.regularizers.L2(0.2),
+    "L1L2": lambda: keras.regularizers.L1L2(l1=0.1, l2=0.4),
+    "l1_l2": lambda: keras.regularizers.l1_l2(0.05, 0.02),
+    "OrthogonalRegularizer_rows": lambda: keras.regularizers.OrthogonalRegularizer(0.5),
+    "OrthogonalRegularizer_columns": lambda: keras.regularizers.OrthogonalRegularizer(
+        0.5, mode="columns"),
+    "course_subclass": lambda: CourseRegularizer(l1=0.1, l2=0.3),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REGULARIZERS))
+def test_regularizer_gradient(name, float64):
+    reg = REGULARIZERS[name]()
+    check_gradients(lambda w: reg(w), [away_from_zero(4, 3)])
