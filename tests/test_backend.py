@@ -116,3 +116,14 @@ def test_tensor_operators_and_indexing():
     np.testing.assert_allclose((-t).numpy(), -np.array([[1, 2], [3, 4]]))
     assert (t > 2).numpy().tolist() == [[False, False], [True, True]]
     assert np.asarray(t).shape == (2, 2) and float(t[0, 0]) == 1.0
+
+
+def test_k_function_reads_hidden_activations():
+    model = keras.Sequential([keras.layers.Dense(6, activation="relu", input_shape=(4,)),
+                              keras.layers.Dense(2)])
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
+    hidden = K.function([model.input], [model.layers[0].output])([x])[0]
+    kernel, bias = model.layers[0].get_weights()
+    np.testing.assert_allclose(hidden, np.maximum(x @ kernel + bias, 0), rtol=1e-5, atol=1e-6)
+    feature_model = keras.Model(inputs=model.input, outputs=model.layers[0].output)
+    np.testing.assert_allclose(feature_model.predict(x, verbose=0), hidden, rtol=1e-6)

@@ -419,6 +419,29 @@ def dropout(x, level, noise_shape=None, seed=None) -> Tensor:
     return P.dropout(x, level, generator(seed))
 
 
+def function(inputs, outputs, updates=None, name=None, **kwargs):
+    """Keras 2's `K.function([model.input], [layer.output])`: a callable that takes a list of
+    input arrays and returns the list of output arrays (used to read hidden activations)."""
+    from minikeras.models.functional import Functional
+
+    single = not isinstance(outputs, (list, tuple))
+    ins = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    outs = [outputs] if single else list(outputs)
+    if updates:
+        raise ValueError("K.function: `updates` are a graph-mode feature minikeras does not "
+                         "have; update variables in your own code instead")
+    model = Functional(ins if len(ins) > 1 else ins[0], outs if len(outs) > 1 else outs[0])
+
+    def run(values):
+        values = list(values) if isinstance(values, (list, tuple)) else [values]
+        result = model.predict(values if len(values) > 1 else values[0], verbose=0,
+                               batch_size=len(values[0]) or 1)
+        result = result if isinstance(result, list) else [result]
+        return result[0] if single else result
+
+    return run
+
+
 # --- learning phase and sessions (Keras 2 graph-mode notions) -------------------------
 
 _LEARNING_PHASE = 0
