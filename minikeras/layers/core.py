@@ -10,7 +10,7 @@ import numpy as np
 from minikeras import activations, constraints, initializers, regularizers
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.tensor import Tensor
-from minikeras.layers.layer import KerasTensor, Layer, Node, standardize_dtype
+from minikeras.layers.layer import KerasTensor, Layer, Node
 from minikeras.random import generator
 
 
@@ -302,6 +302,3 @@ class Lambda(Layer):
                          "minikeras never executes code from a file. Rewrite the Lambda as a "
                          "Layer subclass and pass it in custom_objects.")
 
-
-def dtype_of(layer: Layer) -> str:
-    return standardize_dtype(layer.dtype)
