@@ -408,6 +408,8 @@ class Layer:
     def _convert_inputs(self, inputs: Any) -> Any:
         if isinstance(inputs, Tensor):
             return inputs
+        if type(inputs) is np.ndarray and inputs.dtype.name == self.dtype:
+            return Tensor(inputs)  # a batch already cast by the training loop
         if isinstance(inputs, (list, tuple)) and inputs and all(
                 isinstance(i, (Tensor, np.ndarray)) for i in inputs) and \
                 not all(np.ndim(i) == 0 for i in inputs):
