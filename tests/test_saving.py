@@ -814,3 +814,23 @@ def test_keras3_function_forms_in_compile_config(tmp_path, loss):
     want = np.mean((loaded.predict(x, verbose=0) - y) ** 2)
     assert loaded.evaluate(x, y, verbose=0, return_dict=True)["loss"] == \
         pytest.approx(float(want), rel=1e-5)
+
+
+def test_leaky_relu_is_written_with_keras2s_alpha(tmp_path):
+    """tf_keras 2.21 rejects `negative_slope`; both Keras versions read `alpha` (checked with
+    real Keras when this was written)."""
+    import json
+
+    import h5py
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4),
+                              keras.layers.LeakyReLU(negative_slope=0.15),
+                              keras.layers.Dense(1)])
+    path = tmp_path / "leaky.h5"
+    model.save(path)
+    with h5py.File(path, "r") as f:
+        layers = json.loads(f.attrs["model_config"])["config"]["layers"]
+    leaky = [entry["config"] for entry in layers if entry["class_name"] == "LeakyReLU"][0]
+    assert leaky.get("alpha") == 0.15 and "negative_slope" not in leaky
+    again = keras.models.load_model(path)
+    assert again.layers[1].get_config()["negative_slope"] == 0.15

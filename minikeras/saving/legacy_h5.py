@@ -71,6 +71,9 @@ def serialize_layer(layer: Layer) -> dict:
     if "batch_input_shape" in cfg and not isinstance(layer, InputLayer):
         cfg = dict(cfg)
         cfg.pop("batch_input_shape")  # the InputLayer entry carries it
+    if type(layer).__name__ == "LeakyReLU" and "negative_slope" in cfg:
+        # Keras 2 knows only `alpha`; Keras 3 reads `alpha` too
+        cfg = {("alpha" if k == "negative_slope" else k): v for k, v in cfg.items()}
     name = get_registered_name(type(layer))
     return {"class_name": name if ">" in name else type(layer).__name__,
             "config": _clean(cfg)}
