@@ -189,3 +189,10 @@ def test_users_schedule_serializes_with_custom_objects_or_registration():
 def test_unknown_schedule_name_suggests_the_closest():
     with pytest.raises(ValueError, match="CosineDecay"):
         S.deserialize({"class_name": "CosineDecy", "config": {}})
+
+
+def test_serialized_schedule_names_keras_public_module():
+    from minikeras.saving import serialize_keras_object
+
+    cfg = serialize_keras_object(keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.9))
+    assert cfg["module"] == "keras.optimizers.schedules"

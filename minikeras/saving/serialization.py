@@ -40,6 +40,8 @@ def serialize_keras_object(obj: Any) -> Any:
 
 def _public_module(cls) -> str:
     mod = cls.__module__
+    if mod.startswith("minikeras.optimizers.schedules"):
+        return "keras.optimizers.schedules"  # Keras' public namespace for schedules
     if mod.startswith("minikeras."):
         parts = mod.split(".")
         return "keras." + parts[1] if len(parts) > 1 else "keras"
