@@ -41,3 +41,37 @@ def check_gradients(fn: Callable, inputs: Sequence[np.ndarray], seed: int = 0,
             exact = float(np.sum(g * v))
             assert np.isclose(exact, numeric, rtol=rtol, atol=atol), (
                 f"input {i}: analytic directional derivative {exact!r} != numeric {numeric!r}")
+
+
+def _rebind(out, variables, replacements):
+    """Route the gradient of `out` to `replacements` instead of the layer's variables."""
+    mapping = {id(v): r for v, r in zip(variables, replacements)}
+    seen, stack = set(), [out]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.parents:
+            node.parents = tuple(mapping.get(id(p), p) for p in node.parents)
+            stack.extend(node.parents)
+    return out
+
+
+def layer_fn(layer, n_inputs=1, training=False):
+    """f(*inputs, *trainable weights) running `layer` with those values, so that
+    `check_gradients` can check a layer with respect to its inputs and its weights."""
+    variables = list(layer.trainable_weights)
+
+    def fn(*args):
+        xs, ws = args[:n_inputs], args[n_inputs:]
+        saved = [v.value for v in variables]
+        for v, w in zip(variables, ws):
+            v.value = w.value
+        try:
+            out = layer(list(xs) if n_inputs > 1 else xs[0], training=training)
+            return _rebind(out, variables, ws) if ws else out
+        finally:
+            for v, s in zip(variables, saved):
+                v.value = s
+    return fn

@@ -8,7 +8,7 @@ import minikeras as keras
 from minikeras import activations, ops
 from minikeras import backend as K
 from minikeras.autodiff import primitives as P
-from tests.gradcheck import check_gradients
+from tests.gradcheck import check_gradients, layer_fn
 
 rng = np.random.default_rng(42)
 
@@ -170,40 +170,6 @@ def test_backend_gradient(name, float64):
     check_gradients(fn, inputs)
 
 
-def _layer_fn(layer, n_weights, training=False):
-    """A function of (input, *weights) that runs `layer` with those weight values."""
-    def fn(x, *weights):
-        saved = [w.value for w in layer.trainable_weights]
-        for var, w in zip(layer.trainable_weights, weights):
-            var.value = w.value
-            var.needs_grad = True
-        try:
-            out = layer(x, training=training)
-            if weights:  # route the gradient to the given tensors, not the variables
-                return _rebind(out, layer.trainable_weights, weights)
-            return out
-        finally:
-            for var, v in zip(layer.trainable_weights, saved):
-                var.value = v
-    return fn
-
-
-def _rebind(out, variables, replacements):
-    """Replace variables by the given leaf tensors in the recorded graph of `out`."""
-    mapping = {id(v): r for v, r in zip(variables, replacements)}
-    seen = set()
-    stack = [out]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if node.parents:
-            node.parents = tuple(mapping.get(id(p), p) for p in node.parents)
-            stack.extend(node.parents)
-    return out
-
-
 LAYERS = {
     "Dense": lambda: keras.layers.Dense(3, activation="tanh"),
     "Dense_no_bias": lambda: keras.layers.Dense(3, use_bias=False),
@@ -223,7 +189,7 @@ def test_layer_gradient(name, float64):
     x = arr(5, 4)
     layer(x)  # build
     weights = [w.numpy().copy() for w in layer.trainable_weights]
-    check_gradients(_layer_fn(layer, len(weights)), [x] + weights)
+    check_gradients(layer_fn(layer), [x] + weights)
 
 
 def test_normalization_layer_gradient(float64):

@@ -7,46 +7,13 @@ import pytest
 
 import minikeras as keras
 from minikeras.layers import Layer
-from tests.gradcheck import check_gradients
+from tests.gradcheck import check_gradients, layer_fn
 
 L = keras.layers
 
 
 def arr(*shape, seed=0, scale=1.0, shift=0.0):
     return np.random.default_rng(seed).normal(size=shape) * scale + shift
-
-
-def _rebind(out, variables, replacements):
-    """Route the gradient of `out` to `replacements` instead of the layer's variables."""
-    mapping = {id(v): r for v, r in zip(variables, replacements)}
-    seen, stack = set(), [out]
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if node.parents:
-            node.parents = tuple(mapping.get(id(p), p) for p in node.parents)
-            stack.extend(node.parents)
-    return out
-
-
-def layer_fn(layer, n_inputs=1, training=False):
-    """f(*inputs, *trainable weights) running `layer` with those values."""
-    variables = list(layer.trainable_weights)
-
-    def fn(*args):
-        xs, ws = args[:n_inputs], args[n_inputs:]
-        saved = [v.value for v in variables]
-        for v, w in zip(variables, ws):
-            v.value = w.value
-        try:
-            out = layer(list(xs) if n_inputs > 1 else xs[0], training=training)
-            return _rebind(out, variables, ws) if ws else out
-        finally:
-            for v, s in zip(variables, saved):
-                v.value = s
-    return fn
 
 
 def check_layer(layer, inputs, training=False, perturb_weights=True):
