@@ -81,3 +81,16 @@ def grid(x, steps: int = 200, margin: float = 0.5):
     lo, hi = x.min(axis=0) - margin, x.max(axis=0) + margin
     g0, g1 = np.meshgrid(np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps))
     return np.c_[g0.ravel(), g1.ravel()].astype("float32"), g0, g1
+
+
+def half_moons(n, seed, noise=0.35):
+    """Two interleaved half-moons, noisy enough that the classes overlap."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    t = rng.uniform(0, np.pi, n)
+    upper = rng.integers(0, 2, n)
+    x = np.where(upper[:, None] == 1, np.c_[np.cos(t), np.sin(t)],
+                 np.c_[1 - np.cos(t), 0.5 - np.sin(t)])
+    x += rng.normal(0, noise, x.shape)
+    return x.astype("float32"), upper.astype("float32")

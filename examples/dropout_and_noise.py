@@ -18,7 +18,7 @@ Run: python examples/dropout_and_noise.py   (MINIKERAS_FAST=1 shortens it; --doc
 figure into docs/images/)
 """
 
-from _common import fast, pyplot, save  # first: it sets up BLAS before NumPy loads
+from _common import fast, half_moons, pyplot, save  # first: sets up BLAS before NumPy
 
 import numpy as np
 
@@ -27,15 +27,7 @@ import minikeras as keras
 FAST = fast()
 
 
-def make_data(n, seed, noise=0.35):
-    """Two interleaved half-moons, noisy enough that the classes overlap."""
-    rng = np.random.default_rng(seed)
-    t = rng.uniform(0, np.pi, n)
-    upper = rng.integers(0, 2, n)
-    x = np.where(upper[:, None] == 1, np.c_[np.cos(t), np.sin(t)],
-                 np.c_[1 - np.cos(t), 0.5 - np.sin(t)])
-    x += rng.normal(0, noise, x.shape)
-    return x.astype("float32"), upper.astype("float32")
+make_data = half_moons
 
 
 def build(kind):
