@@ -492,3 +492,49 @@ def test_logits_shortcut_only_for_the_matching_activation(float64):
     np.testing.assert_allclose(
         losses.sparse_categorical_crossentropy(labels, act.sigmoid(Tensor(z))).numpy(),
         losses.sparse_categorical_crossentropy(labels, probs_sg).numpy(), rtol=1e-12)
+
+
+# --- the fused batch mean ----------------------------------------------------------------
+
+@pytest.mark.parametrize("make", ["mse", "cce_logits", "cce_after_softmax"])
+def test_fused_batch_mean_equals_the_mean_of_per_sample_values(float64, make):
+    """With no sample weight and the default reduction, MSE and categorical cross-entropy
+    are computed as one node (losses._OVER_BATCH); value and gradients must equal the
+    per-sample function followed by a mean."""
+    from minikeras.autodiff import primitives as P
+    rng = np.random.default_rng(7)
+    yt = rng.dirichlet(np.ones(4), size=6)
+    z = watch(rng.normal(size=(6, 4)) * 3)
+    if make == "mse":
+        loss, fn, yp = losses.MeanSquaredError(), losses.mean_squared_error, z
+    elif make == "cce_logits":
+        loss = losses.CategoricalCrossentropy(from_logits=True)
+        fn = lambda t, p: losses.categorical_crossentropy(t, p, from_logits=True)  # noqa: E731
+        yp = z
+    else:
+        loss, fn = losses.CategoricalCrossentropy(), losses.categorical_crossentropy
+        yp = keras.activations.softmax(z)
+    fused = loss(yt, yp)
+    assert fused.parents[1] is z  # one node straight from the predictions or logits
+    reference = P.mean(fn(Tensor(yt), yp))
+    np.testing.assert_allclose(fused.value, reference.value, rtol=1e-12)
+    (g_fused,) = gradients(fused, [z])
+    (g_ref,) = gradients(reference, [z])
+    np.testing.assert_allclose(g_fused, g_ref, rtol=1e-10, atol=1e-15)
+    if make == "cce_after_softmax":
+        check_gradients(lambda p: loss(yt, keras.activations.softmax(p)), [z.value])
+    else:
+        check_gradients(lambda p: loss(yt, p), [z.value])
+
+
+def test_fused_batch_mean_is_not_used_with_weights_or_smoothing(float64):
+    yt = np.eye(3)[[0, 2, 1, 1]]
+    z = watch(np.random.default_rng(1).normal(size=(4, 3)))
+    p = keras.activations.softmax(z)
+    sw = np.array([1.0, 0.0, 2.0, 1.0])
+    weighted = losses.CategoricalCrossentropy()(yt, p, sample_weight=sw)
+    per = losses.categorical_crossentropy(Tensor(yt), p).value
+    np.testing.assert_allclose(weighted.value, np.sum(per * sw) / 4, rtol=1e-12)
+    smoothed = losses.CategoricalCrossentropy(label_smoothing=0.2)(yt, p)
+    per = losses.categorical_crossentropy(Tensor(yt), p, label_smoothing=0.2).value
+    np.testing.assert_allclose(smoothed.value, per.mean(), rtol=1e-12)

@@ -588,10 +588,12 @@ def log_softmax(x, axis=-1) -> Tensor:
     return record(out, (x,), backward)
 
 
-def softmax_cross_entropy(labels, logits, axis=-1, cache=None) -> Tensor:
+def softmax_cross_entropy(labels, logits, axis=-1, cache=None, over_batch=False) -> Tensor:
     """-sum(labels * log_softmax(logits)) over `axis`; labels get a gradient too.
 
     `cache` = (softmax(logits), logsumexp(logits)) when a softmax already computed them.
+    `over_batch=True` returns the mean of those per-sample values instead (one node in
+    place of two: the training loss' usual reduction).
     """
     labels, logits = _t(labels), _t(logits)
     z = logits.value
@@ -605,10 +607,17 @@ def softmax_cross_entropy(labels, logits, axis=-1, cache=None) -> Tensor:
         p, lse = cache
     logp = z - lse
     y = labels.value.astype(z.dtype, copy=False)
-    out = -(y * logp).sum(axis=axis)
+    if over_batch:
+        inv_n = z.dtype.type(z.shape[axis] / z.size)  # 1 / number of samples
+        out = np.asarray(-np.vdot(y, logp) * inv_n)
+    else:
+        out = -(y * logp).sum(axis=axis)
 
     def backward(g):
-        g = g[..., None] if axis in (-1, z.ndim - 1) else np.expand_dims(g, axis)
+        if over_batch:
+            g = g * inv_n
+        else:
+            g = g[..., None] if axis in (-1, z.ndim - 1) else np.expand_dims(g, axis)
         gz = g * (p * y.sum(axis=axis, keepdims=True) - y) if logits.needs_grad else None
         gy = -g * logp if labels.needs_grad else None
         return gy, gz
@@ -660,16 +669,23 @@ def sigmoid_cross_entropy(labels, logits) -> Tensor:
     return record(out.astype(z.dtype, copy=False), (labels, logits), backward)
 
 
-def squared_error_mean(y_true, y_pred) -> Tensor:
-    """mean((y_pred - y_true)**2) over the last axis: the per-sample MSE, fused for speed."""
+def squared_error_mean(y_true, y_pred, over_batch=False) -> Tensor:
+    """mean((y_pred - y_true)**2) over the last axis: the per-sample MSE, fused for speed.
+    `over_batch=True` averages over every element instead: the batch mean of the
+    per-sample values, in one node."""
     y_true, y_pred = _t(y_true), _t(y_pred)
     d = y_pred.value - y_true.value
-    k = d.shape[-1] if d.ndim else 1
-    out = np.asarray(_add_reduce(d * d, -1) * d.dtype.type(1.0 / k) if d.ndim else d * d)
-    scale = d.dtype.type(2.0 / k)
+    if over_batch:
+        flat = d.reshape(-1)
+        out = np.asarray(np.dot(flat, flat) * d.dtype.type(1.0 / flat.size))
+        scale = d.dtype.type(2.0 / flat.size)
+    else:
+        k = d.shape[-1] if d.ndim else 1
+        out = np.asarray(_add_reduce(d * d, -1) * d.dtype.type(1.0 / k) if d.ndim else d * d)
+        scale = d.dtype.type(2.0 / k)
 
     def backward(g):
-        gd = (g[..., None] if d.ndim else g) * scale * d
+        gd = d * (g * scale) if over_batch or not d.ndim else g[..., None] * scale * d
         return (-gd if y_true.needs_grad else None), (gd if y_pred.needs_grad else None)
 
     return record(out, (y_true, y_pred), backward)

@@ -408,7 +408,7 @@ class Layer:
     def _convert_inputs(self, inputs: Any) -> Any:
         if isinstance(inputs, Tensor):
             return inputs
-        if type(inputs) is np.ndarray and inputs.dtype.name == self.dtype:
+        if type(inputs) is np.ndarray and inputs.dtype == self.dtype:  # (dtype.name is slow)
             return Tensor(inputs)  # a batch already cast by the training loop
         if isinstance(inputs, (list, tuple)) and inputs and all(
                 isinstance(i, (Tensor, np.ndarray)) for i in inputs) and \
