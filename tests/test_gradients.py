@@ -102,6 +102,11 @@ PRIMITIVES = {
     "softmax_cross_entropy_over_batch": (
         lambda y, z: P.softmax_cross_entropy(y, z, over_batch=True),
         [rng.dirichlet(np.ones(5), size=4), arr(4, 5)]),
+    "dense_chain": (lambda x, k1, b1, k2, k3, b3, k4: P.dense_chain(
+        x, ((k1, b1, "relu"), (k2, None, "tanh"), (k3, b3, "sigmoid"), (k4, None, None))),
+        [arr(5, 4), arr(4, 6), arr(6), arr(6, 3), arr(3, 2), arr(2), arr(2, 3)]),
+    "dense_chain_one_layer": (lambda x, k, b: P.dense_chain(x, ((k, b, None),)),
+                              [arr(5, 4), arr(4, 3), arr(3)]),
     "squared_error_mean": (lambda y, p: P.squared_error_mean(y, p), [arr(4, 3), arr(4, 3)]),
     "squared_error_mean_over_batch": (lambda y, p: P.squared_error_mean(y, p, over_batch=True),
                                       [arr(4, 3), arr(4, 3)]),

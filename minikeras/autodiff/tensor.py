@@ -67,6 +67,11 @@ class Tape:
             return _backprop_scalar_to_leaves(self.nodes, y, sources)
         return _backprop(self.nodes, y, sources, upstream)
 
+    def leaf_gradients(self, y: "Tensor", leaves: Sequence["Tensor"]) -> list:
+        """`gradient` for the training step: a scalar `y` and leaf sources (variables),
+        which the caller guarantees."""
+        return _backprop_scalar_to_leaves(self.nodes, y, leaves)
+
 
 class Tensor:
     """An n-dimensional array that can take part in automatic differentiation."""

@@ -120,11 +120,14 @@ class Dense(Layer):
         self._input_dim = input_dim
         self.built = True
 
-    def call(self, inputs: Tensor) -> Tensor:
+    def _check_input(self, inputs: Tensor) -> None:
         if inputs.value.shape[-1] != self._input_dim:
             raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: "
                              f"expected axis -1 of input shape to have value {self._input_dim}, "
                              f"but received input with shape {inputs.shape}")
+
+    def call(self, inputs: Tensor) -> Tensor:
+        self._check_input(inputs)
         out = P.dense(inputs, self.kernel, self.bias)
         return out if self.activation is activations.linear else self.activation(out)
 

@@ -164,9 +164,8 @@ class Mean(Metric):
         super().__init__(name=name, dtype=dtype)
         self.total = self.add_variable(name="total")
         self.count = self.add_variable(name="count")
-        # running sums of `add` as NumPy scalars of the state's dtype (cheaper than updating
-        # the arrays at every batch; each addition still rounds as Keras' does)
-        self._sums: list | None = None
+        # (value, weight) pairs given to `add`, folded into the state when it is read
+        self._pending: list = []
 
     def update_state(self, values: Any, sample_weight: Any = None) -> None:
         self._fold()
@@ -180,21 +179,21 @@ class Mean(Metric):
             self.count.value[...] += values.shape[0] if values.ndim else 1
 
     def add(self, value: float, weight: float = 1.0) -> None:
-        """Add one scalar with a weight: the training loop's fast path."""
-        sums = self._sums
-        if sums is None:
-            t = self.total.value.dtype.type
-            sums = self._sums = [t(self.total.value), t(self.count.value)]
-        t = type(sums[0])
-        sums[0] = t(sums[0] + t(value) * t(weight))
-        sums[1] = t(sums[1] + t(weight))
+        """Add one scalar with a weight: the training loop's fast path (deferred; see _fold)."""
+        self._pending.append((value, weight))
+        if len(self._pending) >= 4096:  # bounded memory over long epochs
+            self._fold()
 
     def _fold(self) -> None:
-        """Move the running sums of `add` into the state variables."""
-        if self._sums is not None:
-            self.total.value[...] = self._sums[0]
-            self.count.value[...] = self._sums[1]
-            self._sums = None
+        """Add the pending `add`s to the state, one at a time in the state's dtype (a
+        cumulative sum adds in order), so each addition rounds as Keras' does."""
+        if self._pending:
+            dtype = self.total.value.dtype
+            pairs = np.array(self._pending, dtype=dtype)
+            self._pending = []
+            for var, terms in ((self.total, pairs[:, 0] * pairs[:, 1]), (self.count, pairs[:, 1])):
+                var.value[...] = np.cumsum(np.concatenate([var.value.reshape(1), terms]),
+                                           dtype=dtype)[-1]
 
     @property
     def variables(self) -> list:
@@ -202,7 +201,7 @@ class Mean(Metric):
         return list(self._variables)
 
     def reset_state(self) -> None:
-        self._sums = None
+        self._pending = []
         super().reset_state()
 
     def result(self) -> Tensor:

@@ -25,7 +25,7 @@ from minikeras.saving import compile_io, h5_io
 _MODEL_INTERNALS = {"_stack", "_input_layer", "_nodes", "inputs", "outputs", "compiled_loss",
                     "compiled_metrics", "_loss_tracker", "history", "_compile_config", "loss",
                     "_inputs_struct", "_outputs_struct", "_build_shape", "_loss_plan",
-                    "_layers", "_outer", "_output_tensor"}
+                    "_train_plan", "_layers", "_outer", "_output_tensor"}
 _SKIP_CACHE: dict = {}
 
 

@@ -110,6 +110,7 @@ class CompileLoss:
             self._spread(output_names)
         self.losses: list | None = None
         self.trackers: list = []
+        self._single = None  # the loss, when there is one output with weight 1
 
     def _spread(self, output_names: list) -> None:
         self.specs = _per_output(self._loss, output_names, "loss")
@@ -134,10 +135,17 @@ class CompileLoss:
             names = self.output_names or [self.losses[i].name for i in range(len(self.losses))]
             self.trackers = [metrics_module.Mean(name=f"{names[i]}_loss") if i in active
                              else None for i in range(len(self.losses))]
+        if len(self.losses) == 1 and active and self.weights[0] == 1.0:
+            self._single = self.losses[0]
 
     def __call__(self, y_true: list, y_pred: list, sample_weight: list | None) -> Any:
         if self.losses is None:
             self.build(y_true, [p.shape for p in y_pred])
+        single = self._single
+        if single is not None and len(y_true) == 1:
+            yt = y_true[0]
+            return single(Tensor(yt) if type(yt) is np.ndarray else yt, y_pred[0],
+                          sample_weight[0] if sample_weight else None)
         total = None
         batch = y_pred[0].shape[0] if y_pred[0].ndim else 1
         for i, loss in enumerate(self.losses):

@@ -70,6 +70,8 @@ def _looks_like_metrics(value: Any) -> bool:
 class Trainer:
     """Mixed into `Model`. Keras 3 signatures; Keras 2 spellings accepted where they differ."""
 
+    _train_plan: Any = None  # set by _plan_step, once per fit
+
     # --- compile ----------------------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, *args: Any,
                 loss_weights: Any = None, metrics: Any = None, weighted_metrics: Any = None,
@@ -232,6 +234,9 @@ class Trainer:
 
     # --- steps ------------------------------------------------------------------------
     def _forward(self, xs: list, training: bool) -> list:
+        plan = self._train_plan if training else None
+        if plan is not None and len(xs) == 1:
+            return [plan(xs[0])]
         inputs = xs[0] if len(xs) == 1 else xs
         out = self(inputs, training=training)
         return list(out) if isinstance(out, (list, tuple)) else [out]
@@ -255,11 +260,17 @@ class Trainer:
                 out.extend(layer._losses)
         return out
 
-    def _plan_losses(self) -> None:
+    def _make_train_plan(self) -> Any:
+        """A function for the training step's forward pass (array in, output out), or None
+        to call the model. Sequential models plan one (see Sequential._make_train_plan)."""
+        return None
+
+    def _plan_step(self) -> None:
         """Find, once per fit, which variables carry a regulariser and which layers may add
-        losses, so the step does not walk the whole layer tree each time; and which
-        variables a forward pass in training may change (BatchNormalization's moving
-        statistics: the non-trainable variables of trainable layers)."""
+        losses, so the step does not walk the whole layer tree each time; which variables
+        a forward pass in training may change (BatchNormalization's moving statistics: the
+        non-trainable variables of trainable layers); and the forward pass itself."""
+        object.__setattr__(self, "_train_plan", self._make_train_plan())
         layers: list = []
         stack = [self]
         while stack:
@@ -289,7 +300,7 @@ class Trainer:
             if loss.ndim:
                 raise ValueError(f"The loss must be a scalar, got shape {loss.shape}; a "
                                  "custom loss should return one value per sample or a scalar")
-            grads = tape.gradient(loss, variables)
+            grads = tape.leaf_gradients(loss, variables)  # trainable weights are leaves
         except BaseException:
             if saved is not None:
                 for v, old in zip(state, saved):
@@ -444,7 +455,7 @@ class Trainer:
         if not self.built:
             with no_grad():
                 self._forward([a[:1] for a in xs], training=False)
-        self._plan_losses()
+        self._plan_step()
 
     # --- evaluate ---------------------------------------------------------------------
     def _evaluate_arrays(self, xs: list, ys: list, sws: list | None, batch_size: int,
