@@ -664,7 +664,7 @@ def softmax_cross_entropy(labels, logits, axis=-1, cache=None, over_batch=False)
     logp = z - lse
     y = labels.value.astype(z.dtype, copy=False)
     if over_batch:
-        inv_n = z.dtype.type(z.shape[axis] / z.size)  # 1 / number of samples
+        inv_n = z.shape[axis] / z.size  # 1 / number of samples
         out = np.asarray(-np.vdot(y, logp) * inv_n)
     else:
         out = -(y * logp).sum(axis=axis)
@@ -731,10 +731,9 @@ def squared_error_mean(y_true, y_pred, over_batch=False) -> Tensor:
     per-sample values, in one node."""
     y_true, y_pred = _t(y_true), _t(y_pred)
     d = y_pred.value - y_true.value
-    if over_batch:
-        flat = d.reshape(-1)
-        out = np.asarray(np.dot(flat, flat) * d.dtype.type(1.0 / flat.size))
-        scale = d.dtype.type(2.0 / flat.size)
+    if over_batch:  # (Python floats as scalars: NumPy keeps the arrays' dtype)
+        out = np.asarray(np.vdot(d, d) / d.size)
+        scale = 2.0 / d.size
     else:
         k = d.shape[-1] if d.ndim else 1
         out = np.asarray(_add_reduce(d * d, -1) * d.dtype.type(1.0 / k) if d.ndim else d * d)

@@ -427,9 +427,13 @@ class Optimizer:
         if trainable_variables is not None and trainable_variables is self._plain_vars and \
                 not (self.clipnorm or self.global_clipnorm or self.clipvalue or
                      self.weight_decay or self.use_ema or self.loss_scale_factor):
-            # the training loop passes the same, already validated list at every step
-            if all(type(g) is np.ndarray and g.shape == v.value.shape
-                   for g, v in zip(grads, trainable_variables)):
+            # the training loop passes the same, already validated list at every step,
+            # with NumPy gradients from backpropagation (None where there is none)
+            try:
+                fits = [g.shape for g in grads] == self._plain_shapes
+            except AttributeError:
+                fits = False
+            if fits:
                 lr = self._current_learning_rate()
                 self._coef.clear()
                 self._prepare_step(lr)
@@ -513,6 +517,7 @@ class Optimizer:
                  not (self.clipnorm or self.global_clipnorm or self.clipvalue) and
                  not self.use_ema and all(v.constraint is None and v.value.dtype is lr_dtype
                                           for v in vs))
+        self._plain_shapes = [v.value.shape for v in vs]
         self._plain_vars = trainable_variables if plain and \
             type(trainable_variables) is list else None
 
