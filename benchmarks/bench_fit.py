@@ -133,13 +133,18 @@ def predict_numpy(x):
         h / h.sum(1, keepdims=True)
 
 
-def measure(fn, *args, repeats=5):
-    times = []
+def measure(floor_fn, ours_fn, *args, repeats=5):
+    """Median times of both contenders, run alternately (after one warm-up run each), so
+    that both see the same machine: shared machines change speed over seconds."""
+    floor_fn(*args)
+    ours_fn(*args)
+    times: dict = {floor_fn: [], ours_fn: []}
     for _ in range(repeats):
-        start = time.perf_counter()
-        fn(*args)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for fn in (floor_fn, ours_fn):
+            start = time.perf_counter()
+            fn(*args)
+            times[fn].append(time.perf_counter() - start)
+    return statistics.median(times[floor_fn]), statistics.median(times[ours_fn])
 
 
 def main() -> None:
@@ -151,15 +156,13 @@ def main() -> None:
     for name in args.workloads.split(","):
         if name == "predict":
             x = np.random.default_rng(0).normal(size=(16384, 784)).astype("float32")
-            floor = measure(predict_numpy, x, repeats=args.repeats)
-            ours = measure(predict_minikeras, x, repeats=args.repeats)
+            floor, ours = measure(predict_numpy, predict_minikeras, x, repeats=args.repeats)
             samples = len(x)
         else:
             sizes, hidden, output, opt, loss, batch, n, epochs = WORKLOADS[name]
             x, y = make_data(sizes, loss, n)
             spec = (sizes, hidden, output, opt, loss, batch, x, y, epochs)
-            floor = measure(numpy_loop, *spec, repeats=args.repeats)
-            ours = measure(minikeras_fit, *spec, repeats=args.repeats)
+            floor, ours = measure(numpy_loop, minikeras_fit, *spec, repeats=args.repeats)
             samples = n * epochs
         print(f"{name:<10} {samples / floor:>12,.0f}/s {samples / ours:>12,.0f}/s "
               f"{floor / ours:>7.2f}")

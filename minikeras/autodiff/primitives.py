@@ -17,6 +17,7 @@ from minikeras import config
 
 _SCALARS = (int, float, bool, np.number)
 _add_reduce = np.add.reduce  # ndarray.sum without its Python-level wrapper
+_max_reduce = np.maximum.reduce  # ndarray.max, likewise
 
 
 def _t(x: Any) -> Tensor:
@@ -499,7 +500,7 @@ def dense_chain(x, layers: tuple) -> Tensor:
             if act is not None:
                 g = CHAIN_ACTIVATIONS[act][1](g, z, out)
             if bias is not None:
-                grads.append(g.sum(axis=0) if bias.needs_grad else None)
+                grads.append(_add_reduce(g, 0) if bias.needs_grad else None)
             grads.append(h.T @ g if kernel.needs_grad else None)
             if i or x.needs_grad:
                 g = g @ kv.T
@@ -616,9 +617,9 @@ def tile(x, reps) -> Tensor:
 def softmax(x, axis=-1) -> Tensor:
     x = _t(x)
     v = x.value
-    m = v.max(axis=axis, keepdims=True)
+    m = _max_reduce(v, axis, keepdims=True)
     e = np.exp(v - m)
-    s = e.sum(axis=axis, keepdims=True)
+    s = _add_reduce(e, axis, keepdims=True)
     out = e / s
 
     def backward(g):
@@ -674,7 +675,7 @@ def softmax_cross_entropy(labels, logits, axis=-1, cache=None, over_batch=False)
             g = g * inv_n
         else:
             g = g[..., None] if axis in (-1, z.ndim - 1) else np.expand_dims(g, axis)
-        gz = g * (p * y.sum(axis=axis, keepdims=True) - y) if logits.needs_grad else None
+        gz = g * (p * _add_reduce(y, axis, keepdims=True) - y) if logits.needs_grad else None
         gy = -g * logp if labels.needs_grad else None
         return gy, gz
 
