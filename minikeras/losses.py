@@ -183,6 +183,14 @@ class Loss:
         self._np_dtype = np.dtype(self.dtype)
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
+        if sample_weight is None and self._over_batch is not None and \
+                type(y_pred) is Tensor and type(y_true) is Tensor:
+            pv, tv = y_pred.value, y_true.value
+            if pv.dtype is self._np_dtype and tv.dtype is pv.dtype and tv.shape == pv.shape \
+                    and pv.size and self.reduction == "sum_over_batch_size":
+                total = self._over_batch(y_true, y_pred)
+                if total is not None:  # the training loop's usual case, as one fused node
+                    return total
         if type(y_pred) is not Tensor:
             y_pred = ops.convert_to_tensor(y_pred, self._np_dtype)
         elif y_pred.value.dtype != self._np_dtype and y_pred.value.dtype.kind in "fiub":
@@ -195,8 +203,8 @@ class Loss:
                 self.reduction == "sum_over_batch_size" and y_pred.value.size and \
                 y_true.value.shape == y_pred.value.shape and \
                 y_true.value.dtype == y_pred.value.dtype:
-            total = self._over_batch(y_true, y_pred)
-            if total is not None:  # the training loop's usual case, as one fused node
+            total = self._over_batch(y_true, y_pred)  # as above, after conversion
+            if total is not None:
                 return total
         values = self.call(y_true, y_pred)
         mask = get_keras_mask(values)

@@ -457,13 +457,13 @@ def dense(x, kernel, bias=None) -> Tensor:
     return record(out, parents, backward)
 
 
-# The activations `dense_chain` applies itself: the value from the pre-activation z, and
-# the backward from (upstream g, z, output), written as relu(), tanh() and sigmoid() write
-# them, so that a chain gives the same numbers as the ops one by one.
+# The activations `dense_chain` applies itself: the output computed in place of the
+# pre-activation z, and the backward from (upstream g, output); the same numbers as relu(),
+# tanh() and sigmoid() (for relu, output > 0 exactly where z > 0).
 CHAIN_ACTIVATIONS = {
-    "relu": (lambda z: np.maximum(z, 0), lambda g, z, out: g * (z > 0)),
-    "tanh": (np.tanh, lambda g, z, out: g * (1.0 - out * out)),
-    "sigmoid": (_sigmoid_value, lambda g, z, out: g * out * (1.0 - out)),
+    "relu": (lambda z: np.maximum(z, 0, out=z), lambda g, out: g * (out > 0)),
+    "tanh": (lambda z: np.tanh(z, out=z), lambda g, out: g * (1.0 - out * out)),
+    "sigmoid": (_sigmoid_value, lambda g, out: g * out * (1.0 - out)),
 }
 
 
@@ -480,7 +480,7 @@ def dense_chain(x, layers: tuple) -> Tensor:
     x = _t(x)
     h = x.value
     parents: list = [x]
-    saved = []  # per layer: its input, kernel value, pre-activation and output
+    saved = []  # per layer: its input, kernel value and output
     for kernel, bias, act in layers:
         kv = kernel.value
         z = h @ kv
@@ -489,16 +489,16 @@ def dense_chain(x, layers: tuple) -> Tensor:
             z += bias.value
             parents.append(bias)
         out = z if act is None else CHAIN_ACTIVATIONS[act][0](z)
-        saved.append((h, kv, z, out))
+        saved.append((h, kv, out))
         h = out
 
     def backward(g):
         grads: list = []  # built from the last parent back to x
         for i in range(len(layers) - 1, -1, -1):
-            h, kv, z, out = saved[i]
+            h, kv, out = saved[i]
             kernel, bias, act = layers[i]
             if act is not None:
-                g = CHAIN_ACTIVATIONS[act][1](g, z, out)
+                g = CHAIN_ACTIVATIONS[act][1](g, out)
             if bias is not None:
                 grads.append(_add_reduce(g, 0) if bias.needs_grad else None)
             grads.append(h.T @ g if kernel.needs_grad else None)

@@ -282,6 +282,18 @@ class Variable(Tensor):
         return f"<Variable path={self.path}, shape={self.shape}, dtype={self.dtype}, value={body}>"
 
 
+def wrap(value: np.ndarray) -> Tensor:
+    """A constant tensor around an ndarray, as `Tensor(value)` makes it, without the
+    conversion (the training loop's batches, already arrays of the right dtype)."""
+    t = Tensor.__new__(Tensor)
+    t.value = value
+    t.parents = ()
+    t.backward_fn = None
+    t.needs_grad = False
+    t.grad = t._keras_logits = t._logits_kind = t._softmax_cache = None
+    return t
+
+
 def constant_like(x: Any, dtype: Any = None) -> Tensor:
     """Wrap a non-tensor operand. Float arrays follow floatx, Python scalars stay weak."""
     if isinstance(x, Tensor):

@@ -15,7 +15,7 @@ import numpy as np
 
 from minikeras import config, initializers, ops, regularizers, constraints
 from minikeras.autodiff import primitives as P
-from minikeras.autodiff.tensor import Tensor, Variable, no_grad
+from minikeras.autodiff.tensor import Tensor, Variable, no_grad, wrap
 from minikeras.utils.naming import auto_name, closest, to_snake_case
 
 _LAYER_KWARGS = ("trainable", "name", "dtype", "input_shape", "input_dim", "batch_input_shape",
@@ -409,7 +409,7 @@ class Layer:
         if isinstance(inputs, Tensor):
             return inputs
         if type(inputs) is np.ndarray and inputs.dtype == self.dtype:  # (dtype.name is slow)
-            return Tensor(inputs)  # a batch already cast by the training loop
+            return wrap(inputs)  # a batch already cast by the training loop
         if isinstance(inputs, (list, tuple)) and inputs and all(
                 isinstance(i, (Tensor, np.ndarray)) for i in inputs) and \
                 not all(np.ndim(i) == 0 for i in inputs):

@@ -277,7 +277,8 @@ class _DenseRun:
             for i, layer in enumerate(layers))
 
     def __call__(self, x: Tensor) -> Tensor:
-        self.first._check_input(x)
+        if x.value.shape[-1] != self.first._input_dim:
+            self.first._check_input(x)  # raises, naming the layer
         if x.value.ndim == 2:
             return P.dense_chain(x, self.spec)
         for kernel, bias, act in self.spec:

@@ -437,9 +437,7 @@ class Optimizer:
                 lr = self._current_learning_rate()
                 self._coef.clear()
                 self._prepare_step(lr)
-                update = self.update_step
-                for g, v in zip(grads, trainable_variables):
-                    update(g, v, lr)
+                self._update_plain(grads, trainable_variables, lr)
                 self.iterations.value += 1
                 return
         grads = list(grads)
@@ -523,6 +521,13 @@ class Optimizer:
 
     def _prepare_step(self, learning_rate: np.ndarray) -> None:
         """Work done once per step before the per-variable updates (Nadam's u_product)."""
+
+    def _update_plain(self, grads: list, variables: list, learning_rate: np.ndarray) -> None:
+        """`update_step` for each variable of the list validated by `apply`; an optimizer
+        may do the same more directly (SGD)."""
+        update = self.update_step
+        for g, v in zip(grads, variables):
+            update(g, v, learning_rate)
 
     def _apply_weight_decay(self, variables: list, lr: np.ndarray) -> None:
         wd = self.weight_decay

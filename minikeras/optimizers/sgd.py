@@ -52,6 +52,19 @@ class SGD(Optimizer):
         else:
             w += m
 
+    def _update_plain(self, grads: list, variables: list, learning_rate: np.ndarray) -> None:
+        if self.momentum:
+            return super()._update_plain(grads, variables, learning_rate)
+        # update_step without momentum, with the work arrays looked up once per step
+        index, scratch = self._index, self._scratch
+        for g, v in zip(grads, variables):
+            w = v.value
+            tmp = scratch[index[id(v)]]
+            if tmp is None:
+                tmp = self._scratch_for(index[id(v)], w)
+            np.multiply(g, learning_rate, tmp)  # lr * g
+            w -= tmp
+
     def get_config(self) -> dict:
         cfg = super().get_config()
         cfg.update({"momentum": self.momentum, "nesterov": self.nesterov})

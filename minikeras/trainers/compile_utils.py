@@ -14,7 +14,7 @@ import numpy as np
 from minikeras import losses as losses_module
 from minikeras import metrics as metrics_module
 from minikeras.autodiff import primitives as P
-from minikeras.autodiff.tensor import Tensor
+from minikeras.autodiff.tensor import Tensor, wrap
 from minikeras.utils.naming import to_snake_case
 
 
@@ -144,7 +144,7 @@ class CompileLoss:
         single = self._single
         if single is not None and len(y_true) == 1:
             yt = y_true[0]
-            return single(Tensor(yt) if type(yt) is np.ndarray else yt, y_pred[0],
+            return single(wrap(yt) if type(yt) is np.ndarray else yt, y_pred[0],
                           sample_weight[0] if sample_weight else None)
         total = None
         batch = y_pred[0].shape[0] if y_pred[0].ndim else 1
