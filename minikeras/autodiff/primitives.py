@@ -672,7 +672,7 @@ def softmax_cross_entropy(labels, logits, axis=-1, cache=None, over_batch=False)
 
     def backward(g):
         if over_batch:
-            g = g * inv_n
+            g = float(g) * inv_n  # a Python float: cheaper than NumPy 0-d arithmetic
         else:
             g = g[..., None] if axis in (-1, z.ndim - 1) else np.expand_dims(g, axis)
         gz = g * (p * _add_reduce(y, axis, keepdims=True) - y) if logits.needs_grad else None
@@ -741,7 +741,10 @@ def squared_error_mean(y_true, y_pred, over_batch=False) -> Tensor:
         scale = d.dtype.type(2.0 / k)
 
     def backward(g):
-        gd = d * (g * scale) if over_batch or not d.ndim else g[..., None] * scale * d
+        if over_batch:
+            gd = d * (float(g) * scale)  # a Python float: cheaper than NumPy 0-d arithmetic
+        else:
+            gd = d * (g * scale) if not d.ndim else g[..., None] * scale * d
         return (-gd if y_true.needs_grad else None), (gd if y_pred.needs_grad else None)
 
     return record(out, (y_true, y_pred), backward)

@@ -438,7 +438,7 @@ class Optimizer:
                 self._coef.clear()
                 self._prepare_step(lr)
                 self._update_plain(grads, trainable_variables, lr)
-                self.iterations.value += 1
+                self._count_step()
                 return
         grads = list(grads)
         if not grads:
@@ -507,7 +507,7 @@ class Optimizer:
             if v.constraint is not None:
                 out = v.constraint(v)
                 v.value[...] = np.asarray(out.value if isinstance(out, Tensor) else out)
-        self.iterations.value += 1
+        self._count_step()
         # Remember a list that needs none of the above, so that the next steps can skip
         # straight to the updates (see the top of this method).
         plain = (self._numpy_update_step and not missing and len(vs) == len(variables) and
@@ -518,6 +518,10 @@ class Optimizer:
         self._plain_shapes = [v.value.shape for v in vs]
         self._plain_vars = trainable_variables if plain and \
             type(trainable_variables) is list else None
+
+    def _count_step(self) -> None:
+        it = self.iterations.value
+        it[()] = int(it) + 1  # (an in-place += on a 0-d array costs ten times more)
 
     def _prepare_step(self, learning_rate: np.ndarray) -> None:
         """Work done once per step before the per-variable updates (Nadam's u_product)."""
