@@ -20,6 +20,7 @@ class SGD(Optimizer):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.momentum = check_number("SGD", "momentum", momentum, 0, 1)
         self.nesterov = bool(nesterov)
+        self._plain_work: tuple | None = None  # (variable list, its work arrays)
 
     def build(self, variables: list) -> None:
         if self.built:
@@ -55,13 +56,13 @@ class SGD(Optimizer):
     def _update_plain(self, grads: list, variables: list, learning_rate: np.ndarray) -> None:
         if self.momentum:
             return super()._update_plain(grads, variables, learning_rate)
-        # update_step without momentum, with the work arrays looked up once per step
-        index, scratch = self._index, self._scratch
-        for g, v in zip(grads, variables):
+        # update_step without momentum, with the work arrays found once per variable list
+        work = self._plain_work
+        if work is None or work[0] is not variables:
+            work = self._plain_work = (variables, [
+                self._scratch_for(self._index[id(v)], v.value) for v in variables])
+        for g, v, tmp in zip(grads, variables, work[1]):
             w = v.value
-            tmp = scratch[index[id(v)]]
-            if tmp is None:
-                tmp = self._scratch_for(index[id(v)], w)
             np.multiply(g, learning_rate, tmp)  # lr * g
             w -= tmp
 
