@@ -44,6 +44,31 @@ def test_mean_weights_values_and_resets():
     assert [v.path for v in m.variables] == ["mean/total", "mean/count"]
 
 
+def test_mean_add_rounds_each_addition_in_float32_as_keras_does():
+    """`Mean.add` (the loss tracker of the training loop) defers its additions, but each
+    one must still round in float32, one after the other, like Keras' variable updates."""
+    rng = np.random.default_rng(5)
+    values = rng.uniform(0, 3, 6000)
+    weights = rng.integers(1, 33, 6000)
+    m = metrics.Mean()
+    total, count = np.float32(0), np.float32(0)
+    for i, (v, w) in enumerate(zip(values, weights)):
+        m.add(float(v), int(w))
+        total = np.float32(total + np.float32(v) * np.float32(w))
+        count = np.float32(count + np.float32(w))
+        if i == 2500:  # reading in between folds the pending additions
+            assert float(m.result()) == float(np.float32(total / count))
+        if i == 3000:
+            m.update_state([1.0, 2.0])
+            total = np.float32(total + np.float32(3.0))
+            count = np.float32(count + np.float32(2.0))
+    state = [float(v.value) for v in m.variables]  # reading the variables folds too
+    assert state == [float(total), float(count)]
+    m.add(1.0, 1)
+    m.reset_state()
+    assert float(m.result()) == 0.0
+
+
 def test_mean_reduces_extra_axes_before_weighting():
     m = metrics.Mean()
     values = np.arange(6, dtype="float32").reshape(2, 3)
