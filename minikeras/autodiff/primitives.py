@@ -483,7 +483,7 @@ def dense_chain(x, layers: tuple) -> Tensor:
     saved = []  # per layer: its input, kernel value and output
     for kernel, bias, act in layers:
         kv = kernel.value
-        z = h @ kv
+        z = h.dot(kv)  # = h @ kv, bit for bit, with half the call overhead on small arrays
         parents.append(kernel)
         if bias is not None:
             z += bias.value
@@ -501,9 +501,9 @@ def dense_chain(x, layers: tuple) -> Tensor:
                 g = CHAIN_ACTIVATIONS[act][1](g, out)
             if bias is not None:
                 grads.append(_add_reduce(g, 0) if bias.needs_grad else None)
-            grads.append(h.T @ g if kernel.needs_grad else None)
+            grads.append(h.T.dot(g) if kernel.needs_grad else None)
             if i or x.needs_grad:
-                g = g @ kv.T
+                g = g.dot(kv.T)
         grads.append(g if x.needs_grad else None)
         return grads[::-1]
 
