@@ -1,11 +1,12 @@
 """Training speed of minikeras against a hand-written NumPy loop of the same network.
 
-    python benchmarks/bench_fit.py [--repeats 5] [--workloads lecture,digits]
+    python benchmarks/bench_fit.py [--repeats 9] [--workloads lecture,digits]
 
 BLAS is pinned to one thread (set before NumPy is imported). Each workload is measured in
-the same run for both contenders; the figure is the median of `--repeats` runs in samples
-per second, and the ratio is minikeras / hand-written loop (the floor: 1.0 would mean no
-overhead at all). Workloads are those of DESIGN.md section 5.
+the same run for both contenders, alternately: the figures are the medians of `--repeats`
+runs in samples per second, and the ratio is the median over those pairs of runs of
+minikeras' speed / the hand-written loop's (the floor: 1.0 would mean no overhead at all).
+Workloads are those of DESIGN.md section 5.
 """
 
 from __future__ import annotations
@@ -134,8 +135,9 @@ def predict_numpy(x):
 
 
 def measure(floor_fn, ours_fn, *args, repeats=5):
-    """Median times of both contenders, run alternately (after one warm-up run each), so
-    that both see the same machine: shared machines change speed over seconds."""
+    """Both contenders run alternately (after one warm-up run each), so that each pair of
+    runs sees the same machine: shared machines change speed from one second to the next.
+    Returns the median time of each and the median of the per-pair ratios."""
     floor_fn(*args)
     ours_fn(*args)
     times: dict = {floor_fn: [], ours_fn: []}
@@ -144,28 +146,31 @@ def measure(floor_fn, ours_fn, *args, repeats=5):
             start = time.perf_counter()
             fn(*args)
             times[fn].append(time.perf_counter() - start)
-    return statistics.median(times[floor_fn]), statistics.median(times[ours_fn])
+    ratios = [f / o for f, o in zip(times[floor_fn], times[ours_fn])]
+    return (statistics.median(times[floor_fn]), statistics.median(times[ours_fn]),
+            statistics.median(ratios))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--workloads", default="lecture,digits")
     args = parser.parse_args()
     print(f"{'workload':<10} {'numpy loop':>14} {'minikeras':>14} {'ratio':>7}")
     for name in args.workloads.split(","):
         if name == "predict":
             x = np.random.default_rng(0).normal(size=(16384, 784)).astype("float32")
-            floor, ours = measure(predict_numpy, predict_minikeras, x, repeats=args.repeats)
+            floor, ours, ratio = measure(predict_numpy, predict_minikeras, x,
+                                         repeats=args.repeats)
             samples = len(x)
         else:
             sizes, hidden, output, opt, loss, batch, n, epochs = WORKLOADS[name]
             x, y = make_data(sizes, loss, n)
             spec = (sizes, hidden, output, opt, loss, batch, x, y, epochs)
-            floor, ours = measure(numpy_loop, minikeras_fit, *spec, repeats=args.repeats)
+            floor, ours, ratio = measure(numpy_loop, minikeras_fit, *spec, repeats=args.repeats)
             samples = n * epochs
         print(f"{name:<10} {samples / floor:>12,.0f}/s {samples / ours:>12,.0f}/s "
-              f"{floor / ours:>7.2f}")
+              f"{ratio:>7.2f}")
 
 
 if __name__ == "__main__":
