@@ -1,12 +1,14 @@
-"""The training step's plan for Sequential models (Sequential._make_train_plan): runs of
-plain Dense layers become one `dense_chain` node. It must give bit-for-bit the weights,
-losses and errors of calling the layers one by one."""
+"""The training step's plan for Sequential models and functional chains
+(minikeras/models/train_plan.py): runs of plain Dense layers become one `dense_chain` node.
+It must give bit-for-bit the weights, losses and errors of calling the layers one by one."""
 
 import numpy as np
 import pytest
 
 import minikeras as keras
-from minikeras.models.sequential import Sequential, _DenseRun, _LayerStep
+from minikeras.models.functional import Functional
+from minikeras.models.sequential import Sequential
+from minikeras.models.train_plan import _DenseRun, _LayerStep
 
 
 def _layers(kind):
@@ -28,9 +30,19 @@ def _layers(kind):
     raise AssertionError(kind)
 
 
-def _train(kind, plan, loss, monkeypatch=None):
+def _model(kind, functional=False):
+    layers = _layers(kind)
+    if not functional:
+        return keras.Sequential(layers)
+    x = layers[0]
+    for layer in layers[1:]:
+        x = layer(x)
+    return keras.Model(layers[0], x)
+
+
+def _train(kind, plan, loss, monkeypatch=None, functional=False):
     keras.utils.set_random_seed(3)
-    model = keras.Sequential(_layers(kind))
+    model = _model(kind, functional)
     model.compile(keras.optimizers.SGD(0.05, momentum=0.5), loss)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(40,) + model.input_shape[1:]).astype("float32")
@@ -39,19 +51,21 @@ def _train(kind, plan, loss, monkeypatch=None):
         y = np.eye(3, dtype="float32")[rng.integers(0, 3, 40)]
     if not plan:
         monkeypatch.setattr(Sequential, "_make_train_plan", lambda self: None)
+        monkeypatch.setattr(Functional, "_make_train_plan", lambda self: None)
     history = model.fit(x, y, batch_size=8, epochs=2, shuffle=True, verbose=0)
     return model, history.history["loss"]
 
 
+@pytest.mark.parametrize("functional", [False, True], ids=["sequential", "functional"])
 @pytest.mark.parametrize("kind,loss", [("linear", "mse"),
                                        ("relu_softmax", "categorical_crossentropy"),
                                        ("sigmoid", "binary_crossentropy"),
                                        ("mixed", "mse"), ("rank3", "mse")])
-def test_plan_trains_exactly_as_layer_by_layer(kind, loss, monkeypatch):
-    planned, planned_losses = _train(kind, True, loss)
+def test_plan_trains_exactly_as_layer_by_layer(kind, loss, functional, monkeypatch):
+    planned, planned_losses = _train(kind, True, loss, functional=functional)
     assert planned._train_plan is not None
     with monkeypatch.context() as m:
-        plain, plain_losses = _train(kind, False, loss, m)
+        plain, plain_losses = _train(kind, False, loss, m, functional=functional)
         assert plain._train_plan is None
     assert planned_losses == plain_losses
     for a, b in zip(planned.get_weights(), plain.get_weights()):
@@ -62,8 +76,7 @@ def test_plan_groups_runs_and_keeps_the_output_activation_apart():
     model = keras.Sequential(_layers("mixed"))
     model.compile("sgd", "mse")
     model._plan_step()
-    steps = model._train_plan.__closure__  # the plan is a closure over its steps
-    (steps,) = [c.cell_contents for c in steps if isinstance(c.cell_contents, list)]
+    steps = model._train_plan.steps
     kinds = [type(s).__name__ if isinstance(s, (_DenseRun, _LayerStep)) else "activation"
              for s in steps]
     # relu Dense | Dropout | elu Dense (matmul chained, elu apart) | lambda Dense (same)
@@ -72,8 +85,7 @@ def test_plan_groups_runs_and_keeps_the_output_activation_apart():
                      "activation", "_LayerStep", "_LayerStep", "_DenseRun"]
     sigmoid = keras.Sequential(_layers("sigmoid"))
     sigmoid._plan_step()
-    (steps,) = [c.cell_contents for c in sigmoid._train_plan.__closure__
-                if isinstance(c.cell_contents, list)]
+    steps = sigmoid._train_plan.steps
     assert [spec[2] for spec in steps[0].spec] == ["sigmoid", "tanh", None]
     assert steps[1] is keras.activations.sigmoid  # the output keeps its logits for BCE
 
@@ -97,3 +109,19 @@ def test_plan_follows_layers_added_between_fits():
     model.compile("sgd", "mse")
     model.fit(x, y, verbose=0)
     assert model.predict(x, verbose=0).min() >= 0.0
+
+
+def test_functional_graphs_that_are_not_chains_have_no_plan():
+    L = keras.layers
+    x = keras.Input(shape=(4,))
+    h = L.Dense(5)(x)
+    branching = keras.Model(x, L.Add()([L.Dense(5)(h), h]))
+    two_outputs = keras.Model(x, [L.Dense(2)(h), L.Dense(3)(h)])
+    shared = L.Dense(4)
+    reused = keras.Model(x, shared(shared(x)))
+    for model in (branching, two_outputs, reused):
+        model._plan_step()
+        assert model._train_plan is None
+    chain = keras.Model(x, L.Dense(3, "softmax")(L.Dense(8, "relu")(h)))
+    chain._plan_step()
+    assert [type(s).__name__ for s in chain._train_plan.steps] == ["_DenseRun", "function"]

@@ -8,6 +8,7 @@ from typing import Any
 from minikeras.layers.core import InputLayer
 from minikeras.layers.layer import KerasTensor, Layer, Node, flatten_structure, pack_like
 from minikeras.models.model import Model
+from minikeras.models.train_plan import plan_layer_stack
 
 
 def _map_tensors(structure: Any, fn) -> Any:
@@ -195,6 +196,27 @@ class Functional(Model):
                 values[id(t)] = v
         outs = [values[id(t)] for t in self.outputs]
         return pack_like(self._outputs_struct, outs)
+
+    def _make_train_plan(self) -> Any:
+        """A plan (see `train_plan.plan_layer_stack`) when the graph is a plain chain: one
+        input, one output, each layer called once on the previous layer's output."""
+        if len(self.inputs) != 1 or len(self.outputs) != 1 or \
+                type(self).call is not Functional.call or type(self).__call__ is not \
+                Layer.__call__:
+            return None
+        previous = self.inputs[0]
+        layers: list = []
+        for node in self._nodes:
+            if isinstance(node.layer, InputLayer):
+                continue
+            if node.kwargs or len(node.args) != 1 or node.args[0] is not previous or \
+                    len(node.output_tensors) != 1 or any(node.layer is x for x in layers):
+                return None
+            layers.append(node.layer)
+            previous = node.output_tensors[0]
+        if previous is not self.outputs[0]:
+            return None
+        return plan_layer_stack(self, layers)
 
     def _maybe_build(self, input_shape: Any) -> None:
         self.built = True

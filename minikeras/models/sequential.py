@@ -5,15 +5,11 @@ from __future__ import annotations
 from typing import Any
 from collections.abc import Callable
 
-from minikeras import activations
-from minikeras.autodiff import primitives as P
 from minikeras.autodiff.tensor import Tensor
-from minikeras.layers.core import Dense, InputLayer
-from minikeras.layers.layer import KerasTensor, Layer, _context
+from minikeras.layers.core import InputLayer
+from minikeras.layers.layer import KerasTensor, Layer
 from minikeras.models.model import Model
-
-# Activations a run of Dense layers applies inside its `dense_chain` node.
-_CHAINED = {activations.relu: "relu", activations.tanh: "tanh", activations.sigmoid: "sigmoid"}
+from minikeras.models.train_plan import plan_layer_stack
 
 
 class Sequential(Model):
@@ -148,54 +144,11 @@ class Sequential(Model):
         return x
 
     def _make_train_plan(self) -> Callable | None:
-        """The forward pass of the training step, planned once per `fit`: each run of
-        plain Dense layers becomes one `dense_chain` node, with its relu/tanh/sigmoid
-        activations inside (the same numbers as layer by layer, with fewer graph nodes and
-        calls); other activations and layers run as `call` runs them. The last layer's
-        sigmoid or softmax stays a node of its own, so that cross-entropy can use its
-        logits. None (the step then calls the model) when the model needs its full call."""
-        if not self.built or not self._stack or self.activity_regularizer is not None or \
-                type(self).call is not Sequential.call or \
-                type(self).__call__ is not Sequential.__call__ or \
-                not all(layer.built for layer in self._stack):
+        """See `train_plan.plan_layer_stack`: the layers of the stack, in order."""
+        if type(self).call is not Sequential.call or \
+                type(self).__call__ is not Sequential.__call__:
             return None
-        steps: list = []
-        run: list = []  # consecutive plain Dense layers
-        for i, layer in enumerate(self._stack):
-            if type(layer) is Dense and layer._is_plain():
-                run.append(layer)
-                act = layer.activation
-                name = _CHAINED.get(act)
-                if act is activations.linear or (name is not None and not (
-                        name == "sigmoid" and i == len(self._stack) - 1)):
-                    continue
-                steps.append(_DenseRun(run, last_activation=False))
-                steps.append(act)
-                run = []
-                continue
-            if run:
-                steps.append(_DenseRun(run))
-                run = []
-            steps.append(_LayerStep(layer))
-        if run:
-            steps.append(_DenseRun(run))
-
-        def forward(x: Any) -> Any:
-            x = self._convert_inputs(x)
-            if type(x) is not Tensor:
-                return self(x, training=True)
-            if self._losses:
-                self._losses = []
-            outer = _context.training
-            _context.training = True  # as the model's own call would set it for its layers
-            try:
-                for step in steps:
-                    x = step(x)
-            finally:
-                _context.training = outer
-            return x
-
-        return forward
+        return plan_layer_stack(self, self._stack)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not self._stack:
@@ -263,39 +216,3 @@ class Sequential(Model):
         model._rebuild()
         return model
 
-
-class _DenseRun:
-    """Consecutive plain Dense layers, run as one `dense_chain` node (2-D inputs) or op by
-    op (inputs of higher rank, which Dense applies to the last axis)."""
-
-    def __init__(self, layers: list, last_activation: bool = True) -> None:
-        self.first = layers[0]
-        # (kernel, bias or None, activation name or None) per layer; the last layer's
-        # activation is left to the next step when `last_activation` is False
-        self.spec = tuple((layer.kernel, layer.bias, _CHAINED.get(layer.activation) if (
-            last_activation or i < len(layers) - 1) else None)
-            for i, layer in enumerate(layers))
-
-    def __call__(self, x: Tensor) -> Tensor:
-        if x.value.shape[-1] != self.first._input_dim:
-            self.first._check_input(x)  # raises, naming the layer
-        if x.value.ndim == 2:
-            return P.dense_chain(x, self.spec)
-        for kernel, bias, act in self.spec:
-            x = P.dense(x, kernel, bias)
-            if act is not None:
-                x = getattr(P, act)(x)
-        return x
-
-
-class _LayerStep:
-    """Any other layer, called as `Sequential.call` calls it in training."""
-
-    def __init__(self, layer: Layer) -> None:
-        self.layer = layer
-
-    def __call__(self, x: Any) -> Any:
-        layer = self.layer
-        if type(x) is Tensor and layer._is_plain():
-            return layer.call(x)
-        return layer(x, training=True)
