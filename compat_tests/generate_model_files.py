@@ -251,6 +251,32 @@ def build_lambda():
     ]))
 
 
+class ScaledDense(keras.layers.Layer):
+    """A user's layer that defines no get_config: Keras 3 writes its constructor arguments
+    (units, scale) into the config by itself. minikeras' tests define the same class."""
+
+    def __init__(self, units, scale=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.scale = scale
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
+                                      initializer="glorot_uniform", name="kernel")
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+    def call(self, x):
+        return keras.ops.matmul(x, self.kernel) * self.scale + self.bias
+
+
+CUSTOM_OBJECTS = {"ScaledDense": ScaledDense}
+
+
+def build_custom_autoconfig():
+    return keras.Sequential(_first(4, [ScaledDense(5, scale=0.5), L.Activation("tanh"),
+                                       dense(1)]))
+
+
 def build_seq_legacyadam():
     return keras.Sequential(_first(4, [dense(6, "relu", n_in=4), dense(1)]))
 
@@ -321,6 +347,12 @@ CASES = [
          compile=None, kinds={3: ["h5", "keras"], 2: ["h5"]},
          description=f"Sequential Dense(5, relu) - Lambda({LAMBDA_SOURCE}) - Dense(1), not compiled. "
                      "The file holds marshalled Python bytecode: minikeras must refuse to load it"),
+    dict(name="custom_autoconfig", seed=111, build=build_custom_autoconfig, n_in=4, n_out=1,
+         data="regression", compile=ck_sgd_mse, kinds={3: ["h5", "keras"]},
+         description="Sequential ScaledDense(5, scale=0.5) - Activation(tanh) - Dense(1), where "
+                     "ScaledDense is a user's layer without get_config (Keras 3 generates its "
+                     "config from the constructor's arguments), compile('sgd', 'mse'), trained; "
+                     "loaded with custom_objects={'ScaledDense': ScaledDense}"),
     dict(name="seq_legacyadam", seed=109, build=build_seq_legacyadam, n_in=4, n_out=1, data="regression",
          compile=ck_legacyadam, kinds={2: ["h5"]},
          description="Sequential Dense(6, relu) - Dense(1), "
@@ -394,7 +426,7 @@ def reload_check(label, loader, load_fn, x, y, pred, writer_opt_values, recompil
 
 
 def load_model_fn(path, **kw):
-    return lambda: keras.models.load_model(path, **kw)
+    return lambda: keras.models.load_model(path, custom_objects=CUSTOM_OBJECTS, **kw)
 
 
 def load_weights_fn(model, path):

@@ -36,6 +36,31 @@ def _cases() -> list:
     return out
 
 
+class ScaledDense(keras.layers.Layer):
+    """The user's layer of the `custom_autoconfig` case, as the generator defines it: no
+    get_config, so its config is generated from the constructor's arguments."""
+
+    def __init__(self, units, scale=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.scale = scale
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
+                                      initializer="glorot_uniform", name="kernel")
+        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+    def call(self, x):
+        return keras.ops.matmul(x, self.kernel) * self.scale + self.bias
+
+
+CUSTOM_OBJECTS = {"ScaledDense": ScaledDense}
+
+
+def _load(path, **kwargs):
+    return keras.models.load_model(path, custom_objects=CUSTOM_OBJECTS, **kwargs)
+
+
 CASES = _cases()
 FILE_PARAMS = [pytest.param(gen, meta, kind, id=f"{gen}/{meta['files'][kind]}")
                for gen, meta in CASES for kind in meta["file_kinds"]]
@@ -71,7 +96,7 @@ def no_code_execution(monkeypatch):
 
 def _architecture(gen: str, meta: dict):
     """A fresh model of the case's architecture (weights re-initialised)."""
-    model = keras.models.load_model(_path(gen, meta, "h5"), compile=False)
+    model = _load(_path(gen, meta, "h5"), compile=False)
     return keras.models.clone_model(model)
 
 
@@ -81,7 +106,7 @@ def test_every_fixture_is_covered():
                for p in glob.glob(os.path.join(FILES, "k*", "*.h5")) +
                glob.glob(os.path.join(FILES, "k*", "*.keras"))]
     assert sorted(kinds) == sorted(on_disk)
-    assert len(kinds) == 33  # 19 by Keras 2, 14 by Keras 3 (README_files.md)
+    assert len(kinds) == 35  # 19 by Keras 2, 16 by Keras 3 (README_files.md)
 
 
 @pytest.mark.parametrize("gen, meta, kind", FILE_PARAMS)
@@ -90,12 +115,12 @@ def test_load_and_predict(gen, meta, kind, no_code_execution):
     data = _data(gen, meta)
     if meta["case"] == "lambda":
         with pytest.raises(ValueError, match="Lambda.*never executes code"):
-            keras.models.load_model(path)
+            _load(path)
         with pytest.raises(ValueError, match="Lambda"):
-            keras.models.load_model(path, compile=False, safe_mode=False)
+            _load(path, compile=False, safe_mode=False)
         return
     if kind in ("h5", "keras"):
-        model = keras.models.load_model(path, compile=False)
+        model = _load(path, compile=False)
         assert not getattr(model, "compiled", False)
         assert [type(layer).__name__ for layer in model.layers
                 if type(layer).__name__ != "InputLayer"] == \
@@ -155,7 +180,7 @@ def test_compiled_file_trains_on_like_the_writer(gen, meta, kind, recwarn):
     one more epoch then equals the writer's own epoch after reloading."""
     path = _path(gen, meta, kind)
     data = _data(gen, meta)
-    model = keras.models.load_model(path)
+    model = _load(path)
     assert model.compiled
     _optimizer_matches(model.optimizer, meta["compile"]["optimizer"])
     assert int(model.optimizer.iterations.value) == 8  # 2 epochs of 4 batches
@@ -202,7 +227,7 @@ FRESH = [pytest.param(gen, meta, id=f"{gen}/{meta['case']}")
 def test_recompiled_with_fresh_optimizer_trains_like_the_writer(gen, meta):
     """The writer's other route: load(compile=False), compile again with the same settings."""
     data = _data(gen, meta)
-    model = keras.models.load_model(_path(gen, meta, "h5"), compile=False)
+    model = _load(_path(gen, meta, "h5"), compile=False)
     ck = meta["compile"]
     opt = keras.optimizers.deserialize({"class_name": ck["optimizer"]["class_name"],
                                         "config": ck["optimizer"]["config"]})
@@ -224,7 +249,7 @@ def test_recompiled_with_fresh_optimizer_trains_like_the_writer(gen, meta):
 def test_evaluate_matches_the_writer(gen, meta):
     data = _data(gen, meta)
     kind = "h5" if meta["h5_include_optimizer"] else "keras"
-    model = keras.models.load_model(_path(gen, meta, kind))
+    model = _load(_path(gen, meta, kind))
     results = model.evaluate(data["x"], data["y"], batch_size=8, verbose=0,
                              return_dict=True)
     want = meta["evaluate"]["results"]
@@ -237,14 +262,14 @@ def test_uncompiled_and_optimizer_free_files_come_back_uncompiled():
     for gen, meta in CASES:
         if meta["case"] in ("seq_uncompiled", "chunked_layer_names",
                             "seq_sgd_mse_no_optimizer"):
-            model = keras.models.load_model(_path(gen, meta, "h5"))
+            model = _load(_path(gen, meta, "h5"))
             assert not getattr(model, "compiled", False), (gen, meta["case"])
 
 
 @pytest.mark.parametrize("gen", ["k2", "k3"])
 def test_chunked_layer_names(gen):
     meta = next(m for g, m in CASES if g == gen and m["case"] == "chunked_layer_names")
-    model = keras.models.load_model(_path(gen, meta, "h5"))
+    model = _load(_path(gen, meta, "h5"))
     names = [layer.name for layer in model.layers]
     assert len(names) == 33
     for i, n in enumerate(names):
@@ -253,9 +278,26 @@ def test_chunked_layer_names(gen):
 
 def test_keras2_legacy_adam_keeps_decay_and_its_state():
     meta = next(m for g, m in CASES if g == "k2" and m["case"] == "seq_legacyadam")
-    model = keras.models.load_model(_path("k2", meta, "h5"))
+    model = _load(_path("k2", meta, "h5"))
     assert model.optimizer.decay == pytest.approx(1e-4)
     assert model.optimizer.get_config()["learning_rate"] == pytest.approx(0.002, rel=1e-6)
     # legacy order in the file: iteration, every m, then every v
     slots = [v for v in model.optimizer.variables if v.name.endswith("_momentum")]
     assert slots and all(np.any(v.value != 0) for v in slots)
+
+
+@pytest.mark.parametrize("kind", ["h5", "keras"])
+def test_a_users_layer_without_get_config_comes_back_with_its_arguments(kind):
+    """Keras 3 wrote ScaledDense's constructor arguments into the config by itself; minikeras
+    rebuilds the layer from them, and generates the same config for its own copy."""
+    import h5py
+
+    meta = next(m for g, m in CASES if g == "k3" and m["case"] == "custom_autoconfig")
+    model = _load(_path("k3", meta, kind), compile=False)
+    layer = model.layers[0]
+    assert isinstance(layer, ScaledDense) and (layer.units, layer.scale) == (5, 0.5)
+    with h5py.File(_path("k3", meta, "h5"), "r") as f:
+        written = json.loads(f.attrs["model_config"])["config"]["layers"][1]["config"]
+    ours = ScaledDense(5, scale=0.5, name=written["name"]).get_config()
+    assert {k: v for k, v in ours.items() if k != "dtype"} == \
+        {k: v for k, v in written.items() if k != "dtype"}

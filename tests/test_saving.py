@@ -834,3 +834,60 @@ def test_leaky_relu_is_written_with_keras2s_alpha(tmp_path):
     assert leaky.get("alpha") == 0.15 and "negative_slope" not in leaky
     again = keras.models.load_model(path)
     assert again.layers[1].get_config()["negative_slope"] == 0.15
+
+
+# --- a user's layer without get_config (Keras 3's automatic config) ----------------------
+
+class _Scaled(keras.layers.Layer):
+    def __init__(self, units, scale=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.scale = units, scale
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1], self.units), name="w")
+
+    def call(self, x):
+        return keras.ops.matmul(x, self.w) * self.scale
+
+
+class _NoName(keras.layers.Layer):
+    def __init__(self, k, flag=True):
+        super().__init__()
+        self.k = k
+
+
+def test_layer_without_get_config_gets_its_constructor_arguments():
+    # the expected dicts are those Keras 3.15 returned for the same classes (dtype aside)
+    assert _Scaled(5, name="s").get_config() == {"name": "s", "units": 5, "scale": 1.0,
+                                       "trainable": True, "dtype": "float32"}
+    cfg = _Scaled(5, scale=0.5, name="zz", trainable=False).get_config()
+    assert cfg == {"name": "zz", "units": 5, "scale": 0.5, "trainable": False,
+                   "dtype": "float32"}
+    assert _NoName(2).get_config() == {"k": 2, "flag": True, "trainable": True,
+                                       "dtype": "float32"}
+    clone = _Scaled.from_config(cfg)
+    assert (clone.units, clone.scale, clone.name, clone.trainable) == (5, 0.5, "zz", False)
+    with pytest.raises(NotImplementedError, match="get_config"):
+        _Scaled(np.float32(2.0)).get_config()  # not a plain Python value, as in Keras 3
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+def test_layer_without_get_config_round_trips(tmp_path, suffix):
+    model = keras.Sequential([keras.Input(shape=(4,)), _Scaled(3, scale=0.5),
+                              keras.layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x = np.random.default_rng(0).normal(size=(8, 4)).astype("float32")
+    model.fit(x, x[:, :1], verbose=0)
+    path = tmp_path / f"m{suffix}"
+    model.save(path)
+    back = keras.models.load_model(path, custom_objects={"_Scaled": _Scaled})
+    assert (back.layers[0].units, back.layers[0].scale) == (3, 0.5)
+    np.testing.assert_array_equal(back.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_layer_with_unplain_arguments_cannot_be_saved_and_leaves_no_file(tmp_path):
+    model = keras.Sequential([keras.Input(shape=(4,)), _Scaled(3, scale=np.float32(0.5))])
+    path = tmp_path / "m.h5"
+    with pytest.raises(NotImplementedError, match="Define get_config"):
+        model.save(path)
+    assert not path.exists() and list(tmp_path.iterdir()) == []

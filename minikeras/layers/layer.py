@@ -7,6 +7,7 @@ graph instead of computing anything.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import threading
 from typing import Any
@@ -69,6 +70,40 @@ def standardize_dtype(dtype: Any) -> str:
     return name
 
 
+_PLAIN_TYPES = (str, int, float, bool, type(None))
+
+
+def _auto_config(cls: type, args: tuple, kwargs: dict) -> dict | None:
+    """Keras 3's automatic config: the constructor's arguments by name, defaults included,
+    **kwargs spread out, without `name`; None when they cannot be given back by name or
+    are not all plain values."""
+    try:
+        signature = inspect.signature(cls.__init__)
+        bound = signature.bind(None, *args, **kwargs)
+    except (TypeError, ValueError):
+        return None
+    params = list(signature.parameters.values())[1:]
+    if any(p.kind == inspect.Parameter.POSITIONAL_ONLY for p in params):
+        return None
+    bound.apply_defaults()
+    values = dict(list(bound.arguments.items())[1:])
+    for p in params:
+        if p.kind == inspect.Parameter.VAR_KEYWORD:
+            values.update(values.pop(p.name, {}))
+        elif p.kind == inspect.Parameter.VAR_POSITIONAL and values.pop(p.name, ()):
+            return None
+    values.pop("name", None)
+
+    def plain(v: Any) -> bool:
+        if isinstance(v, (list, tuple)):
+            return all(plain(x) for x in v)
+        if isinstance(v, dict):
+            return all(isinstance(k, str) and plain(x) for k, x in v.items())
+        return isinstance(v, _PLAIN_TYPES)
+
+    return values if plain(values) else None
+
+
 class _CallContext(threading.local):
     def __init__(self) -> None:
         self.training = False
@@ -128,6 +163,9 @@ class Layer:
         object.__setattr__(obj, "_layers", [])
         object.__setattr__(obj, "_trainable_weights", [])
         object.__setattr__(obj, "_non_trainable_weights", [])
+        if cls.get_config is Layer.get_config and not cls.__module__.startswith("minikeras."):
+            # a user's layer without get_config: remember its arguments, as Keras 3 does
+            object.__setattr__(obj, "_auto_config", _auto_config(cls, args, kwargs))
         return obj
 
     def __init__(self, trainable: bool = True, name: str | None = None, dtype: Any = None,
@@ -461,7 +499,26 @@ class Layer:
 
     # --- config -----------------------------------------------------------------------
     def get_config(self) -> dict:
-        cfg: dict = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        """The base config. A user's subclass that does not define `get_config` gets, as in
+        Keras 3, the arguments its constructor was called with (defaults included), when
+        they are plain values (str, int, float, bool, None, and lists/dicts of them);
+        otherwise NotImplementedError, which asks for a `get_config`."""
+        cfg: dict = {"name": self.name}
+        if "_auto_config" in self.__dict__ and type(self).get_config is Layer.get_config:
+            auto = self.__dict__["_auto_config"]
+            if auto is None:
+                raise NotImplementedError(
+                    f"Layer {type(self).__name__} was created with arguments that are not "
+                    "plain values (str, int, float, bool, None, lists and dicts of them), so "
+                    "its config cannot be generated automatically. Define get_config() "
+                    "returning super().get_config() updated with your __init__ arguments "
+                    "(and from_config() if they need converting back).")
+            cfg.update(copy.deepcopy(auto))
+            params = inspect.signature(type(self).__init__).parameters
+            if "name" not in params and not any(
+                    p.kind == inspect.Parameter.VAR_KEYWORD for p in params.values()):
+                cfg.pop("name")  # the constructor could not take it back
+        cfg.update({"trainable": self.trainable, "dtype": self.dtype})
         if self._batch_input_shape is not None:
             cfg["batch_input_shape"] = list(self._batch_input_shape)
         return cfg
