@@ -184,13 +184,12 @@ class Loss:
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
         if sample_weight is None and self._over_batch is not None and \
-                type(y_pred) is Tensor and type(y_true) is Tensor:
-            pv, tv = y_pred.value, y_true.value
-            if pv.dtype is self._np_dtype and tv.dtype is pv.dtype and tv.shape == pv.shape \
-                    and pv.size and self.reduction == "sum_over_batch_size":
-                total = self._over_batch(y_true, y_pred)
-                if total is not None:  # the training loop's usual case, as one fused node
-                    return total
+                type(y_pred) is Tensor and type(y_true) is Tensor and \
+                y_pred.value.dtype is self._np_dtype and y_pred.value.size and \
+                self.reduction == "sum_over_batch_size":
+            total = self._over_batch(y_true, y_pred)
+            if total is not None:  # the training loop's usual case, as one fused node
+                return total
         if type(y_pred) is not Tensor:
             y_pred = ops.convert_to_tensor(y_pred, self._np_dtype)
         elif y_pred.value.dtype != self._np_dtype and y_pred.value.dtype.kind in "fiub":
@@ -201,8 +200,7 @@ class Loss:
             y_true = P.cast(y_true, self._np_dtype)
         if sample_weight is None and self._over_batch is not None and \
                 self.reduction == "sum_over_batch_size" and y_pred.value.size and \
-                y_true.value.shape == y_pred.value.shape and \
-                y_true.value.dtype == y_pred.value.dtype:
+                y_pred.value.dtype == self._np_dtype:
             total = self._over_batch(y_true, y_pred)  # as above, after conversion
             if total is not None:
                 return total
@@ -735,15 +733,29 @@ def ctc(y_true, y_pred) -> Tensor:
 # With no sample weights and the default reduction, a loss is the mean of its per-sample
 # values. For the commonest losses that mean is computed in one node: the same number (up
 # to float rounding), with one graph node and one backward step fewer. The caller has
-# already checked that y_true and y_pred are Tensors of one shape and one float dtype.
+# checked that y_pred is a non-empty Tensor of the loss' dtype; each function returns None
+# (the per-sample path then runs, with its checks and errors) when its fused form does not
+# apply.
 
-def _mse_over_batch(y_true: Tensor, y_pred: Tensor) -> Tensor:
+def _same_shape_and_dtype(y_true: Tensor, y_pred: Tensor) -> bool:
+    return y_true.value.shape == y_pred.value.shape and \
+        y_true.value.dtype == y_pred.value.dtype
+
+
+def _last_axis(axis: Any, y_pred: Tensor) -> bool:
+    return type(axis) is int and axis in (-1, y_pred.value.ndim - 1)
+
+
+def _mse_over_batch(y_true: Tensor, y_pred: Tensor) -> Tensor | None:
+    if not _same_shape_and_dtype(y_true, y_pred):
+        return None
     return P.squared_error_mean(y_true, y_pred, over_batch=True)
 
 
 def _cce_over_batch(y_true: Tensor, y_pred: Tensor, from_logits: bool = False,
                     label_smoothing: float = 0.0, axis: int = -1) -> Tensor | None:
-    if label_smoothing or type(axis) is not int or axis not in (-1, y_pred.ndim - 1):
+    if label_smoothing or not _last_axis(axis, y_pred) or \
+            not _same_shape_and_dtype(y_true, y_pred):
         return None
     if from_logits:
         return P.softmax_cross_entropy(y_true, y_pred, over_batch=True)
@@ -753,8 +765,39 @@ def _cce_over_batch(y_true: Tensor, y_pred: Tensor, from_logits: bool = False,
     return None
 
 
+def _sparse_cce_over_batch(y_true: Tensor, y_pred: Tensor, from_logits: bool = False,
+                           ignore_class: int | None = None,
+                           axis: int = -1) -> Tensor | None:
+    labels = y_true.value
+    shape = y_pred.value.shape[:-1]
+    if ignore_class is not None or not _last_axis(axis, y_pred) or \
+            labels.dtype.kind not in "iuf" or \
+            not (labels.shape == shape or labels.shape == shape + (1,)):
+        return None
+    if from_logits:
+        return P.sparse_softmax_cross_entropy(labels, y_pred, over_batch=True)
+    if y_pred._logits_kind == "softmax":
+        return P.sparse_softmax_cross_entropy(labels, y_pred._keras_logits, over_batch=True,
+                                              cache=y_pred._softmax_cache)
+    return None
+
+
+def _bce_over_batch(y_true: Tensor, y_pred: Tensor, from_logits: bool = False,
+                    label_smoothing: float = 0.0, axis: int = -1) -> Tensor | None:
+    if label_smoothing or not _last_axis(axis, y_pred) or \
+            not _same_shape_and_dtype(y_true, y_pred):
+        return None
+    if from_logits:
+        return P.sigmoid_cross_entropy(y_true, y_pred, over_batch=True)
+    if y_pred._logits_kind == "sigmoid":
+        return P.sigmoid_cross_entropy(y_true, y_pred._keras_logits, over_batch=True)
+    return None
+
+
 _OVER_BATCH: dict = {mean_squared_error: _mse_over_batch,
-                     categorical_crossentropy: _cce_over_batch}
+                     categorical_crossentropy: _cce_over_batch,
+                     sparse_categorical_crossentropy: _sparse_cce_over_batch,
+                     binary_crossentropy: _bce_over_batch}
 
 
 # --- the class forms ---------------------------------------------------------------------

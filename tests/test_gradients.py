@@ -99,6 +99,12 @@ PRIMITIVES = {
         lambda z: P.sparse_softmax_cross_entropy(np.array([0, 3, 1, 4]), z), [arr(4, 5)]),
     "sigmoid_cross_entropy": (lambda y, z: P.sigmoid_cross_entropy(y, z),
                               [rng.uniform(0, 1, (4, 3)), arr(4, 3, low=-6, high=6)]),
+    "sigmoid_cross_entropy_over_batch": (
+        lambda y, z: P.sigmoid_cross_entropy(y, z, over_batch=True),
+        [rng.uniform(0, 1, (4, 3)), arr(4, 3, low=-6, high=6)]),
+    "sparse_softmax_cross_entropy_over_batch": (
+        lambda z: P.sparse_softmax_cross_entropy(np.array([0, 3, 1, 4]), z, over_batch=True),
+        [arr(4, 5)]),
     "softmax_cross_entropy_over_batch": (
         lambda y, z: P.softmax_cross_entropy(y, z, over_batch=True),
         [rng.dirichlet(np.ones(5), size=4), arr(4, 5)]),

@@ -496,35 +496,52 @@ def test_logits_shortcut_only_for_the_matching_activation(float64):
 
 # --- the fused batch mean ----------------------------------------------------------------
 
-@pytest.mark.parametrize("make", ["mse", "cce_logits", "cce_after_softmax"])
-def test_fused_batch_mean_equals_the_mean_of_per_sample_values(float64, make):
-    """With no sample weight and the default reduction, MSE and categorical cross-entropy
-    are computed as one node (losses._OVER_BATCH); value and gradients must equal the
+FUSED = {  # name: (loss class and arguments, per-sample function, labels, activation)
+    "mse": ((losses.MeanSquaredError, {}), losses.mean_squared_error, "real", None),
+    "cce_logits": ((losses.CategoricalCrossentropy, {"from_logits": True}),
+                   lambda t, p: losses.categorical_crossentropy(t, p, from_logits=True),
+                   "soft", None),
+    "cce_after_softmax": ((losses.CategoricalCrossentropy, {}),
+                          losses.categorical_crossentropy, "soft", "softmax"),
+    "sparse_logits": ((losses.SparseCategoricalCrossentropy, {"from_logits": True}),
+                      lambda t, p: losses.sparse_categorical_crossentropy(
+                          t, p, from_logits=True), "int", None),
+    "sparse_after_softmax": ((losses.SparseCategoricalCrossentropy, {}),
+                             losses.sparse_categorical_crossentropy, "int_column", "softmax"),
+    "bce_logits": ((losses.BinaryCrossentropy, {"from_logits": True}),
+                   lambda t, p: losses.binary_crossentropy(t, p, from_logits=True),
+                   "unit", None),
+    "bce_after_sigmoid": ((losses.BinaryCrossentropy, {}), losses.binary_crossentropy,
+                          "unit", "sigmoid"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(FUSED))
+def test_fused_batch_mean_equals_the_mean_of_per_sample_values(float64, name):
+    """With no sample weight and the default reduction, MSE and the cross-entropies are
+    computed as one node (losses._OVER_BATCH); value and gradients must equal the
     per-sample function followed by a mean."""
     from minikeras.autodiff import primitives as P
+    (cls, kwargs), fn, labels, activation = FUSED[name]
+    loss = cls(**kwargs)  # after the fixture has made floatx float64
     rng = np.random.default_rng(7)
-    yt = rng.dirichlet(np.ones(4), size=6)
+    yt = {"real": rng.normal(size=(6, 4)), "soft": rng.dirichlet(np.ones(4), size=6),
+          "int": rng.integers(0, 4, 6), "int_column": rng.integers(0, 4, (6, 1)),
+          "unit": rng.uniform(0, 1, (6, 4))}[labels]
     z = watch(rng.normal(size=(6, 4)) * 3)
-    if make == "mse":
-        loss, fn, yp = losses.MeanSquaredError(), losses.mean_squared_error, z
-    elif make == "cce_logits":
-        loss = losses.CategoricalCrossentropy(from_logits=True)
-        fn = lambda t, p: losses.categorical_crossentropy(t, p, from_logits=True)  # noqa: E731
-        yp = z
-    else:
-        loss, fn = losses.CategoricalCrossentropy(), losses.categorical_crossentropy
-        yp = keras.activations.softmax(z)
+
+    def predict(t):
+        return t if activation is None else keras.activations.get(activation)(t)
+
+    yp = predict(z)
     fused = loss(yt, yp)
-    assert fused.parents[1] is z  # one node straight from the predictions or logits
+    assert fused.parents[-1] is z  # one node straight from the predictions or logits
     reference = P.mean(fn(Tensor(yt), yp))
     np.testing.assert_allclose(fused.value, reference.value, rtol=1e-12)
     (g_fused,) = gradients(fused, [z])
     (g_ref,) = gradients(reference, [z])
     np.testing.assert_allclose(g_fused, g_ref, rtol=1e-10, atol=1e-15)
-    if make == "cce_after_softmax":
-        check_gradients(lambda p: loss(yt, keras.activations.softmax(p)), [z.value])
-    else:
-        check_gradients(lambda p: loss(yt, p), [z.value])
+    check_gradients(lambda p: loss(yt, predict(p)), [z.value])
 
 
 def test_fused_batch_mean_is_not_used_with_weights_or_smoothing(float64):
@@ -538,3 +555,9 @@ def test_fused_batch_mean_is_not_used_with_weights_or_smoothing(float64):
     smoothed = losses.CategoricalCrossentropy(label_smoothing=0.2)(yt, p)
     per = losses.categorical_crossentropy(Tensor(yt), p, label_smoothing=0.2).value
     np.testing.assert_allclose(smoothed.value, per.mean(), rtol=1e-12)
+    ignored = losses.SparseCategoricalCrossentropy(ignore_class=1)(np.array([0, 2, 1, 1]), p)
+    per = losses.sparse_categorical_crossentropy(Tensor(np.array([0, 2, 1, 1])), p,
+                                                 ignore_class=1).value
+    np.testing.assert_allclose(ignored.value, per.sum() / 2, rtol=1e-12)  # 2 valid entries
+    with pytest.raises(ValueError, match="sparse labels must be in"):
+        losses.SparseCategoricalCrossentropy()(np.array([0, 3, 1, 1]), p)

@@ -682,8 +682,9 @@ def softmax_cross_entropy(labels, logits, axis=-1, cache=None, over_batch=False)
     return record(out, (labels, logits), backward)
 
 
-def sparse_softmax_cross_entropy(labels, logits) -> Tensor:
-    """-log_softmax(logits)[label] over the last axis; integer labels."""
+def sparse_softmax_cross_entropy(labels, logits, cache=None, over_batch=False) -> Tensor:
+    """-log_softmax(logits)[label] over the last axis; integer labels. `cache` and
+    `over_batch` as in `softmax_cross_entropy`."""
     logits = _t(logits)
     z = logits.value
     idx = np.asarray(_val(labels)).astype(np.int64)
@@ -693,28 +694,42 @@ def sparse_softmax_cross_entropy(labels, logits) -> Tensor:
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise ValueError(f"sparse labels must be in [0, {n}); got values from "
                          f"{idx.min()} to {idx.max()}")
-    shifted = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    s = e.sum(axis=-1, keepdims=True)
-    logp = shifted - np.log(s)
-    out = -np.take_along_axis(logp, idx[..., None], axis=-1)[..., 0]
+    at = idx[..., None]
+    if cache is None:
+        shifted = z - _max_reduce(z, -1, keepdims=True)
+        e = np.exp(shifted)
+        s = _add_reduce(e, -1, keepdims=True)
+        out = -(np.take_along_axis(shifted, at, axis=-1) - np.log(s))[..., 0]
+        p = None
+    else:
+        p, lse = cache
+        out = -(np.take_along_axis(z, at, axis=-1) - lse)[..., 0]
+    if over_batch:
+        inv_n = 1.0 / out.size if out.size else 0.0
+        out = np.asarray(_add_reduce(out, None) * inv_n)
 
     def backward(g):
-        p = e / s
-        np.put_along_axis(p, idx[..., None], np.take_along_axis(p, idx[..., None], -1) - 1, -1)
-        return (g[..., None] * p,)
+        q = e / s if p is None else p.copy()  # softmax(logits), then minus 1 at the label
+        np.put_along_axis(q, at, np.take_along_axis(q, at, -1) - 1, -1)
+        return (q * (float(g) * inv_n) if over_batch else g[..., None] * q,)
 
     return record(out, (logits,), backward)
 
 
-def sigmoid_cross_entropy(labels, logits) -> Tensor:
-    """Element-wise binary cross-entropy from logits: max(z,0) - z*y + log(1+exp(-|z|))."""
+def sigmoid_cross_entropy(labels, logits, over_batch=False) -> Tensor:
+    """Element-wise binary cross-entropy from logits: max(z,0) - z*y + log(1+exp(-|z|)).
+    `over_batch=True` returns the mean over every element instead, as one node."""
     labels, logits = _t(labels), _t(logits)
     z = logits.value
     y = labels.value.astype(z.dtype, copy=False)
-    out = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))
+    out = (np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))).astype(z.dtype, copy=False)
+    if over_batch:
+        inv_n = 1.0 / out.size
+        out = np.asarray(_add_reduce(out, None) * inv_n)
 
     def backward(g):
+        if over_batch:
+            g = float(g) * inv_n  # a Python float: cheaper than NumPy 0-d arithmetic
         gz = None
         if logits.needs_grad:
             e = np.exp(-np.abs(z))
@@ -723,7 +738,7 @@ def sigmoid_cross_entropy(labels, logits) -> Tensor:
         gy = -g * z if labels.needs_grad else None
         return gy, gz
 
-    return record(out.astype(z.dtype, copy=False), (labels, logits), backward)
+    return record(out, (labels, logits), backward)
 
 
 def squared_error_mean(y_true, y_pred, over_batch=False) -> Tensor:
