@@ -891,3 +891,16 @@ def test_layer_with_unplain_arguments_cannot_be_saved_and_leaves_no_file(tmp_pat
     with pytest.raises(NotImplementedError, match="Define get_config"):
         model.save(path)
     assert not path.exists() and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+def test_metric_wrapper_keeps_its_name_through_minikeras_files(tmp_path, suffix):
+    model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(1)])
+    wrapper = keras.metrics.MeanMetricWrapper(keras.losses.mean_absolute_error, name="my_mae")
+    model.compile("sgd", "mse", metrics=[wrapper, "mae"])
+    x = np.ones((8, 4), "float32")
+    keys = sorted(model.fit(x, x[:, :1], verbose=0).history)
+    assert keys == ["loss", "mae", "my_mae"]
+    model.save(tmp_path / f"m{suffix}")
+    back = keras.models.load_model(tmp_path / f"m{suffix}")
+    assert sorted(back.fit(x, x[:, :1], verbose=0).history) == keys

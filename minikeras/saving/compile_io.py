@@ -121,7 +121,9 @@ def metric_spec(spec: Any, with_module: bool = False) -> Any:
     if isinstance(spec, metrics_module.Metric):
         if type(spec) is metrics_module.MeanMetricWrapper:
             fn_name = _metric_name(spec._fn) or _loss_name(spec._fn)
-            if fn_name:
+            # by its function's name, unless (in minikeras' own record) that would lose
+            # a name the user gave the wrapper
+            if fn_name and (not with_module or spec.name in (fn_name, spec._fn.__name__)):
                 return fn_name
         return _serialize_obj(spec, with_module)
     return _metric_name(spec) or _loss_name(spec) or getattr(spec, "__name__", str(spec))
