@@ -45,8 +45,32 @@ LOSS_RTOL = 1e-4  # minikeras vs TF/JAX float32 over 4 steps
 
 # ----------------------------------------------------------------------------- writer
 
+def _custom_objects(keras) -> dict:
+    """A user's layer that defines no get_config (minikeras and Keras 3 write its
+    constructor arguments into the config by themselves), for the framework given."""
+    ops = getattr(keras, "ops", None)
+    matmul = ops.matmul if ops is not None else keras.backend.dot
+
+    class ScaledDense(keras.layers.Layer):
+        def __init__(self, units, scale=1.0, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self.scale = scale
+
+        def build(self, input_shape):
+            self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
+                                          initializer="glorot_uniform", name="kernel")
+            self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
+
+        def call(self, x):
+            return matmul(x, self.kernel) * self.scale + self.bias
+
+    return {"ScaledDense": ScaledDense}
+
+
 def _cases(keras):
     L = keras.layers
+    scaled_dense = _custom_objects(keras)["ScaledDense"]
     reg = keras.regularizers.L1L2(l1=0.01, l2=0.01)
 
     def seq(n_in, layers):
@@ -102,6 +126,10 @@ def _cases(keras):
         ("func_two_inputs_concat", func_two_inputs, [3, 2], "regression", 1,
          dict(optimizer=keras.optimizers.Adam(learning_rate=0.01, amsgrad=True),
               loss="mse")),
+        ("custom_layer_autoconfig",
+         lambda: seq(4, [scaled_dense(5, scale=0.5), L.Activation("tanh"), L.Dense(1)]),
+         4, "regression", 1, dict(optimizer=keras.optimizers.SGD(learning_rate=0.05),
+                                  loss="mse")),
         ("chunked_layer_names",
          lambda: seq(4, [L.Dense(1, name=f"chunked_dense_{i:02d}_" + "n" * 1983)
                          for i in range(33)]), 4, "regression", 1, None),
@@ -161,10 +189,11 @@ def write_files(out: str) -> list:
             for i, v in enumerate(model.optimizer.variables):
                 arrays[f"opt_{i}"] = np.asarray(v.value)
             meta["n_opt"] = len(model.optimizer.variables)
-            restored = keras.models.load_model(base + ".h5")
+            custom = _custom_objects(keras)
+            restored = keras.models.load_model(base + ".h5", custom_objects=custom)
             h = restored.fit(x_arg, y, epochs=1, batch_size=BATCH, shuffle=False, verbose=0)
             meta["cont_restored"] = float(h.history["loss"][0])
-            fresh = keras.models.load_model(base + ".h5", compile=False)
+            fresh = keras.models.load_model(base + ".h5", compile=False, custom_objects=custom)
             fresh.compile(**{**ck, "optimizer": type(model.optimizer).from_config(
                 model.optimizer.get_config())})
             h = fresh.fit(x_arg, y, epochs=1, batch_size=BATCH, shuffle=False, verbose=0)
@@ -189,6 +218,7 @@ class Checker:
         else:
             import tf_keras as keras
         self.keras = keras
+        self.custom = _custom_objects(keras)
         import numpy as np
 
         self.np = np
@@ -314,7 +344,8 @@ class Checker:
 
         # legacy .h5, compile=True
         model = self.guarded(case, ".h5", "load_model(compile=True)",
-                             lambda: keras.models.load_model(base + ".h5"))
+                             lambda: keras.models.load_model(base + ".h5",
+                                                             custom_objects=self.custom))
         if model is not None:
             self.line("OK", case, ".h5", "load_model(compile=True)")
             self.check_pred(case, ".h5", model, x, z)
@@ -323,14 +354,16 @@ class Checker:
                     self.check_fit(case, ".h5", model, x, z, meta, "cont_fresh")
         # legacy .h5, compile=False, then compile again
         model = self.guarded(case, ".h5", "load_model(compile=False)",
-                             lambda: keras.models.load_model(base + ".h5", compile=False))
+                             lambda: keras.models.load_model(base + ".h5", compile=False,
+                                                            custom_objects=self.custom))
         if model is not None:
             self.line("OK", case, ".h5", "load_model(compile=False)")
             self.check_pred(case, ".h5", model, x, z)
         # .keras
         if self.kv == 3:
             model = self.guarded(case, ".keras", "load_model",
-                                 lambda: keras.models.load_model(base + ".keras"))
+                                 lambda: keras.models.load_model(
+                                     base + ".keras", custom_objects=self.custom))
             if model is not None:
                 self.line("OK", case, ".keras", "load_model")
                 self.check_pred(case, ".keras", model, x, z)
@@ -339,7 +372,8 @@ class Checker:
                     self.check_fit(case, ".keras", model, x, z, meta, "cont_restored")
         else:
             model = self.guarded(case, ".keras", "load_model (information only)",
-                                 lambda: keras.models.load_model(base + ".keras"),
+                                 lambda: keras.models.load_model(
+                                     base + ".keras", custom_objects=self.custom),
                                  required=False)
             if model is not None:
                 diff = float(self.np.max(self.np.abs(model.predict(x, verbose=0) - z["pred"])))
@@ -347,7 +381,8 @@ class Checker:
                           f"loads, max|dy|={diff:.1e}")
         # weights files, into a fresh copy of the architecture
         arch = self.guarded(case, "weights", "architecture from the .h5",
-                            lambda: keras.models.load_model(base + ".h5", compile=False))
+                            lambda: keras.models.load_model(base + ".h5", compile=False,
+                                                            custom_objects=self.custom))
         if arch is None:
             return
         for fmt, path in ((".weights.h5", base + ".weights.h5"),

@@ -70,9 +70,17 @@ def _layer_entry(layer: Any) -> dict:
         cfg.setdefault("optional", False)
     elif "dtype" in cfg:
         cfg["dtype"] = _policy(cfg["dtype"])
-    class_name = type(layer).__name__
-    entry = {"module": "keras.layers", "class_name": class_name, "config": cfg,
-             "registered_name": _registered(layer)}
+    cls = type(layer)
+    if cls.__module__.startswith("minikeras."):
+        module, registered = "keras.layers", _registered(layer)
+    else:  # a user's class, as Keras 3 writes one: its module, its registered name
+        from minikeras.saving.object_registry import get_registered_name
+
+        module = None if cls.__module__ == "__main__" else cls.__module__
+        registered = get_registered_name(cls)
+        registered = registered if ">" in registered else cls.__name__
+    entry = {"module": module, "class_name": cls.__name__, "config": cfg,
+             "registered_name": registered}
     if not isinstance(layer, InputLayer) and layer.built and _shape_of(layer) is not None:
         entry["build_config"] = {"input_shape": _shape_of(layer)}
     return entry

@@ -45,7 +45,7 @@ def _public_module(cls) -> str:
     if mod.startswith("minikeras."):
         parts = mod.split(".")
         return "keras." + parts[1] if len(parts) > 1 else "keras"
-    return mod
+    return None if mod == "__main__" else mod  # (Keras 3 writes None for __main__)
 
 
 def _registered(cls) -> str | None:
