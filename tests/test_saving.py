@@ -904,3 +904,15 @@ def test_metric_wrapper_keeps_its_name_through_minikeras_files(tmp_path, suffix)
     model.save(tmp_path / f"m{suffix}")
     back = keras.models.load_model(tmp_path / f"m{suffix}")
     assert sorted(back.fit(x, x[:, :1], verbose=0).history) == keys
+
+
+def test_users_layer_in_a_keras_archive_is_written_as_keras3_writes_it(tmp_path):
+    """Keras 3 finds a user's class through `registered_name` (checked with real Keras by
+    compat_tests/check_minikeras_files_in_keras.py, case custom_layer_autoconfig)."""
+    model = keras.Sequential([keras.Input(shape=(4,)), _Scaled(3, scale=0.5)])
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as z:
+        entry = json.loads(z.read("config.json"))["config"]["layers"][1]
+    assert (entry["module"], entry["class_name"], entry["registered_name"]) == \
+        (_Scaled.__module__, "_Scaled", "_Scaled")
+    assert (entry["config"]["units"], entry["config"]["scale"]) == (3, 0.5)
