@@ -1202,6 +1202,69 @@ def k2_main(st):
     k2_optimizers(st, tf, keras)
     k2_activations(st, tf, keras)
     k2_compile_names(st, tf, keras)
+    k2_backend(st, tf, keras)
+
+
+# Keras 2 backend functions (`K.*`) of custom layers and losses: name -> (expression with
+# K and the input t, input, whether it is differentiable). Inputs are made in k2_backend.
+K2_BACKEND_CASES = {
+    "sin": ("K.sin(t)", "real", True),
+    "cos": ("K.cos(t)", "real", True),
+    "cumsum": ("K.cumsum(t)", "real", True),
+    "cumsum_axis1": ("K.cumsum(t, axis=1)", "real", True),
+    "cumprod": ("K.cumprod(t)", "with_zero", True),
+    "cumprod_axis1": ("K.cumprod(t, axis=1)", "with_zero", True),
+    "reverse_axis1": ("K.reverse(t, 1)", "real", True),
+    "reverse_both": ("K.reverse(t, [0, 1])", "real", True),
+    "repeat_elements_axis1": ("K.repeat_elements(t, 2, axis=1)", "real", True),
+    "repeat_elements_axis0": ("K.repeat_elements(t, 3, axis=0)", "real", True),
+    "gather": ("K.gather(t, [2, 0, 2])", "real", True),
+    "print_tensor": ("K.print_tensor(t, message='t:')", "real", True),
+    "in_train_phase_1": ("K.in_train_phase(t * 2.0, t * 3.0, training=1)", "real", True),
+    "in_train_phase_0": ("K.in_train_phase(t * 2.0, t * 3.0, training=0)", "real", True),
+    "in_test_phase_1": ("K.in_test_phase(t * 2.0, t * 3.0, training=1)", "real", True),
+    "arange_5": ("K.arange(5)", None, False),
+    "arange_1_8_3": ("K.arange(1, 8, 3)", None, False),
+    "in_top_k_1": ("K.in_top_k(t, [0, 2, 1, 3], 1)", "ties", False),
+    "in_top_k_2": ("K.in_top_k(t, [0, 2, 1, 3], 2)", "ties", False),
+}
+
+
+def k2_backend(st, tf, keras):
+    K = keras.backend
+    sec = st.section("backend")
+    sec["doc"] = ("K.* functions on fixed inputs: value, and the gradient of sum(g * value) "
+                  "by tf.GradientTape for a random upstream g (differentiable cases).")
+    rng = np.random.default_rng(5)
+    inputs = {
+        "real": f32(rng.uniform(-2, 2, (4, 3))),
+        "with_zero": f32([[1.5, -2.0, 0.5], [0.0, 3.0, -1.0], [2.0, 0.5, 1.5], [-1.0, 2.0, 0.0]]),
+        "ties": f32([[0.5, 0.2, 0.5, 0.1], [0.1, 0.3, 0.3, 0.2], [0.9, 0.05, 0.05, 0.0],
+                     [0.25, 0.25, 0.25, 0.25]]),
+    }
+    for name, (expr, kind, differentiable) in sorted(K2_BACKEND_CASES.items()):
+        info = {"expr": expr, "input": kind, "differentiable": differentiable}
+        try:
+            if kind is None:
+                y = eval(expr, {"K": K})  # noqa: S307 - our own expressions, above
+                st.put(f"backend/{name}/y", np.asarray(y), dtype=np.asarray(y).dtype)
+            else:
+                x = inputs[kind]
+                t = tf.constant(x) if kind == "ties" else tf.Variable(x)
+                with tf.GradientTape() as tape:
+                    y = eval(expr, {"K": K, "t": t})  # noqa: S307
+                    g = f32(rng.normal(size=y.shape)) if differentiable else None
+                    s = tf.reduce_sum(tf.cast(y, tf.float32) * g) if differentiable else None
+                st.put(f"backend/{name}/x", x)
+                yv = y.numpy()
+                st.put(f"backend/{name}/y", yv, dtype=yv.dtype)
+                if differentiable:
+                    st.put(f"backend/{name}/g", g)
+                    grad = tf.convert_to_tensor(tape.gradient(s, t))  # (IndexedSlices)
+                    st.put(f"backend/{name}/grad", grad.numpy())
+        except Exception as e:
+            info["error"] = err_str(e)
+        sec["cases"][name] = info
 
 
 def k2_optimizers(st, tf, keras):

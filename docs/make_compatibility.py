@@ -157,6 +157,10 @@ def fixture_names():
                 if isinstance(case.get(key), str):
                     found.setdefault(case[key], f"compat_tests/{test_file}")
             found.setdefault(case_name.split(".")[0], f"compat_tests/{test_file}")
+    k2 = json.loads((ROOT / "compat_tests/fixtures/functions_k2.json").read_text())
+    for case in k2["sections"].get("backend", {}).get("cases", {}).values():
+        for word in re.findall(r"K\.([A-Za-z_][A-Za-z0-9_]*)", case.get("expr", "")):
+            found.setdefault(word, "compat_tests/test_function_compat_backend.py")
     for path in sorted((ROOT / "compat_tests/fixtures/k3").glob("*.json")):
         text = path.read_text()
         for word in set(re.findall(r'"([A-Za-z_][A-Za-z0-9_]*)"', text)):

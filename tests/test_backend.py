@@ -127,3 +127,68 @@ def test_k_function_reads_hidden_activations():
     np.testing.assert_allclose(hidden, np.maximum(x @ kernel + bias, 0), rtol=1e-5, atol=1e-6)
     feature_model = keras.Model(inputs=model.input, outputs=model.layers[0].output)
     np.testing.assert_allclose(feature_model.predict(x, verbose=0), hidden, rtol=1e-6)
+
+
+# --- the Keras 2 functions of custom noise and dropout layers --------------------------
+
+class _CourseDropout(keras.layers.Layer):
+    """A course's own dropout, written with K as in Keras 2 tutorials."""
+
+    def __init__(self, rate, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = rate
+
+    def call(self, x):
+        keep = K.random_binomial(K.shape(x), p=1.0 - self.rate)
+        return K.in_train_phase(x * keep / (1.0 - self.rate), x)
+
+
+def test_in_train_phase_follows_the_call_in_progress():
+    seen = []
+
+    class Probe(keras.layers.Layer):
+        def call(self, x):
+            seen.append(K.in_train_phase(1, 0))
+            return x
+
+    model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(2), Probe()])
+    model.compile("sgd", "mse")
+    x = np.ones((4, 2), "float32")
+    model.fit(x, x, verbose=0, batch_size=4)
+    model.predict(x, verbose=0)
+    model.evaluate(x, x, verbose=0)
+    assert seen[-3:] == [1, 0, 0]
+    assert K.in_train_phase(1, 0) == 0 and K.in_test_phase(1, 0) == 1  # no call: phase 0
+    with K.learning_phase_scope(1):
+        assert K.learning_phase() == 1 and K.in_train_phase(lambda: "a", "b") == "a"
+    assert K.learning_phase() == 0
+    assert K.in_train_phase(1, 0, training=True) == 1
+
+
+def test_course_dropout_written_with_k_trains_and_predicts_deterministically():
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(16, "relu"),
+                              _CourseDropout(0.5), keras.layers.Dense(1)])
+    model.compile("adam", "mse")
+    x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    y = x.sum(axis=1, keepdims=True)
+    losses = model.fit(x, y, epochs=5, verbose=0).history["loss"]
+    assert losses[-1] < losses[0]
+    np.testing.assert_array_equal(model.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_random_bernoulli_and_truncated_normal():
+    draws = K.eval(K.random_bernoulli((200, 50), p=0.3, seed=4))
+    assert set(np.unique(draws)) <= {0.0, 1.0} and draws.dtype == np.float32
+    assert abs(draws.mean() - 0.3) < 0.02
+    np.testing.assert_array_equal(draws, K.eval(K.random_binomial((200, 50), 0.3, seed=4)))
+    t = K.eval(K.truncated_normal((20000,), mean=1.0, stddev=2.0, seed=1))
+    assert t.min() >= 1.0 - 4.0 and t.max() <= 1.0 + 4.0 and abs(t.mean() - 1.0) < 0.05
+
+
+def test_update_functions_assign_in_place():
+    v = K.variable(np.array([1.0, 2.0]))
+    K.update(v, [5.0, 6.0])
+    K.update_add(v, [1.0, 1.0])
+    K.update_sub(v, np.array([0.5, 0.5]))
+    np.testing.assert_array_equal(K.eval(v), [5.5, 6.5])

@@ -595,6 +595,48 @@ def getitem(x, index) -> Tensor:
     return record(out, (x,), backward)
 
 
+def cumsum(x, axis=None) -> Tensor:
+    """Running sums along `axis` (of the flattened array when axis is None). Each input
+    adds to every later output, so the gradient is the running sum of g taken backwards."""
+    x = _t(x)
+    shape = x.value.shape
+    v = x.value.reshape(-1) if axis is None else x.value
+    ax = 0 if axis is None else axis
+    out = np.cumsum(v, axis=ax)
+
+    def backward(g):
+        gx = np.flip(np.cumsum(np.flip(g, ax), axis=ax), ax)
+        return (gx.reshape(shape),)
+
+    return record(out, (x,), backward)
+
+
+def cumprod(x, axis=None) -> Tensor:
+    """Running products along `axis` (of the flattened array when axis is None).
+
+    d out_j / d x_i = prod_{k<i} x_k * prod_{i<k<=j} x_k for j >= i: the gradient is the
+    exclusive running product times S_i = g_i + x_{i+1} * S_{i+1}, a backward recurrence
+    that needs no division (exact where some x are 0)."""
+    x = _t(x)
+    shape = x.value.shape
+    v = x.value.reshape(-1) if axis is None else x.value
+    ax = (0 if axis is None else axis) % (v.ndim or 1)
+    out = np.cumprod(v, axis=ax)
+
+    def backward(g):
+        xs = np.moveaxis(v, ax, 0)
+        gs = np.moveaxis(g, ax, 0)
+        exclusive = np.concatenate([np.ones_like(xs[:1]), np.cumprod(xs, axis=0)[:-1]])
+        acc = np.empty_like(gs)
+        running = np.zeros_like(gs[:1][0])
+        for i in range(len(xs) - 1, -1, -1):
+            running = gs[i] + (xs[i + 1] * running if i + 1 < len(xs) else 0)
+            acc[i] = running
+        return (np.moveaxis(exclusive * acc, 0, ax).reshape(shape),)
+
+    return record(out, (x,), backward)
+
+
 def tile(x, reps) -> Tensor:
     x = _t(x)
     src = x.value.shape

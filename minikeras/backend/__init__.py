@@ -8,6 +8,7 @@ static graph; here everything runs eagerly, which changes nothing for these func
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -128,12 +129,38 @@ def ones_like(x, dtype=None, name=None) -> Tensor:
     return ops.ones_like(x, dtype)
 
 
+def _shape(shape: Any) -> tuple:
+    """A shape given as ints, a list, or a tensor such as `K.shape(x)` (as Keras 2 takes)."""
+    if isinstance(shape, Tensor):
+        shape = shape.value
+    return tuple(int(d) for d in np.atleast_1d(shape)) if not isinstance(shape, int) else \
+        (shape,)
+
+
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
-    return ops.random_normal(shape, mean, stddev, dtype, seed)
+    return ops.random_normal(_shape(shape), mean, stddev, dtype, seed)
 
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> Tensor:
-    return ops.random_uniform(shape, minval, maxval, dtype, seed)
+    return ops.random_uniform(_shape(shape), minval, maxval, dtype, seed)
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
+    """Normal values redrawn until within two standard deviations of the mean."""
+    from minikeras.initializers import _truncated_normal
+    from minikeras.random import generator
+
+    values = _truncated_normal(generator(seed), mean, stddev, _shape(shape))
+    return Tensor(values.astype(dtype or floatx()))
+
+
+def random_bernoulli(shape, p=0.0, dtype=None, seed=None) -> Tensor:
+    """1 with probability p, else 0 (Keras 2: uniform draws <= p)."""
+    draws = random_uniform(shape, dtype="float64", seed=seed).value
+    return Tensor((draws <= p).astype(dtype or floatx()))
+
+
+random_binomial = random_bernoulli  # Keras 2's older name
 
 
 def random_normal_variable(shape, mean, scale, dtype=None, name=None, seed=None) -> Variable:
@@ -363,6 +390,79 @@ def one_hot(indices, num_classes) -> Tensor:
     return ops.one_hot(indices, num_classes)
 
 
+def sin(x) -> Tensor:
+    return P.sin(x)
+
+
+def cos(x) -> Tensor:
+    return P.cos(x)
+
+
+def cumsum(x, axis=0) -> Tensor:
+    """Running sum along `axis` (Keras 2's default: the first axis)."""
+    return P.cumsum(x, axis)
+
+
+def cumprod(x, axis=0) -> Tensor:
+    """Running product along `axis` (Keras 2's default: the first axis)."""
+    return P.cumprod(x, axis)
+
+
+def reverse(x, axes) -> Tensor:
+    """x with the order of the entries along `axes` (an int or a list) reversed."""
+    x = ops.convert_to_tensor(x)
+    index = [slice(None)] * x.ndim
+    for a in ([axes] if isinstance(axes, int) else axes):
+        index[a] = slice(None, None, -1)
+    return P.getitem(x, tuple(index))
+
+
+def repeat_elements(x, rep, axis) -> Tensor:
+    """Each entry repeated `rep` times along `axis`, as np.repeat: [a, b] -> [a, a, b, b]."""
+    x = ops.convert_to_tensor(x)
+    index = [slice(None)] * x.ndim
+    index[axis] = np.repeat(np.arange(x.shape[axis]), rep)
+    return P.getitem(x, tuple(index))
+
+
+def gather(reference, indices) -> Tensor:
+    """The rows of `reference` (entries along its first axis) at `indices`."""
+    return P.getitem(ops.convert_to_tensor(reference),
+                     np.asarray(ops.convert_to_numpy(indices), dtype=np.int64))
+
+
+def arange(start, stop=None, step=1, dtype="int32") -> Tensor:
+    """Keras 2's default dtype is int32 (Keras 3's `ops.arange` follows the arguments)."""
+    return Tensor(np.arange(start, stop, step).astype(dtype))
+
+
+def in_top_k(predictions, targets, k) -> Tensor:
+    """Whether each target is among its row's k largest predictions (ties count in)."""
+    return ops.in_top_k(targets, predictions, k)
+
+
+def print_tensor(x, message="", summarize=3) -> Tensor:
+    """Print `message` and the value of x, and return x (its gradient passes through)."""
+    x = ops.convert_to_tensor(x)
+    with np.printoptions(threshold=summarize * 2, edgeitems=summarize):
+        print(message, np.asarray(x.value))
+    return x
+
+
+# --- variables updated in place (Keras 2's graph-mode "updates", run at once here) -----
+
+def update(x: Variable, new_x) -> Variable:
+    return x.assign(new_x)
+
+
+def update_add(x: Variable, increment) -> Variable:
+    return x.assign_add(increment)
+
+
+def update_sub(x: Variable, decrement) -> Variable:
+    return x.assign_sub(decrement)
+
+
 # --- activations and losses ---------------------------------------------------------
 
 
@@ -456,6 +556,38 @@ def set_learning_phase(value: int) -> None:
     if value not in (0, 1):
         raise ValueError(f"learning phase must be 0 or 1, got {value!r}")
     _LEARNING_PHASE = value
+
+
+@contextlib.contextmanager
+def learning_phase_scope(value: int):
+    """The learning phase set to `value` (0 or 1) inside the `with` block."""
+    previous = learning_phase()
+    set_learning_phase(value)
+    try:
+        yield value
+    finally:
+        set_learning_phase(previous)
+
+
+def in_train_phase(x, alt, training=None) -> Any:
+    """`x` in training, `alt` otherwise (each may be a function to call). As in Keras 2,
+    `training=None` means the training flag of the layer call in progress (True inside
+    `fit`), and outside any call the learning phase."""
+    if training is None:
+        from minikeras.layers.layer import _context
+
+        training = _context.training
+        if training is None:
+            training = learning_phase()
+    if isinstance(training, Tensor):
+        training = bool(np.asarray(training.value))
+    chosen = x if training else alt
+    return chosen() if callable(chosen) else chosen
+
+
+def in_test_phase(x, alt, training=None) -> Any:
+    """`x` outside training, `alt` in training."""
+    return in_train_phase(alt, x, training)
 
 
 def clear_session() -> None:

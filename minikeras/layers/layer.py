@@ -106,7 +106,7 @@ def _auto_config(cls: type, args: tuple, kwargs: dict) -> dict | None:
 
 class _CallContext(threading.local):
     def __init__(self) -> None:
-        self.training = False
+        self.training = None  # the training flag of the outermost call; None outside calls
 
 
 _context = _CallContext()

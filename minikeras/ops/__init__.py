@@ -187,8 +187,11 @@ def log10(x) -> Tensor:
 
 
 def cumsum(x, axis=None) -> Tensor:
-    v = convert_to_numpy(x)
-    return Tensor(np.cumsum(v, axis=axis))
+    return P.cumsum(convert_to_tensor(x), axis)
+
+
+def cumprod(x, axis=None) -> Tensor:
+    return P.cumprod(convert_to_tensor(x), axis)
 
 
 def any(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001
