@@ -135,6 +135,7 @@ def k3_main(st):
     k3_schedules(st)
     k3_optimizers(st)
     k3_initializers(st)
+    k3_ops(st)
 
 
 # --------------------------------------------------------------------------
@@ -1180,6 +1181,183 @@ def k3_initializers(st):
                   "TruncatedNormal", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal",
                   "LecunUniform", "LecunNormal", "VarianceScaling", "Orthogonal"]
     }
+
+
+# --------------------------------------------------------------------------
+# keras.ops functions: case -> (expression with `ops`, `np` and the named inputs, the
+# inputs it uses, whether to record the gradient). Inputs are made in ops_inputs().
+K3_OPS_CASES = {
+    "tan": ("ops.tan(angle)", ["angle"], True),
+    "sinh": ("ops.sinh(a)", ["a"], True),
+    "cosh": ("ops.cosh(a)", ["a"], True),
+    "ceil": ("ops.ceil(a)", ["a"], True),
+    "ceil_int": ("ops.ceil(ints)", ["ints"], False),
+    "rsqrt": ("ops.rsqrt(pos)", ["pos"], True),
+    "logaddexp": ("ops.logaddexp(a, b)", ["a", "b"], True),
+    "logaddexp_broadcast": ("ops.logaddexp(a, row)", ["a", "row"], True),
+    "logaddexp_scalar": ("ops.logaddexp(a, 0.5)", ["a"], True),
+    "nan_to_num": ("ops.nan_to_num(nonfinite)", ["nonfinite"], True),
+    "nan_to_num_values": ("ops.nan_to_num(nonfinite, nan=-1.0, posinf=100.0, neginf=-100.0)",
+                          ["nonfinite"], True),
+    "divide_no_nan": ("ops.divide_no_nan(a, den)", ["a", "den"], True),
+    "divide_no_nan_broadcast": ("ops.divide_no_nan(a, row_zero)", ["a", "row_zero"], True),
+    "floor_divide": ("ops.floor_divide(wide, divisor)", ["wide", "divisor"], True),
+    "floor_divide_int": ("ops.floor_divide(ints, int_divisor)", ["ints", "int_divisor"], False),
+    "mod": ("ops.mod(wide, divisor)", ["wide", "divisor"], True),
+    "mod_scalar": ("ops.mod(wide, 1.5)", ["wide"], True),
+    "mod_int": ("ops.mod(ints, int_divisor)", ["ints", "int_divisor"], False),
+    "isclose": ("ops.isclose(a, close)", ["a", "close"], False),
+    "isclose_tol": ("ops.isclose(a, close, rtol=1e-2, atol=1e-2)", ["a", "close"], False),
+    "isclose_equal_nan": ("ops.isclose(nonfinite, nonfinite, equal_nan=True)",
+                          ["nonfinite"], False),
+    "allclose": ("ops.allclose(a, close)", ["a", "close"], False),
+    "allclose_tol": ("ops.allclose(a, close, rtol=1e-2, atol=1e-2)", ["a", "close"], False),
+    "flip": ("ops.flip(a)", ["a"], True),
+    "flip_axis": ("ops.flip(c, axis=1)", ["c"], True),
+    "flip_axes": ("ops.flip(c, axis=(0, 2))", ["c"], True),
+    "roll": ("ops.roll(a, 3)", ["a"], True),
+    "roll_axis": ("ops.roll(a, -2, axis=1)", ["a"], True),
+    "roll_axes": ("ops.roll(c, (1, 2), axis=(0, 2))", ["c"], True),
+    "repeat": ("ops.repeat(a, 2)", ["a"], True),
+    "repeat_axis": ("ops.repeat(a, 3, axis=1)", ["a"], True),
+    "repeat_counts": ("ops.repeat(a, np.array([1, 0, 2, 3]), axis=0)", ["a"], True),
+    "tril": ("ops.tril(a)", ["a"], True),
+    "tril_k": ("ops.tril(a, -1)", ["a"], True),
+    "triu_batch": ("ops.triu(c)", ["c"], True),
+    "triu_k": ("ops.triu(a, 2)", ["a"], True),
+    "outer": ("ops.outer(vec3, vec4)", ["vec3", "vec4"], True),
+    "outer_flattens": ("ops.outer(square, vec3)", ["square", "vec3"], True),
+    "linspace": ("ops.linspace(0.0, 1.0, 7)", [], False),
+    "linspace_no_endpoint": ("ops.linspace(-2.0, 3.0, 5, endpoint=False)", [], False),
+    "linspace_retstep": ("ops.linspace(1.0, 2.0, 4, retstep=True)", [], False),
+    "linspace_int": ("ops.linspace(0, 10, 4, dtype='int32')", [], False),
+    "linspace_arrays": ("ops.linspace(np.array([0.0, 1.0]), np.array([2.0, 5.0]), 4, axis=1)",
+                        [], False),
+    "sort": ("ops.sort(a)", ["a"], True),
+    "sort_axis0": ("ops.sort(a, axis=0)", ["a"], True),
+    "sort_ties": ("ops.sort(ties)", ["ties"], True),
+    "sort_flat": ("ops.sort(a, axis=None)", ["a"], True),
+    "argsort": ("ops.argsort(a)", ["a"], False),
+    "argsort_axis0": ("ops.argsort(a, axis=0)", ["a"], False),
+    "argsort_ties": ("ops.argsort(ties)", ["ties"], False),
+    "hstack": ("ops.hstack([a, b])", ["a", "b"], True),
+    "hstack_1d": ("ops.hstack([vec3, vec4])", ["vec3", "vec4"], True),
+    "vstack": ("ops.vstack([a, b])", ["a", "b"], True),
+    "vstack_mixed": ("ops.vstack([a, row])", ["a", "row"], True),
+    "split": ("ops.split(a, 2)", ["a"], True),
+    "split_indices": ("ops.split(a, [1, 3], axis=1)", ["a"], True),
+    "split_last_axis": ("ops.split(c, 2, axis=-1)", ["c"], True),
+    "moments": ("ops.moments(a, axes=[0])", ["a"], True),
+    "moments_keepdims": ("ops.moments(c, axes=[0, 2], keepdims=True)", ["c"], True),
+    "moments_all": ("ops.moments(a, axes=[0, 1])", ["a"], True),
+    "normalize": ("ops.normalize(a)", ["a"], True),
+    "normalize_axis0": ("ops.normalize(a, axis=0)", ["a"], True),
+    "normalize_axes": ("ops.normalize(c, axis=(1, 2))", ["c"], True),
+    "normalize_order1": ("ops.normalize(a, order=1)", ["a"], True),
+    "normalize_order3": ("ops.normalize(a, axis=0, order=3)", ["a"], True),
+    "normalize_epsilon": ("ops.normalize(small, epsilon=0.5)", ["small"], True),
+    "size": ("ops.size(c)", ["c"], False),
+    "copy": ("ops.copy(a)", ["a"], True),
+    "full_like": ("ops.full_like(a, 2.5)", ["a"], False),
+    "full_like_dtype": ("ops.full_like(a, 3, dtype='int32')", ["a"], False),
+    "identity": ("ops.identity(3)", [], False),
+    "identity_dtype": ("ops.identity(4, dtype='int32')", [], False),
+    "diag": ("ops.diag(vec4)", ["vec4"], True),
+    "diag_k": ("ops.diag(vec3, k=1)", ["vec3"], True),
+    "diag_k_negative": ("ops.diag(vec3, k=-2)", ["vec3"], True),
+    "diag_extract": ("ops.diag(a)", ["a"], True),
+    "diag_extract_k": ("ops.diag(a, k=2)", ["a"], True),
+    "diag_extract_k_negative": ("ops.diag(a, k=-1)", ["a"], True),
+    "trace": ("ops.trace(square)", ["square"], True),
+    "trace_offset": ("ops.trace(a, offset=1)", ["a"], True),
+    "trace_axes": ("ops.trace(c, offset=-1, axis1=1, axis2=2)", ["c"], True),
+    "trace_int": ("ops.trace(int_square)", ["int_square"], False),
+    "meshgrid": ("ops.meshgrid(vec3, vec4)", ["vec3", "vec4"], True),
+    "meshgrid_ij": ("ops.meshgrid(vec3, vec4, row, indexing='ij')", ["vec3", "vec4", "row"],
+                    True),
+}
+
+
+def ops_inputs():
+    rng = np.random.default_rng(11)
+    a = f32(rng.uniform(-2, 2, (4, 5)))
+    b = f32(rng.uniform(-2, 2, (4, 5)))
+    den = b.copy()
+    den.flat[::3] = 0.0
+    row_zero = f32(rng.uniform(-2, 2, (5,)))
+    row_zero[2] = 0.0
+    divisor = f32(rng.uniform(0.5, 2.0, (4, 5)) * rng.choice([-1.0, 1.0], (4, 5)))
+    noise = rng.choice([0.0, 1e-7, 1e-3], (4, 5))
+    return {
+        "a": a, "b": b, "den": den, "row_zero": row_zero, "divisor": divisor,
+        "row": f32(rng.uniform(-2, 2, (5,))),
+        "angle": f32(rng.uniform(-1.3, 1.3, (4, 5))),
+        "pos": f32(rng.uniform(0.2, 3.0, (4, 5))),
+        "wide": f32(rng.uniform(-5, 5, (4, 5))),
+        "close": f32(a + noise),
+        "nonfinite": f32([[np.nan, np.inf, -np.inf, 1.5], [-2.5, 0.0, np.nan, 3.25]]),
+        "ints": np.array([[7, -7, 9, 0, -3], [5, 12, -1, 8, -10]], dtype=np.int32),
+        "int_divisor": np.array([[2, 2, -4, 3, 5], [-3, 5, 2, -3, 4]], dtype=np.int32),
+        "int_square": np.arange(9, dtype=np.int32).reshape(3, 3),
+        "ties": f32([[1, 3, 1, 2, 3], [0.5, 0.5, 0.5, -1, 2], [4, -2, 0, -2, 4]]),
+        "square": f32(rng.uniform(-2, 2, (4, 4))),
+        "c": f32(rng.uniform(-2, 2, (2, 3, 4))),
+        "vec3": f32(rng.uniform(-2, 2, (3,))),
+        "vec4": f32(rng.uniform(-2, 2, (4,))),
+        "small": f32(rng.uniform(-0.1, 0.1, (4, 5))),
+    }
+
+
+def k3_ops(st):
+    import jax
+    import jax.numpy as jnp
+    from keras import ops
+
+    sec = st.section("ops")
+    sec["doc"] = (
+        "keras.ops functions: per case the expression `expr` evaluated with `ops`, `np` and "
+        "the named inputs (arrays `ops/<case>/<input>`); `y` (or `y_0, y_1, ...` for a "
+        "list/tuple result), and for differentiable cases a random upstream `g` (`g_<i>`) "
+        "and `grad_<input>` = d sum(y*g)/d input via jax.grad, for every float input."
+    )
+    rng = np.random.default_rng(12)
+    inputs = ops_inputs()
+    for name, (expr, used, differentiable) in sorted(K3_OPS_CASES.items()):
+        info = {"expr": expr, "inputs": used, "differentiable": differentiable}
+        try:
+            def run(*arrays):
+                env = {"ops": ops, "np": np, **dict(zip(used, arrays))}
+                return eval(expr, env)  # noqa: S307 - our own expressions, above
+
+            y = run(*[jnp.asarray(inputs[k]) for k in used])
+            many = isinstance(y, (list, tuple))
+            outs = list(y) if many else [y]
+            info["outputs"] = len(outs) if many else None
+            suffix = [f"_{i}" for i in range(len(outs))] if many else [""]
+            for k in used:
+                st.put(f"ops/{name}/{k}", inputs[k], dtype=inputs[k].dtype)
+            for s, out in zip(suffix, outs):
+                arr = np.asarray(out)
+                st.put(f"ops/{name}/y{s}", arr, dtype=arr.dtype)
+            if differentiable:
+                gs = [f32(rng.normal(size=np.shape(out))) for out in outs]
+                wrt = [i for i, k in enumerate(used) if inputs[k].dtype.kind == "f"]
+
+                def total(*arrays):
+                    res = run(*arrays)
+                    res = list(res) if many else [res]
+                    return sum(jnp.sum(r * g) for r, g in zip(res, gs))
+
+                grads = jax.grad(total, argnums=tuple(wrt))(
+                    *[jnp.asarray(inputs[k]) for k in used])
+                for s, g in zip(suffix, gs):
+                    st.put(f"ops/{name}/g{s}", g)
+                for i, grad in zip(wrt, grads):
+                    st.put(f"ops/{name}/grad_{used[i]}", np.asarray(grad))
+        except Exception as e:  # pragma: no cover - record, don't die
+            info["error"] = err_str(e)
+            traceback.print_exc()
+        sec["cases"][name] = info
 
 
 # ==========================================================================

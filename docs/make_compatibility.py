@@ -82,6 +82,10 @@ NOTES = {
     "keras.utils.plot_history": ("addition", "not in Keras: learning curves of a History"),
     "keras.optimizers.legacy": ("Keras 2 spelling accepted", "tf.keras 2.11+'s namespace"),
     "keras.Variable": ("same", ""),
+    "keras.ops.linspace": ("differs", "a constant: no gradient flows to `start`/`stop`; "
+                           "default dtype floatx"),
+    "keras.ops.normalize": ("differs", "`order` other than 2 over several axes (a matrix "
+                            "norm) raises"),
 }
 
 
@@ -157,6 +161,9 @@ def fixture_names():
                 if isinstance(case.get(key), str):
                     found.setdefault(case[key], f"compat_tests/{test_file}")
             found.setdefault(case_name.split(".")[0], f"compat_tests/{test_file}")
+    for case in meta["sections"].get("ops", {}).get("cases", {}).values():
+        for word in re.findall(r"ops\.([A-Za-z_][A-Za-z0-9_]*)", case.get("expr", "")):
+            found.setdefault(word, "compat_tests/test_function_compat_ops.py")
     k2 = json.loads((ROOT / "compat_tests/fixtures/functions_k2.json").read_text())
     for case in k2["sections"].get("backend", {}).get("cases", {}).values():
         for word in re.findall(r"K\.([A-Za-z_][A-Za-z0-9_]*)", case.get("expr", "")):
@@ -165,6 +172,18 @@ def fixture_names():
         text = path.read_text()
         for word in set(re.findall(r'"([A-Za-z_][A-Za-z0-9_]*)"', text)):
             found.setdefault(word, "compat_tests/test_training_compat.py")
+    return found
+
+
+def ops_reference_tests():
+    """keras.ops names that the Keras 3 "ops" reference section calls: credited to the test
+    that compares them with real Keras, ahead of tests that merely mention the word."""
+    meta = json.loads((ROOT / "compat_tests/fixtures/functions_k3.json").read_text())
+    test = "compat_tests/test_function_compat_ops.py::test_ops_function_values_match_keras3"
+    found = {}
+    for case in meta["sections"].get("ops", {}).get("cases", {}).values():
+        for word in re.findall(r"ops\.([A-Za-z_][A-Za-z0-9_]*)\(", case.get("expr", "")):
+            found[f"keras.ops.{word}"] = test
     return found
 
 
@@ -194,6 +213,7 @@ def backing_test(qualified, name, index, fixtures):
 def main() -> None:
     index = test_index()
     fixtures = fixture_names()
+    preferred = ops_reference_tests()
     lines = ["# Compatibility with Keras", "",
              "Every public name of minikeras' Keras namespaces, its status, and the test that "
              "backs it. Status: **same** (as Keras 3; a Keras 2 spelling of it is accepted "
@@ -211,7 +231,7 @@ def main() -> None:
             if name not in known and NOTES.get(qualified, ("",))[0] != "addition":
                 continue  # an implementation helper, not part of the Keras API
             status, note = NOTES.get(qualified, ("same", ""))
-            test = backing_test(qualified, name, index, fixtures)
+            test = preferred.get(qualified) or backing_test(qualified, name, index, fixtures)
             if test is None and status == "same":
                 status, note = "untested", "no test names it yet"
             lines.append(f"| `{name}` | {status} | {note} | {f'`{test}`' if test else ''} |")

@@ -117,6 +117,24 @@ def minimum(a, b) -> Tensor:
                    lambda g, a, b, o: g * _share(b < a, a == b))
 
 
+def logaddexp(a, b) -> Tensor:
+    """log(exp(a) + exp(b)) without overflow; d/da = exp(a - out), d/db = exp(b - out)."""
+    return _binary(a, b, np.logaddexp, lambda g, a, b, o: g * np.exp(a - o),
+                   lambda g, a, b, o: g * np.exp(b - o))
+
+
+def mod(a, b) -> Tensor:
+    """The remainder with the sign of b (NumPy's and JAX's `mod`). a - b * floor(a / b):
+    the gradient is 1 for a and -floor(a / b) for b."""
+
+    def grad_b(g, a, b, o):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return -g * np.floor_divide(a, b)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _binary(a, b, np.mod, lambda g, a, b, o: g, grad_b)
+
+
 def negative(x) -> Tensor:
     x = _t(x)
     return record(-x.value, (x,), lambda g: (-g,))
@@ -169,6 +187,18 @@ def tanh(x) -> Tensor:
     return _unary(x, np.tanh, lambda x, o: 1.0 - o * o)
 
 
+def tan(x) -> Tensor:
+    return _unary(x, np.tan, lambda x, o: 1.0 + o * o)
+
+
+def sinh(x) -> Tensor:
+    return _unary(x, np.sinh, lambda x, o: np.cosh(x))
+
+
+def cosh(x) -> Tensor:
+    return _unary(x, np.cosh, lambda x, o: np.sinh(x))
+
+
 def _sigmoid_value(v: np.ndarray) -> np.ndarray:
     # exp of a negative number only, so large |x| neither overflows nor warns
     e = np.exp(-np.abs(v))
@@ -208,6 +238,10 @@ def sign(x) -> Tensor:
 
 def floor(x) -> Tensor:
     return _nograd(np.floor(_val(x)))
+
+
+def ceil(x) -> Tensor:
+    return _nograd(np.ceil(_val(x)))
 
 
 def round(x) -> Tensor:  # noqa: A001
@@ -652,6 +686,12 @@ def tile(x, reps) -> Tensor:
         return (g.reshape(split).sum(axis=tuple(range(0, 2 * g.ndim, 2))).reshape(src),)
 
     return record(out, (x,), backward)
+
+
+def copy(x) -> Tensor:
+    """A new array with the same values; the gradient passes through unchanged."""
+    x = _t(x)
+    return record(x.value.copy(), (x,), lambda g: (g,))
 
 
 # --- neural-network ops -------------------------------------------------------------

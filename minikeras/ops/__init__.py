@@ -254,6 +254,308 @@ def in_top_k(targets, predictions, k) -> Tensor:
     return Tensor(higher < k)
 
 
+# --- more NumPy-like functions of keras.ops (and ops.rsqrt, ops.moments, ops.normalize) ----
+
+def _as_float(x) -> Tensor:
+    """x as a tensor; integers and booleans become floatx, as Keras does for float-valued ops."""
+    x = convert_to_tensor(x)
+    return x if x.dtype.kind == "f" else P.cast(x, config.floatx())
+
+
+def _float_pair(x1, x2) -> tuple:
+    """Both operands as float tensors; a Python number next to a tensor stays a number, so
+    that it takes the tensor's dtype (JAX's weak types)."""
+    numbers = [isinstance(v, (int, float)) and not isinstance(v, bool) for v in (x1, x2)]
+    if numbers[0] and numbers[1]:
+        return _as_float(x1), _as_float(x2)
+    return tuple(float(v) if n else _as_float(v) for v, n in zip((x1, x2), numbers))
+
+
+def _raw(x):
+    """The NumPy operand of a non-differentiable op; Python numbers stay weak."""
+    if isinstance(x, (bool, int, float)):
+        return x
+    return convert_to_tensor(x).value
+
+
+def tan(x) -> Tensor:
+    return P.tan(_as_float(x))
+
+
+def sinh(x) -> Tensor:
+    return P.sinh(_as_float(x))
+
+
+def cosh(x) -> Tensor:
+    return P.cosh(_as_float(x))
+
+
+def ceil(x) -> Tensor:
+    """Integers come back as floatx, as in Keras; the gradient is zero."""
+    return P.ceil(_as_float(x))
+
+
+def rsqrt(x) -> Tensor:
+    """1 / sqrt(x) (`keras.ops.rsqrt`; integers are cast to floatx first)."""
+    return P.divide(1.0, P.sqrt(_as_float(x)))
+
+
+def logaddexp(x1, x2) -> Tensor:
+    return P.logaddexp(*_float_pair(x1, x2))
+
+
+mod = P.mod
+
+
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None) -> Tensor:
+    """NaN -> `nan`, +-inf -> `posinf`/`neginf` (default: the dtype's largest finite
+    values); the gradient is that of x where it was finite and zero elsewhere."""
+    x = convert_to_tensor(x)
+    if x.dtype.kind != "f":
+        return P.copy(x)
+    info = np.finfo(x.dtype)
+    v = x.value
+    out = P.where(np.isnan(v), nan, x)
+    out = P.where(np.isposinf(v), info.max if posinf is None else posinf, out)
+    return P.where(np.isneginf(v), info.min if neginf is None else neginf, out)
+
+
+def divide_no_nan(x1, x2) -> Tensor:
+    """x1 / x2, and 0 where x2 == 0 (with a zero gradient there)."""
+    x1, x2 = _float_pair(x1, x2)
+    if isinstance(x2, float):
+        x2 = Tensor(np.asarray(x2, dtype=x1.dtype))
+    zero = P.equal(x2, 0)
+    return P.where(zero, 0.0, P.divide(x1, P.where(zero, 1.0, x2)))
+
+
+def floor_divide(x1, x2) -> Tensor:
+    """floor(x1 / x2), in the operands' dtype (integers stay integers); no gradient (JAX
+    gives zero)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return Tensor(np.floor_divide(_raw(x1), _raw(x2)))
+
+
+def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False) -> Tensor:
+    return Tensor(np.isclose(_raw(x1), _raw(x2), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def allclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False) -> Tensor:
+    """A 0-d boolean tensor (as Keras' JAX backend returns)."""
+    return Tensor(np.asarray(np.allclose(_raw(x1), _raw(x2), rtol=rtol, atol=atol,
+                                         equal_nan=equal_nan)))
+
+
+def flip(x, axis=None) -> Tensor:
+    x = convert_to_tensor(x)
+    axes = range(x.ndim) if axis is None else axis if isinstance(axis, (list, tuple)) \
+        else (axis,)
+    index = [slice(None)] * x.ndim
+    for a in axes:
+        index[a] = slice(None, None, -1)
+    return P.getitem(x, tuple(index))
+
+
+def roll(x, shift, axis=None) -> Tensor:
+    """Shift elements along `axis` (of the flattened tensor when axis is None), wrapping
+    around; `shift` and `axis` may be sequences, as in NumPy."""
+    x = convert_to_tensor(x)
+    if axis is None:
+        return P.reshape(roll(P.reshape(x, (-1,)), shift, 0), x.shape)
+    out = x
+    for s, a in zip(*(v.ravel() for v in np.broadcast_arrays(shift, axis))):
+        out = take(out, np.roll(np.arange(x.shape[a]), int(s)), axis=int(a))
+    return out
+
+
+def repeat(x, repeats, axis=None) -> Tensor:
+    """Each element `repeats` times in a row along `axis` (flattened when None); `repeats`
+    may be one count per element."""
+    x = convert_to_tensor(x)
+    if axis is None:
+        x, axis = P.reshape(x, (-1,)), 0
+    return take(x, np.repeat(np.arange(x.shape[axis]), convert_to_numpy(repeats)), axis=axis)
+
+
+def _triangle(x, keep_below: bool, k: int) -> Tensor:
+    x = convert_to_tensor(x)
+    if x.ndim < 2:
+        raise ValueError(f"tril/triu need a tensor of rank >= 2, got shape {x.shape}")
+    below = np.tri(x.shape[-2], x.shape[-1], k if keep_below else k - 1, dtype=bool)
+    return P.where(below if keep_below else ~below, x, False if x.dtype == bool else 0)
+
+
+def tril(x, k=0) -> Tensor:
+    """Zero above the k-th diagonal of the last two axes."""
+    return _triangle(x, True, k)
+
+
+def triu(x, k=0) -> Tensor:
+    """Zero below the k-th diagonal of the last two axes."""
+    return _triangle(x, False, k)
+
+
+def outer(x1, x2) -> Tensor:
+    """The outer product of the flattened inputs."""
+    return P.multiply(P.reshape(x1, (-1, 1)), P.reshape(x2, (1, -1)))
+
+
+def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis=0):
+    """`num` evenly spaced values; floatx unless `dtype` says otherwise (Keras' JAX backend
+    gives float32). A constant: no gradient flows to `start` and `stop` (JAX has one)."""
+    samples, step = np.linspace(convert_to_numpy(start), convert_to_numpy(stop), num,
+                                endpoint=endpoint, retstep=True, axis=axis)
+    dtype = dtype or config.floatx()
+    samples = Tensor(samples.astype(dtype))
+    return (samples, Tensor(np.asarray(step, dtype=dtype))) if retstep else samples
+
+
+def sort(x, axis=-1) -> Tensor:
+    """Ascending along `axis` (flattened when None); stable, so that tied elements keep
+    their order and each gets its own gradient, as with JAX."""
+    x = convert_to_tensor(x)
+    if axis is None:
+        x, axis = P.reshape(x, (-1,)), -1
+    return take_along_axis(x, np.argsort(x.value, axis=axis, kind="stable"), axis=axis)
+
+
+def argsort(x, axis=-1) -> Tensor:
+    """Indices that sort x along `axis` (stable); int32, the dtype Keras declares."""
+    v = convert_to_numpy(x)
+    return Tensor(np.argsort(v, axis=None if v.ndim == 0 else axis, kind="stable")
+                  .astype(np.int32))
+
+
+def hstack(xs) -> Tensor:
+    """Concatenate along axis 1 (axis 0 for 1-D tensors)."""
+    xs = [convert_to_tensor(x) for x in xs]
+    xs = [P.reshape(x, (1,)) if x.ndim == 0 else x for x in xs]
+    return P.concatenate(xs, axis=0 if xs[0].ndim == 1 else 1)
+
+
+def vstack(xs) -> Tensor:
+    """Concatenate along axis 0; 0-d and 1-D tensors become rows first."""
+    xs = [convert_to_tensor(x) for x in xs]
+    return P.concatenate([P.reshape(x, (1, -1)) if x.ndim < 2 else x for x in xs], axis=0)
+
+
+def split(x, indices_or_sections, axis=0) -> list:
+    """A list of pieces: `indices_or_sections` equal parts (which must divide the axis), or
+    cuts at those indices."""
+    x = convert_to_tensor(x)
+    n = x.shape[axis]
+    if np.ndim(indices_or_sections) == 0:
+        parts = int(indices_or_sections)
+        if parts <= 0 or n % parts:
+            raise ValueError(f"split: {parts} sections do not divide axis {axis} of size {n}")
+        cuts = [i * (n // parts) for i in range(1, parts)]
+    else:
+        cuts = [int(i) for i in convert_to_numpy(indices_or_sections).ravel()]
+    pieces = []
+    for start, stop in zip([0] + cuts, cuts + [n]):
+        index = [slice(None)] * x.ndim
+        index[axis] = slice(start, stop)
+        pieces.append(P.getitem(x, tuple(index)))
+    return pieces
+
+
+def moments(x, axes, keepdims=False, synchronized=False) -> tuple:
+    """(mean, variance) over `axes`. `synchronized` only matters for TensorFlow's multi-device
+    training; minikeras runs on one device and accepts it (Keras' JAX backend raises)."""
+    x = _as_float(x)
+    axes = tuple(axes) if isinstance(axes, (list, tuple)) else axes
+    return P.mean(x, axis=axes, keepdims=keepdims), var(x, axis=axes, keepdims=keepdims)
+
+
+def normalize(x, axis=-1, order=2, epsilon=None) -> Tensor:
+    """x / max(norm_order(x), epsilon) along `axis` (epsilon: `config.epsilon()`); for
+    order 2 as Keras computes it, x * min(rsqrt(sum(x**2)), 1/epsilon). Vector norms only:
+    an `order` other than 2 over two axes (a matrix norm in Keras) is refused."""
+    if not isinstance(order, int) or order < 1:
+        raise ValueError(f"normalize: order must be an int >= 1, got order={order!r}")
+    x = _as_float(x)
+    if x.ndim == 0:
+        x = P.reshape(x, (1,))
+    eps = config.epsilon() if epsilon is None else epsilon
+    if order == 2:
+        inv = rsqrt(P.sum(P.square(x), axis=axis, keepdims=True))
+        return P.multiply(x, P.minimum(inv, 1.0 / eps))
+    if isinstance(axis, (list, tuple)):
+        raise ValueError(f"normalize: order={order} over several axes (a matrix norm) is not "
+                         f"supported by minikeras; got axis={axis!r}")
+    total = P.sum(P.power(P.abs(x), order), axis=axis, keepdims=True)
+    norm = total if order == 1 else P.power(total, 1.0 / order)
+    return P.divide(x, P.maximum(norm, eps))
+
+
+def size(x) -> int:
+    """The number of elements, as a Python int (as Keras' JAX backend returns it)."""
+    return int(np.size(convert_to_numpy(x)))
+
+
+def copy(x) -> Tensor:
+    return P.copy(convert_to_tensor(x))
+
+
+def full_like(x, fill_value, dtype=None) -> Tensor:
+    return Tensor(np.full_like(convert_to_tensor(x).value, convert_to_numpy(fill_value),
+                               dtype=dtype))
+
+
+def identity(n, dtype=None) -> Tensor:
+    return Tensor(np.identity(n, dtype=dtype or config.floatx()))
+
+
+def diag(x, k=0) -> Tensor:
+    """From a vector, a square matrix with it on the k-th diagonal; from a matrix, its k-th
+    diagonal."""
+    x = convert_to_tensor(x)
+    if x.ndim == 1:
+        # index -1 (off the diagonal) picks the zero appended to x
+        padded = P.concatenate([x, np.zeros(1, dtype=x.dtype)])
+        return P.getitem(padded, np.diag(np.arange(1, x.shape[0] + 1), k) - 1)
+    if x.ndim == 2:
+        flat_index = np.diag(np.arange(x.size).reshape(x.shape), k)
+        return P.getitem(P.reshape(x, (-1,)), flat_index)
+    raise ValueError(f"diag: x must be 1-D or 2-D, got shape {x.shape}")
+
+
+def trace(x, offset=0, axis1=0, axis2=1) -> Tensor:
+    """The sum of the `offset` diagonal of the (axis1, axis2) planes, in x's dtype (booleans
+    and 8/16-bit integers give (u)int32, as in Keras)."""
+    x = convert_to_tensor(x)
+    a1, a2 = axis1 % x.ndim, axis2 % x.ndim
+    moved = P.transpose(x, [a for a in range(x.ndim) if a not in (a1, a2)] + [a1, a2])
+    rows, cols = moved.shape[-2:]
+    flat = P.reshape(moved, moved.shape[:-2] + (rows * cols,))
+    on_diagonal = np.diag(np.arange(rows * cols).reshape(rows, cols), offset)
+    out = P.sum(P.getitem(flat, (Ellipsis, on_diagonal)), axis=-1)
+    target = x.dtype
+    if x.dtype == bool or (x.dtype.kind in "iu" and x.dtype.itemsize < 4):
+        target = np.dtype("uint32" if x.dtype.kind == "u" else "int32")
+    return out if out.dtype == target else P.cast(out, target)  # (NumPy sums int32 as int64)
+
+
+def meshgrid(*x, indexing="xy") -> list:
+    """Coordinate grids from 1-D tensors; "xy" swaps the first two axes of the grids, "ij"
+    does not."""
+    if indexing not in ("xy", "ij"):
+        raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij', got {indexing!r}")
+    vectors = [P.reshape(v, (-1,)) for v in x]
+    axes = list(range(len(vectors)))
+    if indexing == "xy" and len(vectors) >= 2:
+        axes[0], axes[1] = 1, 0
+    grid = [0] * len(vectors)
+    for v, a in zip(vectors, axes):
+        grid[a] = v.shape[0]
+    grids = []
+    for v, a in zip(vectors, axes):
+        dims = [1] * len(vectors)
+        dims[a] = -1
+        grids.append(P.broadcast_to(P.reshape(v, dims), tuple(grid)))
+    return grids
+
+
 # --- activations (keras.ops.*) -------------------------------------------------------
 
 def relu6(x) -> Tensor:
