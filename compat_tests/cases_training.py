@@ -524,6 +524,23 @@ _add(_seq("bn_momentum_no_scale", "multiclass",
           ["Adam", {"learning_rate": 0.01}], "categorical_crossentropy", metrics=["accuracy"],
           keras=(2, 3)))
 
+# ----------------------------------------------------------------- per-sample normalisation
+_add(_seq("ln_default", _REG,
+          [_dense(6), ["LayerNormalization", {}], ["Activation", {"activation": "relu"}],
+           _dense(2)],
+          ["SGD", {"learning_rate": 0.05}], "mse", fit=_fit(validation_split=0.25)))
+_add(_seq("ln_no_center_eps", "multiclass",
+          [_dense(6, "tanh"), ["LayerNormalization", {"center": False, "epsilon": 0.01}],
+           _dense(3, "softmax")],
+          ["Adam", {"learning_rate": 0.01}], "categorical_crossentropy", metrics=["accuracy"]))
+_add(_seq("unit_norm", _REG,
+          [_dense(6), ["UnitNormalization", {}], _dense(2)],
+          ["SGD", {"learning_rate": 0.1}], "mse"))
+_add(_seq("rms_norm", _REG,
+          [_dense(6), ["RMSNormalization", {"epsilon": 0.001}],
+           ["Activation", {"activation": "tanh"}], _dense(2)],
+          ["SGD", {"learning_rate": 0.05}], "mse"))
+
 # ----------------------------------------------------------------- Dropout (inference only)
 _add(_seq("dropout_inference_only", "multiclass",
           [_dense(8, "relu"), ["Dropout", {"rate": 0.5}], _dense(3, "softmax")],

@@ -65,6 +65,9 @@ NOTES = {
                             "have to carry code)"),
     "keras.layers.BatchNormalization": ("differs", "`renorm`, `synchronized` and masks raise "
                                         "a clear error"),
+    "keras.layers.RMSNormalization": ("differs", "an `axis` other than the last broadcasts "
+                                      "`scale` along that axis (Keras 3 multiplies it along "
+                                      "the last axis, or raises)"),
     "keras.layers.LeakyReLU": ("Keras 2 spelling accepted", "`alpha=` as `negative_slope`"),
     "keras.Model": ("differs", "subclassed models without `get_config` cannot be cloned or "
                     "rebuilt from a config (Keras 3 generates one)"),

@@ -34,7 +34,12 @@ from minikeras.layers.merging import (  # noqa: F401
     subtract,
 )
 from minikeras.layers.noise import AlphaDropout, GaussianDropout, GaussianNoise  # noqa: F401
-from minikeras.layers.normalization import BatchNormalization  # noqa: F401
+from minikeras.layers.normalization import (  # noqa: F401
+    BatchNormalization,
+    LayerNormalization,
+    RMSNormalization,
+    UnitNormalization,
+)
 from minikeras.layers.preprocessing import Normalization, Rescaling  # noqa: F401
 from minikeras.layers.regularization import ActivityRegularization  # noqa: F401
 
@@ -57,6 +62,8 @@ for _cls in (Activation, Dense, Dropout, Flatten, Identity, InputLayer, Lambda, 
     register(_cls)
 for _cls in (BatchNormalization, LeakyReLU, PReLU, ELU, ReLU, Softmax, Concatenate, Add,
              Subtract, Multiply, Average, Maximum, Minimum, ActivityRegularization):
+    register(_cls)
+for _cls in (LayerNormalization, UnitNormalization, RMSNormalization):
     register(_cls)
 
 

@@ -7,10 +7,14 @@ with the biased batch variance, and the moving statistics updated in place:
     moving = moving * momentum + batch_statistic * (1 - momentum).
 Inference (`training=False`, or a frozen layer, `trainable=False`):
     y = gamma * (x - moving_mean) / sqrt(moving_variance + epsilon) + beta.
+
+`LayerNormalization`, `UnitNormalization` and `RMSNormalization` (at the end of the file)
+normalise each sample on its own, over `axis`, the same in training and at inference.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -242,4 +246,239 @@ class BatchNormalization(Layer):
             "renorm_clipping": self.renorm_clipping,
             "renorm_momentum": self.renorm_momentum,
         })
+        return cfg
+
+
+# --- per-sample normalisation: LayerNormalization, UnitNormalization, RMSNormalization --
+
+def _axis_arg(cls_name: str, axis: Any) -> Any:
+    """Check a constructor's `axis`: an int stays an int, a list/tuple of ints becomes a
+    list (as Keras 3 keeps them until `build`)."""
+    def is_int(a: Any) -> bool:
+        return isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_))
+
+    if isinstance(axis, (list, tuple)):
+        if not axis or not all(is_int(a) for a in axis):
+            raise TypeError(f"{cls_name}: `axis` must be an int or a non-empty list/tuple of "
+                            f"ints, got axis={axis!r}")
+        return [int(a) for a in axis]
+    if not is_int(axis):
+        raise TypeError(f"{cls_name}: `axis` must be an int or a list/tuple of ints, got "
+                        f"axis={axis!r}")
+    return int(axis)
+
+
+def _check_axes(layer: Layer, axes: list, ndim: int) -> list:
+    """The axes as non-negative ints, after checking them against an input of rank `ndim`."""
+    out = []
+    for a in axes:
+        if not -ndim <= a < ndim:
+            raise ValueError(f"{type(layer).__name__} {layer.name!r}: axis {a} is out of bounds "
+                             f"for an input of rank {ndim}; got axis={layer.axis!r}")
+        out.append(a % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"{type(layer).__name__} {layer.name!r}: axis={layer.axis!r} names "
+                         "the same dimension twice")
+    return out
+
+
+def _epsilon_arg(cls_name: str, epsilon: Any) -> float:
+    if isinstance(epsilon, (bool, np.bool_)) or not isinstance(epsilon, (int, float, np.number)):
+        raise TypeError(f"{cls_name}: `epsilon` must be a number, got epsilon={epsilon!r}")
+    if not float(epsilon) >= 0:
+        raise ValueError(f"{cls_name}: `epsilon` must be >= 0, got epsilon={epsilon!r}")
+    return float(epsilon)
+
+
+def _flag_arg(cls_name: str, name: str, value: Any) -> bool:
+    """A boolean option; a string such as "False" would silently mean True, so refuse it."""
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, (int, np.integer))
+                                               and value in (0, 1)):
+        return bool(value)
+    raise TypeError(f"{cls_name}: `{name}` must be True or False, got {name}={value!r}")
+
+
+class _AxisNorm(Layer):
+    """Shared plumbing of the layers that normalise each sample over `axis`: the weight
+    shape and the broadcast shape of the weights, computed at build."""
+
+    def _resolve(self, input_shape: tuple) -> tuple:
+        """Keras 3's weight shape: the input sizes over the sorted axes (as written), and
+        `self.axis` becomes that sorted list, as Keras 3 stores it after build."""
+        ndim = len(input_shape)
+        axes = sorted(self.axis) if isinstance(self.axis, list) else [self.axis]
+        dims = _check_axes(self, axes, ndim)
+        for a in dims:
+            if input_shape[a] is None:
+                raise ValueError(f"{type(self).__name__} {self.name!r}: axis {a} of the input "
+                                 f"must have a known size, got input shape "
+                                 f"{tuple(input_shape)}")
+        self.axis = axes
+        self._ndim = ndim
+        self._reduce = tuple(sorted(dims))
+        broadcast = [1] * ndim
+        for a in dims:
+            broadcast[a] = int(input_shape[a])
+        self._param_shape = tuple(broadcast)
+        return tuple(int(input_shape[a]) for a in dims)
+
+    def _weight(self, w: Tensor) -> Tensor:
+        """A weight reshaped to broadcast against the inputs (Keras 3 reshapes it the same
+        way, unless the only axis is the last one)."""
+        return w if w.shape == self._param_shape or self._reduce == (self._ndim - 1,) \
+            else P.reshape(w, self._param_shape)
+
+    def _inputs(self, inputs: Tensor) -> Tensor:
+        if inputs.ndim != self._ndim:
+            raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: "
+                             f"expected rank {self._ndim}, got input with shape {inputs.shape}")
+        if any(inputs.shape[a] != self._param_shape[a] for a in self._reduce):
+            raise ValueError(f"Input 0 of layer {self.name!r} is incompatible with the layer: "
+                             f"expected sizes {self._param_shape} on axes {self._reduce}, got "
+                             f"input with shape {inputs.shape}")
+        return inputs if inputs.dtype.kind == "f" else P.cast(inputs, self.dtype)
+
+    def compute_output_shape(self, input_shape: Any) -> Any:
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        _check_axes(self, axes, len(input_shape))
+        return tuple(input_shape)
+
+
+class LayerNormalization(_AxisNorm):
+    """Keras 3's `LayerNormalization(axis=-1, epsilon=1e-3, center=True, scale=True, ...)`:
+    each sample is normalised by its own mean and (biased) variance over `axis`,
+
+        y = gamma * (x - mean) / sqrt(var + epsilon) + beta,
+
+    with one gamma and beta per position of `axis` (weights in order gamma, beta).
+    `rms_scaling=True` (deprecated in Keras 3, kept for its configs) keeps gamma, drops beta
+    and does not subtract the mean: y = gamma * x / sqrt(var + epsilon)."""
+
+    def __init__(self, axis: Any = -1, epsilon: float = 1e-3, center: bool = True,
+                 scale: bool = True, beta_initializer: Any = "zeros",
+                 gamma_initializer: Any = "ones", beta_regularizer: Any = None,
+                 gamma_regularizer: Any = None, beta_constraint: Any = None,
+                 gamma_constraint: Any = None, **kwargs: Any) -> None:
+        name = "LayerNormalization"
+        rms_scaling = _flag_arg(name, "rms_scaling", kwargs.pop("rms_scaling", False))
+        if rms_scaling:
+            warnings.warn("LayerNormalization(rms_scaling=True) is deprecated in Keras 3: it "
+                          "divides by the standard deviation, not the root mean square. "
+                          "keras.layers.RMSNormalization is the RMS normalisation.",
+                          stacklevel=2)
+        super().__init__(**kwargs)
+        self.axis = _axis_arg(name, axis)
+        self.epsilon = _epsilon_arg(name, epsilon)
+        self.center = _flag_arg(name, "center", center)
+        self.scale = _flag_arg(name, "scale", scale)
+        self.rms_scaling = rms_scaling
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.beta_regularizer = regularizers.get(beta_regularizer)
+        self.gamma_regularizer = regularizers.get(gamma_regularizer)
+        self.beta_constraint = constraints.get(beta_constraint)
+        self.gamma_constraint = constraints.get(gamma_constraint)
+        self.supports_masking = True
+        self.gamma = None
+        self.beta = None
+
+    def build(self, input_shape: tuple) -> None:
+        shape = self._resolve(input_shape)
+        if self.scale or self.rms_scaling:
+            self.gamma = self.add_weight(shape=shape, name="gamma",
+                                         initializer=self.gamma_initializer,
+                                         regularizer=self.gamma_regularizer,
+                                         constraint=self.gamma_constraint, trainable=True)
+        if self.center and not self.rms_scaling:
+            self.beta = self.add_weight(shape=shape, name="beta",
+                                        initializer=self.beta_initializer,
+                                        regularizer=self.beta_regularizer,
+                                        constraint=self.beta_constraint, trainable=True)
+        self.built = True
+
+    def call(self, inputs: Tensor) -> Tensor:
+        x = self._inputs(inputs)
+        axes = self._reduce
+        mean = P.mean(x, axis=axes, keepdims=True)
+        var = P.mean(P.square(P.subtract(x, mean)), axis=axes, keepdims=True)
+        inv = P.divide(1.0, P.sqrt(P.add(var, self.epsilon)))
+        if self.rms_scaling:
+            out = P.multiply(x, inv)
+            return P.multiply(out, self._weight(self.gamma)) if self.gamma is not None else out
+        # as Keras 3: x * inv + (beta - mean * inv), with inv = gamma / sqrt(var + eps)
+        if self.gamma is not None:
+            inv = P.multiply(inv, self._weight(self.gamma))
+        shift = P.negative(P.multiply(mean, inv))
+        if self.beta is not None:
+            shift = P.add(shift, self._weight(self.beta))
+        return P.add(P.multiply(x, inv), shift)
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg.update({
+            "axis": self.axis,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "rms_scaling": self.rms_scaling,
+            "beta_initializer": _ser(self.beta_initializer),
+            "gamma_initializer": _ser(self.gamma_initializer),
+            "beta_regularizer": _ser(self.beta_regularizer),
+            "gamma_regularizer": _ser(self.gamma_regularizer),
+            "beta_constraint": _ser(self.beta_constraint),
+            "gamma_constraint": _ser(self.gamma_constraint),
+        })
+        return cfg
+
+
+class UnitNormalization(_AxisNorm):
+    """Keras 3's `UnitNormalization(axis=-1)`: each sample scaled to unit L2 norm over
+    `axis`, y = x * min(1 / sqrt(sum(x**2)), 1e12) (so an all-zero sample stays zero).
+    No weights."""
+
+    def __init__(self, axis: Any = -1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.axis = _axis_arg("UnitNormalization", axis)
+        self.supports_masking = True
+        self.built = True  # nothing to build (Keras 3 builds it at construction too)
+
+    def call(self, inputs: Tensor) -> Tensor:
+        x = inputs if inputs.dtype.kind == "f" else P.cast(inputs, self.dtype)
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        axes = tuple(_check_axes(self, axes, x.ndim))
+        # x * min(1 / norm, 1e12), written so that an all-zero sample divides by 1e-12
+        norm = P.sqrt(P.sum(P.square(x), axis=axes, keepdims=True))
+        return P.multiply(x, P.divide(1.0, P.maximum(norm, 1e-12)))
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg["axis"] = self.axis
+        return cfg
+
+
+class RMSNormalization(_AxisNorm):
+    """Keras 3's `RMSNormalization(axis=-1, epsilon=1e-6)`: y = scale * x / sqrt(mean(x**2)
+    + epsilon) over `axis`, with one weight `scale` (initialised to ones) per position of
+    `axis`."""
+
+    def __init__(self, axis: Any = -1, epsilon: float = 1e-6, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.axis = _axis_arg("RMSNormalization", axis)
+        self.epsilon = _epsilon_arg("RMSNormalization", epsilon)
+        self.scale = None
+
+    def build(self, input_shape: tuple) -> None:
+        self.scale = self.add_weight(shape=self._resolve(input_shape), name="scale",
+                                     initializer="ones")
+        self.built = True
+
+    def call(self, inputs: Tensor) -> Tensor:
+        x = self._inputs(inputs)
+        mean_square = P.mean(P.square(x), axis=self._reduce, keepdims=True)
+        out = P.multiply(x, P.divide(1.0, P.sqrt(P.add(mean_square, self.epsilon))))
+        return P.multiply(out, self._weight(self.scale))
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg.update({"axis": self.axis, "epsilon": self.epsilon})
         return cfg
