@@ -381,3 +381,16 @@ def test_weights_file_round_trip(tmp_path):
     other.load_weights(tmp_path / "w.weights.h5")
     for u, v in zip(model.get_weights(), other.get_weights()):
         np.testing.assert_array_equal(u, v)
+
+
+def test_legacy_config_leaves_out_rms_scaling_when_false_for_keras2():
+    """tf_keras 2.21 refuses the `rms_scaling` key (checked by loading a minikeras .h5 with
+    it); Keras 3 defaults it to False, so it is written only when True."""
+    from minikeras.saving.legacy_h5 import serialize_layer
+
+    plain = keras.layers.LayerNormalization()
+    assert "rms_scaling" not in serialize_layer(plain)["config"]
+    assert "rms_scaling" in plain.get_config()
+    with pytest.warns(UserWarning):
+        rms = keras.layers.LayerNormalization(rms_scaling=True)
+    assert serialize_layer(rms)["config"]["rms_scaling"] is True

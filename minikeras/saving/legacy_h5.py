@@ -74,6 +74,9 @@ def serialize_layer(layer: Layer) -> dict:
     if type(layer).__name__ == "LeakyReLU" and "negative_slope" in cfg:
         # Keras 2 knows only `alpha`; Keras 3 reads `alpha` too
         cfg = {("alpha" if k == "negative_slope" else k): v for k, v in cfg.items()}
+    if type(layer).__name__ == "LayerNormalization" and cfg.get("rms_scaling") is False:
+        # Keras 2 refuses the key; Keras 3's default is False
+        cfg = {k: v for k, v in cfg.items() if k != "rms_scaling"}
     name = get_registered_name(type(layer))
     return {"class_name": name if ">" in name else type(layer).__name__,
             "config": _clean(cfg)}
