@@ -26,7 +26,7 @@ sys.path.insert(0, HERE)
 FIXTURE_KIND = "training_trajectory"
 FIXTURE_FORMAT = 1
 INIT_LOW, INIT_HIGH = -0.5, 0.5  # every weight ...
-POS_LOW, POS_HIGH = 0.5, 1.5  # ... except BatchNorm gamma and moving_variance
+POS_LOW, POS_HIGH = 0.5, 1.5  # ... except every `gamma` and moving_variance
 
 
 def import_keras(major):
