@@ -752,17 +752,26 @@ def _mse_over_batch(y_true: Tensor, y_pred: Tensor) -> Tensor | None:
     return P.squared_error_mean(y_true, y_pred, over_batch=True)
 
 
+def _logits(y_pred: Tensor, from_logits: bool, kind: str) -> tuple | None:
+    """(logits, cached softmax and log-sum-exp or None) for a fused cross-entropy: y_pred
+    itself when it holds logits, else the input of the `kind` activation that made it;
+    None when neither (the per-sample path then clips the probabilities, as Keras does)."""
+    if from_logits:
+        return y_pred, None
+    if y_pred._logits_kind == kind:
+        return y_pred._keras_logits, y_pred._softmax_cache
+    return None
+
+
 def _cce_over_batch(y_true: Tensor, y_pred: Tensor, from_logits: bool = False,
                     label_smoothing: float = 0.0, axis: int = -1) -> Tensor | None:
     if label_smoothing or not _last_axis(axis, y_pred) or \
             not _same_shape_and_dtype(y_true, y_pred):
         return None
-    if from_logits:
-        return P.softmax_cross_entropy(y_true, y_pred, over_batch=True)
-    if y_pred._logits_kind == "softmax":
-        return P.softmax_cross_entropy(y_true, y_pred._keras_logits, over_batch=True,
-                                       cache=y_pred._softmax_cache)
-    return None
+    found = _logits(y_pred, from_logits, "softmax")
+    if found is None:
+        return None
+    return P.softmax_cross_entropy(y_true, found[0], cache=found[1], over_batch=True)
 
 
 def _sparse_cce_over_batch(y_true: Tensor, y_pred: Tensor, from_logits: bool = False,
@@ -771,15 +780,12 @@ def _sparse_cce_over_batch(y_true: Tensor, y_pred: Tensor, from_logits: bool = F
     labels = y_true.value
     shape = y_pred.value.shape[:-1]
     if ignore_class is not None or not _last_axis(axis, y_pred) or \
-            labels.dtype.kind not in "iuf" or \
-            not (labels.shape == shape or labels.shape == shape + (1,)):
+            labels.dtype.kind not in "iuf" or labels.shape not in (shape, shape + (1,)):
         return None
-    if from_logits:
-        return P.sparse_softmax_cross_entropy(labels, y_pred, over_batch=True)
-    if y_pred._logits_kind == "softmax":
-        return P.sparse_softmax_cross_entropy(labels, y_pred._keras_logits, over_batch=True,
-                                              cache=y_pred._softmax_cache)
-    return None
+    found = _logits(y_pred, from_logits, "softmax")
+    if found is None:
+        return None
+    return P.sparse_softmax_cross_entropy(labels, found[0], cache=found[1], over_batch=True)
 
 
 def _bce_over_batch(y_true: Tensor, y_pred: Tensor, from_logits: bool = False,
@@ -787,11 +793,10 @@ def _bce_over_batch(y_true: Tensor, y_pred: Tensor, from_logits: bool = False,
     if label_smoothing or not _last_axis(axis, y_pred) or \
             not _same_shape_and_dtype(y_true, y_pred):
         return None
-    if from_logits:
-        return P.sigmoid_cross_entropy(y_true, y_pred, over_batch=True)
-    if y_pred._logits_kind == "sigmoid":
-        return P.sigmoid_cross_entropy(y_true, y_pred._keras_logits, over_batch=True)
-    return None
+    found = _logits(y_pred, from_logits, "sigmoid")
+    if found is None:
+        return None
+    return P.sigmoid_cross_entropy(y_true, found[0], over_batch=True)
 
 
 _OVER_BATCH: dict = {mean_squared_error: _mse_over_batch,
