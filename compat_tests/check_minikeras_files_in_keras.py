@@ -37,6 +37,8 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+from custom_layers import custom_objects  # noqa: E402
 N = 32
 BATCH = 8
 PRED_TOL = 1e-5
@@ -45,32 +47,9 @@ LOSS_RTOL = 1e-4  # minikeras vs TF/JAX float32 over 4 steps
 
 # ----------------------------------------------------------------------------- writer
 
-def _custom_objects(keras) -> dict:
-    """A user's layer that defines no get_config (minikeras and Keras 3 write its
-    constructor arguments into the config by themselves), for the framework given."""
-    ops = getattr(keras, "ops", None)
-    matmul = ops.matmul if ops is not None else keras.backend.dot
-
-    class ScaledDense(keras.layers.Layer):
-        def __init__(self, units, scale=1.0, **kwargs):
-            super().__init__(**kwargs)
-            self.units = units
-            self.scale = scale
-
-        def build(self, input_shape):
-            self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
-                                          initializer="glorot_uniform", name="kernel")
-            self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
-
-        def call(self, x):
-            return matmul(x, self.kernel) * self.scale + self.bias
-
-    return {"ScaledDense": ScaledDense}
-
-
 def _cases(keras):
     L = keras.layers
-    scaled_dense = _custom_objects(keras)["ScaledDense"]
+    scaled_dense = custom_objects(keras)["ScaledDense"]
     reg = keras.regularizers.L1L2(l1=0.01, l2=0.01)
 
     def seq(n_in, layers):
@@ -189,7 +168,7 @@ def write_files(out: str) -> list:
             for i, v in enumerate(model.optimizer.variables):
                 arrays[f"opt_{i}"] = np.asarray(v.value)
             meta["n_opt"] = len(model.optimizer.variables)
-            custom = _custom_objects(keras)
+            custom = custom_objects(keras)
             restored = keras.models.load_model(base + ".h5", custom_objects=custom)
             h = restored.fit(x_arg, y, epochs=1, batch_size=BATCH, shuffle=False, verbose=0)
             meta["cont_restored"] = float(h.history["loss"][0])
@@ -218,7 +197,7 @@ class Checker:
         else:
             import tf_keras as keras
         self.keras = keras
-        self.custom = _custom_objects(keras)
+        self.custom = custom_objects(keras)
         import numpy as np
 
         self.np = np

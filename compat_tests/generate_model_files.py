@@ -251,25 +251,11 @@ def build_lambda():
     ]))
 
 
-class ScaledDense(keras.layers.Layer):
-    """A user's layer that defines no get_config: Keras 3 writes its constructor arguments
-    (units, scale) into the config by itself. minikeras' tests define the same class."""
+sys.path.insert(0, HERE)
+from custom_layers import custom_objects  # noqa: E402  (shared with minikeras' tests)
 
-    def __init__(self, units, scale=1.0, **kwargs):
-        super().__init__(**kwargs)
-        self.units = units
-        self.scale = scale
-
-    def build(self, input_shape):
-        self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
-                                      initializer="glorot_uniform", name="kernel")
-        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
-
-    def call(self, x):
-        return keras.ops.matmul(x, self.kernel) * self.scale + self.bias
-
-
-CUSTOM_OBJECTS = {"ScaledDense": ScaledDense}
+CUSTOM_OBJECTS = custom_objects(keras)
+ScaledDense = CUSTOM_OBJECTS["ScaledDense"]
 
 
 def build_custom_autoconfig():

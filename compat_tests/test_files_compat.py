@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
+from compat_tests.custom_layers import custom_objects
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FILES = os.path.join(HERE, "files")
@@ -36,25 +37,9 @@ def _cases() -> list:
     return out
 
 
-class ScaledDense(keras.layers.Layer):
-    """The user's layer of the `custom_autoconfig` case, as the generator defines it: no
-    get_config, so its config is generated from the constructor's arguments."""
-
-    def __init__(self, units, scale=1.0, **kwargs):
-        super().__init__(**kwargs)
-        self.units = units
-        self.scale = scale
-
-    def build(self, input_shape):
-        self.kernel = self.add_weight(shape=(input_shape[-1], self.units),
-                                      initializer="glorot_uniform", name="kernel")
-        self.bias = self.add_weight(shape=(self.units,), initializer="zeros", name="bias")
-
-    def call(self, x):
-        return keras.ops.matmul(x, self.kernel) * self.scale + self.bias
-
-
-CUSTOM_OBJECTS = {"ScaledDense": ScaledDense}
+# the user's layer of the custom_autoconfig case, defined as the generator defines it
+CUSTOM_OBJECTS = custom_objects(keras)
+ScaledDense = CUSTOM_OBJECTS["ScaledDense"]
 
 
 def _load(path, **kwargs):
