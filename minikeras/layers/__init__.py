@@ -42,6 +42,10 @@ from minikeras.layers.normalization import (  # noqa: F401
 )
 from minikeras.layers.preprocessing import Normalization, Rescaling  # noqa: F401
 from minikeras.layers.regularization import ActivityRegularization  # noqa: F401
+# --- convolution and pooling (issue 9) ---
+from minikeras.layers.convolutional import *  # noqa: F401,F403,E402
+from minikeras.layers.pooling import *  # noqa: F401,F403,E402
+from minikeras.layers import convolutional as _convolutional, pooling as _pooling  # noqa: E402
 
 _TABLE: dict[str, type] = {}
 
@@ -65,6 +69,10 @@ for _cls in (BatchNormalization, LeakyReLU, PReLU, ELU, ReLU, Softmax, Concatena
     register(_cls)
 for _cls in (LayerNormalization, UnitNormalization, RMSNormalization):
     register(_cls)
+# --- convolution and pooling (issue 9): classes, and the alias names old files may use ---
+for _cls in _convolutional.CLASSES + _pooling.CLASSES:
+    register(_cls)
+_TABLE.update({**_convolutional.ALIASES, **_pooling.ALIASES})
 
 
 def _table() -> dict:

@@ -25,7 +25,7 @@ def auto_name(prefix: str) -> str:
 def to_snake_case(name: str) -> str:
     """`GaussianNoise` -> `gaussian_noise`, as Keras derives default layer names."""
     s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+    s = re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
     return s
 
 
