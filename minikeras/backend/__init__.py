@@ -147,7 +147,7 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> Tens
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
     """Normal values redrawn until within two standard deviations of the mean."""
-    from minikeras.initializers import _truncated_normal
+    from minikeras.random import truncated_normal_array as _truncated_normal
     from minikeras.random import generator
 
     values = _truncated_normal(generator(seed), mean, stddev, _shape(shape))
