@@ -235,12 +235,12 @@ class Functional(Model):
         return rows
 
     def get_config(self) -> dict:
-        from minikeras.saving.legacy_h5 import functional_config
+        from minikeras.models.config_forms import functional_config
 
         return functional_config(self)
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Functional":
-        from minikeras.saving.legacy_h5 import functional_from_config
+        from minikeras.models.config_forms import functional_from_config
 
         return functional_from_config(config, custom_objects)

@@ -87,7 +87,7 @@ class Model(Trainer, Layer):
                                 **kwargs)
 
     def to_json(self, **kwargs: Any) -> str:
-        from minikeras.saving.legacy_h5 import model_config_dict
+        from minikeras.models.config_forms import model_config_dict
 
         return json.dumps(model_config_dict(self), **kwargs)
 

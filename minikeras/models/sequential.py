@@ -186,7 +186,7 @@ class Sequential(Model):
 
     # --- config -----------------------------------------------------------------------
     def get_config(self) -> dict:
-        from minikeras.saving.legacy_h5 import serialize_layer
+        from minikeras.models.config_forms import serialize_layer
 
         layers = []
         if self._build_shape is not None:
