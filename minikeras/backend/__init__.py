@@ -601,3 +601,12 @@ def get_uid(prefix: str = "") -> int:
     from minikeras.utils.naming import get_uid as _get_uid
 
     return _get_uid(prefix)
+
+
+# --- Keras 3's dtype helpers (issue 11, item 10) ---
+from minikeras.backend.dtypes import (  # noqa: E402,F401
+    is_float_dtype,
+    is_int_dtype,
+    result_type,
+    standardize_dtype,
+)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import signal
 import threading
+import warnings
 from typing import Any
 
 import numpy as np
 
+from minikeras import config as _config
 from minikeras import optimizers as optimizers_module
 from minikeras.autodiff.tensor import Tape, Tensor, no_grad
 from minikeras.autodiff import primitives as P
@@ -23,6 +25,23 @@ from minikeras.metrics import Mean
 from minikeras.random import generator
 from minikeras.trainers import data_adapter as da
 from minikeras.trainers.compile_utils import CompileLoss, CompileMetrics
+
+
+def _capped_steps(steps: int) -> int:
+    """`keras.config.set_max_steps_per_epoch`'s cap on the steps of fit/evaluate/predict."""
+    cap = _config.max_steps_per_epoch()
+    return min(steps, cap) if cap else steps
+
+
+def _wants_nonfinite(callbacks: Any) -> bool:
+    """Whether `fit(callbacks=...)` holds a TerminateOnNaN: the user's opt-in to training on
+    data with NaN/inf, which Keras accepts and minikeras otherwise refuses."""
+    from minikeras.callbacks.simple import TerminateOnNaN
+
+    items = getattr(callbacks, "callbacks", callbacks) or []
+    if not isinstance(items, (list, tuple)):
+        items = [items]
+    return any(isinstance(c, TerminateOnNaN) for c in items)
 
 
 class _HoldSigint:
@@ -158,7 +177,8 @@ class Trainer:
         return len(names) if names else None
 
     def _prepare(self, x: Any, y: Any = None, sample_weight: Any = None,
-                 class_weight: Any = None, need_y: bool = True) -> tuple:
+                 class_weight: Any = None, need_y: bool = True,
+                 allow_nonfinite: bool = False) -> tuple:
         if x is None:
             raise ValueError("`x` must be given (an array, a list of arrays, or a dict)")
         xs = da.cast_inputs(da.to_flat_arrays(x, "x", getattr(self, "input_names", None),
@@ -192,9 +212,10 @@ class Trainer:
         if sws is not None:
             groups["sample_weight"] = sws
         da.check_lengths(groups)
-        da.check_finite(xs, "x")
-        if ys is not None:
-            da.check_finite(ys, "y")
+        if not allow_nonfinite:  # refused unless fit's caller opted in (TerminateOnNaN)
+            da.check_finite(xs, "x")
+            if ys is not None:
+                da.check_finite(ys, "y")
         if sws is not None:
             for s in sws:
                 if s.ndim > 2 or (s.ndim == 2 and s.shape[1] != 1 and ys is not None and
@@ -372,12 +393,15 @@ class Trainer:
                              f"validation_split={validation_split!r}")
         if shuffle not in (True, False, "batch"):
             raise ValueError(f"`shuffle` must be True, False or 'batch', got {shuffle!r}")
-        xs, ys, sws = self._prepare(x, y, sample_weight)
+        # NaN/inf in the data is refused, unless a TerminateOnNaN callback is there to act
+        # on the NaN loss it gives (Keras trains on such data; see docs/decisions.md)
+        nan_ok = _wants_nonfinite(callbacks)
+        xs, ys, sws = self._prepare(x, y, sample_weight, allow_nonfinite=nan_ok)
         if class_weight is not None:
             da.class_weight_to_sample_weight(ys[0], class_weight)  # validate before any work
         val = None
         if validation_data is not None:
-            val = self._unpack_validation(validation_data)
+            val = self._unpack_validation(validation_data, nan_ok)
         elif validation_split:
             groups = [xs, ys] + ([sws] if sws is not None else [])
             train, valid = da.split_validation(groups, validation_split)
@@ -392,6 +416,10 @@ class Trainer:
         steps = da.num_batches(n, batch_size)
         if steps_per_epoch is not None:
             steps = min(steps, int(steps_per_epoch))
+        steps = _capped_steps(steps)
+        if _config.max_epochs() and _config.max_epochs() < epochs:  # keras.config's cap
+            warnings.warn(f"Limiting epochs to {_config.max_epochs()}", stacklevel=2)
+            epochs = _config.max_epochs()
         verbose = 1 if verbose == "auto" else int(verbose)
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
@@ -438,7 +466,7 @@ class Trainer:
             cbs.on_train_end(epoch_logs)
         return cbs.history
 
-    def _unpack_validation(self, data: Any) -> tuple:
+    def _unpack_validation(self, data: Any, allow_nonfinite: bool = False) -> tuple:
         if isinstance(data, (list, tuple)) and len(data) in (2, 3):
             vx, vy = data[0], data[1]
             vsw = data[2] if len(data) == 3 else None
@@ -446,7 +474,7 @@ class Trainer:
             raise ValueError("validation_data must be a tuple (x_val, y_val) or "
                              f"(x_val, y_val, val_sample_weight); got {type(data).__name__}"
                              + (f" of length {len(data)}" if hasattr(data, "__len__") else ""))
-        xs, ys, sws = self._prepare(vx, vy, vsw)
+        xs, ys, sws = self._prepare(vx, vy, vsw, allow_nonfinite=allow_nonfinite)
         return xs, ys, sws
 
     def _ensure_built(self, xs: list) -> None:
@@ -465,6 +493,7 @@ class Trainer:
         n_steps = da.num_batches(n, batch_size)
         if steps is not None:
             n_steps = min(n_steps, int(steps))
+        n_steps = _capped_steps(n_steps)
         cbs.on_test_begin()
         batch_hooks = cbs.has_batch_hooks("test")
         for step, index in enumerate(da.batch_slices(n, batch_size, False, None)):
@@ -517,6 +546,7 @@ class Trainer:
         n_steps = da.num_batches(n, batch_size)
         if steps is not None:
             n_steps = min(n_steps, int(steps))
+        n_steps = _capped_steps(n_steps)
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=None,
             steps=n_steps)
