@@ -324,6 +324,9 @@ class Layer:
         if any(d is None or (isinstance(d, (int, np.integer)) and d < 0) for d in shape):
             raise ValueError(f"add_weight: shape must be fully defined, got shape={shape}")
         dtype = standardize_dtype(kwargs.pop("dtype", None) or self.dtype)
+        if np.dtype(dtype).kind not in "fiub":  # numbers and flags only
+            raise ValueError(f"add_weight: a variable of layer {self.name!r} cannot have "
+                             f"dtype={dtype!r}; use a float, integer or boolean dtype")
         init = kwargs.pop("initializer", None)
         if init is None:
             init = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
