@@ -10,7 +10,7 @@ import numpy as np
 from minikeras import activations, constraints, initializers, regularizers
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.tensor import Tensor
-from minikeras.layers.layer import KerasTensor, Layer, Node
+from minikeras.layers.layer import INPUT_DTYPES, KerasTensor, Layer, Node
 from minikeras.random import generator
 
 
@@ -25,6 +25,8 @@ class InputLayer(Layer):
 
     Accepts Keras 3's `shape`/`batch_shape` and Keras 2's `input_shape`/`batch_input_shape`.
     """
+
+    _allowed_dtypes = INPUT_DTYPES  # integer indices and boolean masks come in too
 
     def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None,
                  batch_shape: Any = None, name: str | None = None, sparse: Any = None,

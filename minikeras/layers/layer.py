@@ -70,6 +70,36 @@ def standardize_dtype(dtype: Any) -> str:
     return name
 
 
+# The dtypes a layer may compute in. Keras 3 accepts any floating dtype (its policies refuse
+# "str" and "object"; "complex128" or "int32" fail only when the weights are made);
+# bfloat16 would need the ml_dtypes package, which minikeras does not depend on, so it is
+# refused with a message that says so (docs/decisions.md).
+FLOAT_DTYPES = ("float16", "float32", "float64")
+# InputLayer also takes the integer and boolean dtypes of index and mask inputs.
+INPUT_DTYPES = FLOAT_DTYPES + ("int8", "int16", "int32", "int64", "uint8", "uint16",
+                               "uint32", "uint64", "bool")
+
+
+def check_layer_dtype(layer: "Layer", dtype: Any, allowed: tuple) -> str:
+    """`dtype` (a name, NumPy dtype, Keras 3 DTypePolicy dict or Keras 2 Policy dict) as a
+    name from `allowed`, or a ValueError naming the layer, the dtype and what is allowed."""
+    what = f"{type(layer).__name__} {getattr(layer, 'name', '?')!r}"
+    raw = dtype.get("config", {}).get("name") if isinstance(dtype, dict) and \
+        isinstance(dtype.get("config"), dict) else dtype
+    if isinstance(raw, str) and "bfloat16" in raw and not raw.startswith("mixed_"):
+        raise ValueError(f"{what}: dtype={raw!r} is not supported: NumPy has no bfloat16 "
+                         "(it needs the ml_dtypes package, which minikeras does not depend on). "
+                         f"Use one of {', '.join(allowed)}.")
+    try:
+        name = standardize_dtype(dtype)
+    except (TypeError, ValueError):
+        name = None
+    if name not in allowed:
+        raise ValueError(f"{what}: dtype={raw!r} is not supported; a layer's dtype must be one "
+                         f"of {', '.join(allowed)} (or a Keras dtype policy of them)")
+    return name
+
+
 _PLAIN_TYPES = (str, int, float, bool, type(None))
 
 
@@ -158,6 +188,13 @@ class Layer:
     `batch_size`. An unknown keyword raises a TypeError naming the closest known one.
     """
 
+    # the dtypes this class can compute in (InputLayer widens it)
+    _allowed_dtypes: tuple = FLOAT_DTYPES
+    # False: inputs are never cast when the layer is called (models: each of their layers
+    # casts for itself, as in Keras 3); a layer whose inputs are indices (Embedding) may set
+    # this, or `autocast=False`, to keep floating indices as they are
+    _convert_input_args = True
+
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
         object.__setattr__(obj, "_layers", [])
@@ -182,7 +219,10 @@ class Layer:
             raise TypeError(f"name must be a string, got {name!r}")
         self.name = name or auto_name(to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        self.dtype = standardize_dtype(dtype)
+        self.dtype = check_layer_dtype(self, dtype, self._allowed_dtypes)
+        # Keras' `autocast`: floating inputs of another dtype are cast to the layer's dtype
+        # when it is called (see `_autocast`)
+        self.autocast = bool(kwargs.get("autocast", True))
         self.built = False
         self._losses: list = []
         self._inbound_nodes: list[Node] = []
@@ -217,6 +257,35 @@ class Layer:
                 return (batch, kwargs["input_length"], int(dim))
             return (batch, int(dim))
         return None
+
+    @property
+    def dtype(self) -> str:
+        """The dtype of the layer's weights and computations (`compute_dtype` in Keras 3)."""
+        return self._dtype
+
+    @dtype.setter
+    def dtype(self, value: Any) -> None:
+        object.__setattr__(self, "_dtype", value)
+        object.__setattr__(self, "_np_dtype", np.dtype(value))
+
+    compute_dtype = dtype
+
+    def _autocast(self, x: Any) -> Any:
+        """Keras 3's input casting: a floating tensor whose dtype is not the layer's is cast
+        to it (integer and boolean inputs stay as they are), unless `autocast` is False or
+        the class sets `_convert_input_args = False`."""
+        if not (self.autocast and self._convert_input_args):
+            return x
+        if isinstance(x, Tensor):
+            dt = x.value.dtype
+            if dt is not self._np_dtype and dt.kind == "f" and dt != self._np_dtype:
+                return P.cast(x, self._np_dtype)
+            return x
+        if isinstance(x, (list, tuple)):
+            return type(x)(self._autocast(i) for i in x)
+        if isinstance(x, dict):
+            return {k: self._autocast(v) for k, v in x.items()}
+        return x
 
     # --- attribute tracking -----------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -255,6 +324,9 @@ class Layer:
         if any(d is None or (isinstance(d, (int, np.integer)) and d < 0) for d in shape):
             raise ValueError(f"add_weight: shape must be fully defined, got shape={shape}")
         dtype = standardize_dtype(kwargs.pop("dtype", None) or self.dtype)
+        if np.dtype(dtype).kind not in "fiub":  # numbers and flags only
+            raise ValueError(f"add_weight: a variable of layer {self.name!r} cannot have "
+                             f"dtype={dtype!r}; use a float, integer or boolean dtype")
         init = kwargs.pop("initializer", None)
         if init is None:
             init = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
@@ -408,7 +480,10 @@ class Layer:
             if type(inputs) is not np.ndarray and any(
                     isinstance(t, KerasTensor) for t in flatten_structure(inputs)):
                 return self._symbolic_call(args, kwargs)
-            inputs = self._convert_inputs(inputs)
+            inputs = self._autocast(self._convert_inputs(inputs))
+            args = (inputs,) + args[1:]
+        elif inputs.value.dtype is not self._np_dtype:
+            inputs = self._autocast(inputs)
             args = (inputs,) + args[1:]
         if not self.built:
             self._maybe_build(_shapes(inputs))

@@ -30,6 +30,9 @@ MAX_DATASET_BYTES = 4 * 1024 ** 3  # declared size above which a dataset is refu
 MAX_ATTR_ELEMENTS = 10 ** 7  # declared elements above which an attribute is refused
 MAX_ATTR_BYTES = 256 * 1024 ** 2
 MAX_JSON_DEPTH = 200
+# a JSON text (model config, training config, ...) above this is refused before parsing:
+# a model config of 100k layers (legacy_h5.MAX_LAYERS) takes about 60 MB
+MAX_JSON_BYTES = 64 * 1024 ** 2
 
 
 def _h5py():
@@ -110,8 +113,13 @@ def write_name_list(group: Any, name: str, names: list) -> None:
     while any(p.nbytes > HEADER_LIMIT for p in parts):
         chunks += 1
         parts = np.array_split(array, chunks)
-    if chunks == 1:
+    if chunks == 1 and 16 * len(encoded) + 1024 <= HEADER_LIMIT:
         group.attrs[name] = encoded
+    elif chunks == 1:
+        # a variable-length list keeps a 16-byte heap reference per name in the object
+        # header, which overflows before the fixed-length form does (thousands of short
+        # names): store the fixed-length form, which is what Keras itself writes
+        group.attrs[name] = array
     else:
         for i, part in enumerate(parts):
             group.attrs[f"{name}{i}"] = part
@@ -416,6 +424,9 @@ def loads_json(text: Any, what: str) -> Any:
         text = decode(bytes(text))
     if not isinstance(text, str):
         raise ValueError(f"The {what} is not text (found {type(text).__name__})")
+    if len(text) > MAX_JSON_BYTES:
+        raise ValueError(f"The {what} holds {len(text)} characters of JSON; minikeras refuses "
+                         f"JSON texts above {MAX_JSON_BYTES} bytes (64 MiB)")
     try:
         value = json.loads(text, object_hook=_json_hook)
     except RecursionError:

@@ -26,7 +26,7 @@ METADATA = "metadata.json"
 WEIGHTS = "model.weights.h5"
 WEIGHTS_NPZ = "model.weights.npz"
 KERAS3_VERSION = "3.15.1"  # the Keras 3 release these archives are checked against
-MAX_JSON_BYTES = 64 * 1024 ** 2
+MAX_JSON_BYTES = h5_io.MAX_JSON_BYTES
 MAX_MEMBER_BYTES = 16 * 1024 ** 3
 IN_MEMORY_BYTES = 256 * 1024 ** 2
 

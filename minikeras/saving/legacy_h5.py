@@ -37,8 +37,8 @@ COMPILE_CONFIG_ATTR = "minikeras_compile_config"
 # models, not the reverse. They are re-exported here for the file code and for callers that
 # import them from this module, lazily because `minikeras.models` imports the trainers,
 # which import this package.
-_FROM_CONFIG_FORMS = ("MAX_DIM", "MAX_WEIGHT_ELEMENTS", "_clean", "check_config_sizes",
-                      "functional_config", "functional_from_config", "model_config_dict",
+_FROM_CONFIG_FORMS = ("MAX_DIM", "MAX_LAYERS", "MAX_WEIGHT_ELEMENTS", "_clean",
+                      "check_config_sizes", "count_layers", "functional_config", "functional_from_config", "model_config_dict",
                       "model_from_config", "serialize_layer", "weights_lower_bound")
 
 

@@ -309,9 +309,11 @@ class Trainer:
         self._loss_plan = (regularized, layers)
 
     def _train_step(self, xs: list, ys: list, sws: list | None, variables: list) -> float:
-        """One step, atomic with respect to interrupts: an exception (KeyboardInterrupt
-        included) before the update undoes what the forward pass changed, and a SIGINT
-        during the update is raised once the update is complete."""
+        """One step, all or nothing: an exception (KeyboardInterrupt included) in the
+        forward pass, the gradients or the optimizer update (which restores its own
+        variables, see `Optimizer.apply`) undoes what the forward pass changed
+        (BatchNormalization's moving statistics), and a SIGINT during the update is raised
+        once the update is complete."""
         state = getattr(self, "_step_state", None)
         saved = [v.value.copy() for v in state] if state else None
         try:
@@ -322,16 +324,18 @@ class Trainer:
                 raise ValueError(f"The loss must be a scalar, got shape {loss.shape}; a "
                                  "custom loss should return one value per sample or a scalar")
             grads = tape.leaf_gradients(loss, variables)  # trainable weights are leaves
+            _SIGINT.updating = True
+            try:
+                # all or nothing itself (Optimizer.apply); when it fails, the moving
+                # statistics of this forward pass are undone below too
+                self.optimizer.apply(grads, variables)
+            finally:
+                _SIGINT.updating = False
         except BaseException:
             if saved is not None:
                 for v, old in zip(state, saved):
                     v.value[...] = old
             raise
-        _SIGINT.updating = True
-        try:
-            self.optimizer.apply(grads, variables)
-        finally:
-            _SIGINT.updating = False
         if _SIGINT.pending:
             _SIGINT.pending = False
             raise KeyboardInterrupt
