@@ -123,3 +123,32 @@ def test_training_trajectory(name):
     assert set(ev) == set(meta["evaluate"])
     for key, value in meta["evaluate"].items():
         np.testing.assert_allclose(ev[key], value, rtol=1e-4, atol=1e-6, err_msg=key)
+
+
+@pytest.mark.parametrize("rel", ["reshape_k3/model.keras", "reshape_k3/model.h5",
+                                 "reshape_k2/model.h5"])
+def test_loads_files_written_by_keras(rel, tmp_path):
+    """Files written by generate_reshape_files.py (Keras 3 and tf_keras): they load, predict
+    what Keras predicted, train on, and save again."""
+    folder, name = rel.split("/")
+    path = os.path.join(HERE, "files", folder, name)
+    data = np.load(os.path.join(HERE, "files", folder, "data.npz"))
+    model = keras.models.load_model(path)
+    np.testing.assert_allclose(model.predict(data["x"], verbose=0), data["pred"], rtol=1e-5,
+                               atol=1e-6)
+    model.fit(data["x"], data["y"], epochs=1, batch_size=8, verbose=0)
+    model.save(tmp_path / name)
+    again = keras.models.load_model(tmp_path / name)
+    np.testing.assert_array_equal(again.predict(data["x"], verbose=0),
+                                  model.predict(data["x"], verbose=0))
+
+
+def test_loads_weights_file_written_by_keras3():
+    sys.path.insert(0, HERE)
+    from generate_reshape_files import build
+
+    data = np.load(os.path.join(HERE, "files", "reshape_k3", "data.npz"))
+    model = build(keras)
+    model.load_weights(os.path.join(HERE, "files", "reshape_k3", "model.weights.h5"))
+    np.testing.assert_allclose(model.predict(data["x"], verbose=0), data["pred"], rtol=1e-5,
+                               atol=1e-6)

@@ -314,3 +314,14 @@ def test_bad_arguments(make, match):
 def test_non_integer_counts_are_type_errors(make):
     with pytest.raises(TypeError):
         make()
+
+
+def test_legacy_config_leaves_out_zero_padding1d_data_format_for_keras2():
+    """tf_keras 2.21 refuses `data_format` on ZeroPadding1D (checked by loading a minikeras
+    .h5 with it); channels_last is Keras 3's default, so it is written only otherwise."""
+    from minikeras.saving.legacy_h5 import serialize_layer
+
+    assert "data_format" not in serialize_layer(L.ZeroPadding1D())["config"]
+    assert "data_format" in L.ZeroPadding1D().get_config()
+    cf = L.ZeroPadding1D(data_format="channels_first")
+    assert serialize_layer(cf)["config"]["data_format"] == "channels_first"
