@@ -42,6 +42,25 @@ from minikeras.layers.normalization import (  # noqa: F401
 )
 from minikeras.layers.preprocessing import Normalization, Rescaling  # noqa: F401
 from minikeras.layers.regularization import ActivityRegularization  # noqa: F401
+# --- reshaping layers (branch `reshape`) ---
+from minikeras.layers.reshaping import (  # noqa: F401
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    Permute,
+    RepeatVector,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
+from minikeras.layers.spatial_dropout import (  # noqa: F401
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
 
 _TABLE: dict[str, type] = {}
 
@@ -64,6 +83,11 @@ for _cls in (BatchNormalization, LeakyReLU, PReLU, ELU, ReLU, Softmax, Concatena
              Subtract, Multiply, Average, Maximum, Minimum, ActivityRegularization):
     register(_cls)
 for _cls in (LayerNormalization, UnitNormalization, RMSNormalization):
+    register(_cls)
+# reshaping layers (branch `reshape`)
+for _cls in (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, UpSampling1D,
+             UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D,
+             SpatialDropout1D, SpatialDropout2D, SpatialDropout3D):
     register(_cls)
 
 

@@ -64,6 +64,9 @@ def serialize_layer(layer: Layer) -> dict:
     if type(layer).__name__ == "LayerNormalization" and cfg.get("rms_scaling") is False:
         # Keras 2 refuses the key; Keras 3's default is False
         cfg = {k: v for k, v in cfg.items() if k != "rms_scaling"}
+    if type(layer).__name__ == "ZeroPadding1D" and cfg.get("data_format") == "channels_last":
+        # Keras 2 refuses the key (its ZeroPadding1D is channels_last only); Keras 3's default
+        cfg = {k: v for k, v in cfg.items() if k != "data_format"}
     name = get_registered_name(type(layer))
     return {"class_name": name if ">" in name else type(layer).__name__,
             "config": _clean(cfg)}

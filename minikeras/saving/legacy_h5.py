@@ -39,7 +39,8 @@ COMPILE_CONFIG_ATTR = "minikeras_compile_config"
 # which import this package.
 _FROM_CONFIG_FORMS = ("MAX_DIM", "MAX_LAYERS", "MAX_WEIGHT_ELEMENTS", "_clean",
                       "check_config_sizes", "count_layers", "functional_config",
-                      "functional_from_config", "model_config_dict", "model_from_config", "serialize_layer", "weights_lower_bound")
+                      "functional_from_config", "model_config_dict", "model_from_config",
+                      "serialize_layer", "weights_lower_bound")
 
 
 def __getattr__(name: str) -> Any:
