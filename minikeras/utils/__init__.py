@@ -19,6 +19,9 @@ from minikeras.saving.object_registry import (  # noqa: F401
 from minikeras.utils.plotting import plot_history  # noqa: F401
 from minikeras.utils.progbar import Progbar  # noqa: F401
 
+# data from Python code (generators / datasets area)
+from minikeras.trainers.py_dataset import PyDataset, Sequence  # noqa: F401, E402
+
 
 def set_random_seed(seed: int) -> None:
     """Seed Python's `random` and NumPy's global generator (which minikeras uses for
