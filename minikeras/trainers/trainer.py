@@ -136,8 +136,9 @@ def _looks_like_metrics(value: Any) -> bool:
 
 
 class Trainer:
-    _nonfinite_ok = False  # set by `fit` while a TerminateOnNaN callback is given
     """Mixed into `Model`. Keras 3 signatures; Keras 2 spellings accepted where they differ."""
+
+    _nonfinite_ok = False  # set by `fit` while a TerminateOnNaN callback is given
 
     _train_plan: Any = None  # set by _plan_step, once per fit
 
