@@ -18,6 +18,9 @@ from minikeras import (  # noqa: F401
     saving,
     utils,
 )
+# --- data in, results out (issue 10, branch `data`) ---
+from minikeras import datasets, preprocessing  # noqa: F401,E402
+
 from minikeras.autodiff.tensor import Variable  # noqa: F401
 from minikeras.initializers import Initializer  # noqa: F401
 from minikeras.layers import Input, KerasTensor, Layer  # noqa: F401

@@ -188,6 +188,9 @@ def get_file(fname: str | None = None, origin: str | None = None, untar: bool = 
     if origin is None:
         raise ValueError('get_file: please specify the "origin" argument (the URL of the '
                          'file to download)')
+    if hash_algorithm not in ("auto", "md5", "sha256"):
+        raise ValueError("get_file: hash_algorithm must be 'auto', 'md5' or 'sha256', got "
+                         f"{hash_algorithm!r}")
     if cache_dir is None:
         cache_dir = keras_home()
     if md5_hash is not None and file_hash is None:
