@@ -19,7 +19,7 @@ from minikeras import (  # noqa: F401
     utils,
 )
 # --- data in, results out (issue 10, branch `data`) ---
-from minikeras import datasets, preprocessing  # noqa: F401,E402
+from minikeras import datasets, preprocessing, wrappers  # noqa: F401,E402
 
 from minikeras.autodiff.tensor import Variable  # noqa: F401
 from minikeras.initializers import Initializer  # noqa: F401
