@@ -15,6 +15,7 @@ import json
 import shutil
 import sys
 import tarfile
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -64,7 +65,7 @@ def keras_home(tmp_path, monkeypatch):
     def no_network(*a, **k):
         raise AssertionError("a test tried to download")
 
-    monkeypatch.setattr(file_utils.urllib.request, "urlretrieve", no_network)
+    monkeypatch.setattr(urllib.request, "urlretrieve", no_network)
     calls = []
     real = file_utils.get_file
 

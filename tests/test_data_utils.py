@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tarfile
 import urllib.error
+import urllib.request
 import zipfile
 
 import numpy as np
@@ -17,7 +18,6 @@ import pytest
 
 import minikeras as keras
 from minikeras.datasets import _files
-from minikeras.utils import file_utils
 
 
 @pytest.fixture
@@ -66,8 +66,8 @@ def test_cached_file_is_used_without_network_and_a_stale_one_is_replaced(tmp_pat
     (home / "datasets").mkdir(parents=True)
     (home / "datasets" / "f.bin").write_bytes(src.read_bytes())
     calls = []
-    real = file_utils.urllib.request.urlretrieve
-    monkeypatch.setattr(file_utils.urllib.request, "urlretrieve",
+    real = urllib.request.urlretrieve
+    monkeypatch.setattr(urllib.request, "urlretrieve",
                         lambda *a, **k: calls.append(a) or real(*a, **k))
     keras.utils.get_file("f.bin", url, file_hash=sha)
     assert calls == []  # the cached copy matched its hash
@@ -82,7 +82,7 @@ def test_offline_error_names_the_url_and_the_place_for_the_file(home, monkeypatc
     def offline(*a, **k):
         raise urllib.error.URLError("no route to host")
 
-    monkeypatch.setattr(file_utils.urllib.request, "urlretrieve", offline)
+    monkeypatch.setattr(urllib.request, "urlretrieve", offline)
     with pytest.raises(OSError) as err:
         keras.datasets.mnist.load_data()
     msg = str(err.value)

@@ -73,3 +73,4 @@ from minikeras.utils.dataset_utils import (  # noqa: E402,F401
 )
 from minikeras.utils.file_utils import get_file  # noqa: E402,F401
 from minikeras.utils.sequence_utils import pad_sequences  # noqa: E402,F401
+from minikeras.utils.model_visualization import model_to_dot, plot_model  # noqa: E402,F401
