@@ -42,6 +42,20 @@ from minikeras.layers.normalization import (  # noqa: F401
 )
 from minikeras.layers.preprocessing import Normalization, Rescaling  # noqa: F401
 from minikeras.layers.regularization import ActivityRegularization  # noqa: F401
+# --- sequences: embeddings, masking, recurrent layers (branch rnn) ---
+from minikeras.layers.embedding import Embedding, Masking  # noqa: F401
+from minikeras.layers.rnn import (  # noqa: F401
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+    TimeDistributed,
+)
 
 _TABLE: dict[str, type] = {}
 
@@ -64,6 +78,10 @@ for _cls in (BatchNormalization, LeakyReLU, PReLU, ELU, ReLU, Softmax, Concatena
              Subtract, Multiply, Average, Maximum, Minimum, ActivityRegularization):
     register(_cls)
 for _cls in (LayerNormalization, UnitNormalization, RMSNormalization):
+    register(_cls)
+# sequences (branch rnn)
+for _cls in (Embedding, Masking, RNN, SimpleRNN, LSTM, GRU, SimpleRNNCell, LSTMCell, GRUCell,
+             StackedRNNCells, Bidirectional, TimeDistributed):
     register(_cls)
 
 

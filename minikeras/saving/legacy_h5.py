@@ -77,6 +77,8 @@ def serialize_layer(layer: Layer) -> dict:
     if type(layer).__name__ == "LayerNormalization" and cfg.get("rms_scaling") is False:
         # Keras 2 refuses the key; Keras 3's default is False
         cfg = {k: v for k, v in cfg.items() if k != "rms_scaling"}
+    if hasattr(layer, "_legacy_config"):  # a layer's own trims for Keras 2 (e.g. RNNs)
+        cfg = layer._legacy_config(cfg)
     name = get_registered_name(type(layer))
     return {"class_name": name if ">" in name else type(layer).__name__,
             "config": _clean(cfg)}
