@@ -61,6 +61,20 @@ from minikeras.layers.spatial_dropout import (  # noqa: F401
     SpatialDropout2D,
     SpatialDropout3D,
 )
+# --- sequences: embeddings, masking, recurrent layers (branch rnn) ---
+from minikeras.layers.embedding import Embedding, Masking  # noqa: F401
+from minikeras.layers.rnn import (  # noqa: F401
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+    StackedRNNCells,
+    TimeDistributed,
+)
 
 _TABLE: dict[str, type] = {}
 
@@ -88,6 +102,10 @@ for _cls in (LayerNormalization, UnitNormalization, RMSNormalization):
 for _cls in (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, UpSampling1D,
              UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D,
              SpatialDropout1D, SpatialDropout2D, SpatialDropout3D):
+    register(_cls)
+# sequences (branch rnn)
+for _cls in (Embedding, Masking, RNN, SimpleRNN, LSTM, GRU, SimpleRNNCell, LSTMCell, GRUCell,
+             StackedRNNCells, Bidirectional, TimeDistributed):
     register(_cls)
 
 

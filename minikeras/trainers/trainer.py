@@ -17,6 +17,7 @@ import numpy as np
 
 from minikeras import config as _config
 from minikeras import optimizers as optimizers_module
+from minikeras.autodiff.masks import get_keras_mask, set_keras_mask
 from minikeras.autodiff.tensor import Tape, Tensor, no_grad
 from minikeras.autodiff import primitives as P
 from minikeras.callbacks.callback import CallbackList
@@ -397,7 +398,7 @@ class Trainer:
         value = float(loss.value)
         self._loss_tracker.add(value, xs[0].shape[0])
         if self.compiled_metrics.has_metrics:
-            self.compiled_metrics.update(ys, [Tensor(p.value) for p in preds], sws)
+            self.compiled_metrics.update(ys, [_detached(p) for p in preds], sws)
         return value
 
     def _test_step(self, xs: list, ys: list, sws: list | None) -> float:
@@ -803,3 +804,12 @@ class Trainer:
             return logs
         return self._ordered_values(logs)
 
+
+
+def _detached(p: Tensor) -> Tensor:
+    """The prediction without its graph, keeping its Keras mask (metrics weigh by it)."""
+    out = Tensor(p.value)
+    mask = get_keras_mask(p)
+    if mask is not None:
+        set_keras_mask(out, mask)
+    return out
