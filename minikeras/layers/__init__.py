@@ -75,6 +75,10 @@ from minikeras.layers.rnn import (  # noqa: F401
     StackedRNNCells,
     TimeDistributed,
 )
+# --- convolution and pooling (issue 9) ---
+from minikeras.layers.convolutional import *  # noqa: F401,F403,E402
+from minikeras.layers.pooling import *  # noqa: F401,F403,E402
+from minikeras.layers import convolutional as _convolutional, pooling as _pooling  # noqa: E402
 
 _TABLE: dict[str, type] = {}
 
@@ -107,6 +111,10 @@ for _cls in (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, UpSampli
 for _cls in (Embedding, Masking, RNN, SimpleRNN, LSTM, GRU, SimpleRNNCell, LSTMCell, GRUCell,
              StackedRNNCells, Bidirectional, TimeDistributed):
     register(_cls)
+# --- convolution and pooling (issue 9): classes, and the alias names old files may use ---
+for _cls in _convolutional.CLASSES + _pooling.CLASSES:
+    register(_cls)
+_TABLE.update({**_convolutional.ALIASES, **_pooling.ALIASES})
 
 
 def _table() -> dict:
