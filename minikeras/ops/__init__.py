@@ -805,3 +805,10 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> Tens
 __all__ = [name for name in dir() if not name.startswith("_")
            and name not in ("annotations", "Any", "math", "np", "P", "config", "generator",
                             "constant_like")]
+
+
+# --- keras.ops on KerasTensors build graph nodes (issue 11, item 2); keep this last, so
+# that every function above is wrapped ---
+from minikeras.ops import symbolic as _symbolic  # noqa: E402
+
+_symbolic.install(globals())
