@@ -349,6 +349,58 @@ def record_ops_models(keras):
     return out
 
 
+def record_ops_table(keras):
+    """For each keras.ops function, the Operation class its symbolic call builds (read from
+    the function's source: `return Cls(init...).symbolic_call(call...)` or
+    `Cls(init...)(call...)`): class name, module, which function parameter feeds each
+    constructor argument, and which are the call's arguments."""
+    import re
+
+    out = {}
+    pattern = re.compile(r"return\s+(\w+)\(\s*(.*?)\)(?:\.symbolic_call)?\((.*?)\)\s*$",
+                         re.S | re.M)
+    for name in sorted(dir(keras.ops)):
+        fn = getattr(keras.ops, name)
+        if name.startswith("_") or not inspect.isfunction(fn):
+            continue
+        try:
+            src = inspect.getsource(fn)
+        except (OSError, TypeError):
+            continue
+        params = list(inspect.signature(fn).parameters)
+        found = None
+        for m in pattern.finditer(src):
+            cls = vars(inspect.getmodule(fn)).get(m.group(1))
+            if inspect.isclass(cls) and hasattr(cls, "symbolic_call"):
+                found = (m, cls)
+                break
+        if found is None:
+            continue
+        m, cls = found
+        init_names = [p for p in inspect.signature(cls.__init__).parameters
+                      if p not in ("self", "args", "kwargs")]
+        init = {}
+        for i, part in enumerate(p.strip() for p in m.group(2).split(",") if p.strip()):
+            if "=" in part:
+                key, expr = (x.strip() for x in part.split("=", 1))
+            else:
+                key, expr = (init_names[i] if i < len(init_names) else None), part
+            if key is not None and expr in params:
+                init[key] = expr
+        call = [a.strip() for a in m.group(3).split(",") if a.strip()]
+        defaults = {}
+        for pname, p in inspect.signature(fn).parameters.items():
+            if p.default is not p.empty:
+                try:
+                    defaults[pname] = _json(p.default)
+                except (TypeError, ValueError):
+                    pass
+        out[name] = {"class_name": cls.__name__, "module": cls.__module__, "init": init,
+                     "call": [c for c in call if c in params], "params": params,
+                     "defaults": defaults}
+    return out
+
+
 def record_terminate_on_nan(keras):
     """Keras trains on NaN targets; TerminateOnNaN stops at the first NaN batch loss."""
     keras.utils.set_random_seed(1)
@@ -376,6 +428,7 @@ def main() -> None:
         "dtypes": record_dtypes(keras),
         "errors": record_errors(keras),
         "ops_models": record_ops_models(keras),
+        "ops_table": record_ops_table(keras),
         "terminate_on_nan": record_terminate_on_nan(keras),
     }
     with open(OUT, "w") as f:

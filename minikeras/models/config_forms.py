@@ -94,7 +94,10 @@ def functional_config(model: Any) -> dict:
         return [layer.name, node_index(layer, layer._inbound_nodes[ni]), ti]
 
     layers = []
-    for layer in model.layers:
+    for layer in getattr(model, "_operations", model.layers):
+        if getattr(layer, "_is_symbolic_op", False):  # a keras.ops node: Keras 3's form
+            layers.append(_op_entry(layer, model, ref))
+            continue
         entry = serialize_layer(layer)
         entry["name"] = layer.name
         inbound = []
@@ -114,9 +117,32 @@ def functional_config(model: Any) -> dict:
 
 # --- reading configs --------------------------------------------------------------------
 
+def _op_entry(layer: Any, model: Any, ref: Any) -> dict:
+    """A keras.ops node as Keras 3 writes it: its Operation class, and nodes in Keras 3's
+    `{"args", "kwargs"}` form with constants inline (both generations' readers here read
+    either form per node)."""
+    from minikeras.ops.symbolic import encode_constant
+
+    def encode(x: Any) -> Any:
+        if isinstance(x, KerasTensor):
+            return {"class_name": "__keras_tensor__",
+                    "config": {"shape": list(x.shape), "dtype": x.dtype,
+                               "keras_history": ref(x)}}
+        if isinstance(x, (list, tuple)):
+            return [encode(v) for v in x]
+        return encode_constant(x)
+
+    entry = layer.keras_entry()
+    entry["inbound_nodes"] = [{"args": encode(list(node.args)), "kwargs": {}}
+                              for node in model._nodes if node.layer is layer]
+    return entry
+
+
 def _node_call(node: Any, outputs_of: dict) -> tuple:
     """(refs, args, kwargs) of one inbound node, in either Keras format. `args`/`kwargs`
     are None while some input tensor is not produced yet."""
+    from minikeras.ops.symbolic import decode_constant
+
     refs: list = []
     missing = []
 
@@ -135,6 +161,9 @@ def _node_call(node: Any, outputs_of: dict) -> tuple:
             if isinstance(x, dict):
                 if x.get("class_name") == "__keras_tensor__":
                     return tensor((x.get("config") or {}).get("keras_history"))
+                const = decode_constant(x)  # arrays, slices, Ellipsis: data only
+                if const is not None:
+                    return const
                 return {k: walk(v) for k, v in x.items()}
             if isinstance(x, (list, tuple)):
                 return [walk(v) for v in x]
@@ -174,6 +203,7 @@ def _map_triples(spec: Any, fn) -> Any:
 def functional_from_config(config: dict, custom_objects: dict | None = None) -> Any:
     from minikeras.layers import deserialize as deserialize_layer
     from minikeras.models.functional import Functional
+    from minikeras.ops.symbolic import is_op_entry, op_from_entry
 
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
         raise ValueError("A functional model config needs a list of 'layers'")
@@ -183,7 +213,10 @@ def functional_from_config(config: dict, custom_objects: dict | None = None) -> 
     for entry in config["layers"]:
         if not isinstance(entry, dict):
             raise ValueError(f"Malformed layer entry {str(entry)[:200]}")
-        layer = deserialize_layer(entry, custom_objects)
+        if is_op_entry(entry):  # a keras.ops node, by whitelisted class name only
+            layer = op_from_entry(entry)
+        else:
+            layer = deserialize_layer(entry, custom_objects)
         name = entry.get("name") or layer.name
         if name in created:
             raise ValueError(f"The functional config has two layers named {name!r}")

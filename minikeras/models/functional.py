@@ -43,7 +43,10 @@ class Functional(Model):
         self.inputs = flat_in
         self.outputs = flat_out
         self._nodes, ordered = self._map_graph(flat_in, flat_out)
-        self._layers[:] = ordered
+        # keras.ops nodes (ops/symbolic.py) are in the graph and its config, but, as in
+        # Keras 3, not in `model.layers`
+        self._operations = ordered
+        self._layers[:] = [x for x in ordered if not getattr(x, "_is_symbolic_op", False)]
         self.built = True
 
     @staticmethod
@@ -210,6 +213,8 @@ class Functional(Model):
                 type(self).call is not Functional.call or type(self).__call__ is not \
                 Layer.__call__:
             return None
+        if len(self._operations) != len(self._layers):
+            return None  # keras.ops nodes: called as the model's call runs them
         previous = self.inputs[0]
         layers: list = []
         for node in self._nodes:
