@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import pathlib
+import subprocess
 import sys
 import zipfile
 
@@ -351,3 +354,180 @@ def test_integer_inputs_are_not_cast_and_autocast_false_opts_out():
     doubles = keras.ops.convert_to_tensor(np.ones((2, 3)), dtype="float64")
     assert Echo()(doubles).dtype == "float32"
     assert Echo(autocast=False)(doubles).dtype == "float64"
+
+
+# --- 6. files: disagreeing records, linked or absurd optimizer state, symlinks ----------------
+
+def _compiled_model():
+    keras.utils.set_random_seed(1)
+    model = keras.Sequential([keras.Input((4,)), L.Dense(3, name="d")])
+    model.compile(keras.optimizers.Adam(0.01), "mse", metrics=["mae"])
+    x = np.ones((8, 4), "float32")
+    model.fit(x, x[:, :3], epochs=1, verbose=0)
+    return model
+
+
+def _rewrite_h5_attr(path, name, edit):
+    with h5py.File(path, "r+") as f:
+        value = json.loads(f.attrs[name])
+        edit(value)
+        del f.attrs[name]
+        f.attrs[name] = json.dumps(value).encode()
+
+
+def _rewrite_zip(path, member, edit):
+    with zipfile.ZipFile(path) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    members[member] = edit(members[member])
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    path.write_bytes(buffer.getvalue())
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras"])
+def test_disagreeing_compile_records_warn(tmp_path, suffix, recwarn):
+    # Keras 3 reads only its own record (training_config / compile_config), so it cannot
+    # notice; minikeras compiles from its exact record and says that the two disagree:
+    # better.
+    path = tmp_path / f"m{suffix}"
+    _compiled_model().save(path)
+    keras.models.load_model(path)
+    assert not [w for w in recwarn if "disagree" in str(w.message)]
+    if suffix == ".h5":
+        _rewrite_h5_attr(path, "training_config", lambda c: c.update(loss="mae"))
+    else:
+        def edit(raw):
+            config = json.loads(raw)
+            config["compile_config"]["optimizer"]["config"]["learning_rate"] = 0.5
+            return json.dumps(config).encode()
+        _rewrite_zip(path, "config.json", edit)
+    with pytest.warns(UserWarning, match="disagree"):
+        model = keras.models.load_model(path)
+    assert model.loss in ("mse", "mean_squared_error") or \
+        getattr(model.loss, "__name__", "") == "mean_squared_error"
+
+
+def test_linked_optimizer_state_warns_and_is_not_followed(tmp_path):
+    # Keras 3 (h5py) follows an external link wherever it finds one; minikeras never
+    # does: the optimizer state is not restored, with the warning any unusable state gets
+    # (before: silently fresh for .h5, a load failure for .weights.h5): better.
+    model = _compiled_model()
+    outside = tmp_path / "outside.h5"
+    with h5py.File(outside, "w") as f:
+        f.create_group("g")
+    h5 = tmp_path / "m.h5"
+    model.save(h5)
+    with h5py.File(h5, "r+") as f:
+        del f["minikeras_optimizer_state"]
+        f["minikeras_optimizer_state"] = h5py.ExternalLink(str(outside), "/g")
+    with pytest.warns(UserWarning, match="link"):
+        loaded = keras.models.load_model(h5)
+    assert int(loaded.optimizer.iterations.value) == 0
+    weights = tmp_path / "w.weights.h5"
+    model.save_weights(weights)
+    with h5py.File(weights, "r+") as f:
+        del f["optimizer/vars"]
+        f["optimizer/vars"] = h5py.ExternalLink(str(outside), "/g")
+    fresh = _compiled_model()
+    with pytest.warns(UserWarning, match="link"):
+        fresh.load_weights(weights)
+    np.testing.assert_array_equal(fresh.layers[0].kernel.numpy(),
+                                  model.layers[0].kernel.numpy())
+
+
+@pytest.mark.parametrize("bad", [np.nan, -0.5, np.inf])
+@pytest.mark.parametrize("suffix", [".h5", ".keras", ".weights.h5"])
+def test_absurd_stored_learning_rate_is_refused(tmp_path, suffix, bad):
+    # Keras 3 assigns whatever the file holds (a NaN rate then turns every weight into
+    # NaN at the next step); minikeras refuses the state with the warning any unusable
+    # state gets and keeps the configured rate: better. Optimizer.set_weights raises.
+    model = _compiled_model()
+    path = tmp_path / f"m{suffix}"
+    if suffix == ".weights.h5":
+        model.save_weights(path)
+        with h5py.File(path, "r+") as f:
+            f["optimizer/vars/1"][()] = bad
+    elif suffix == ".h5":
+        model.save(path)
+        with h5py.File(path, "r+") as f:
+            g = f["minikeras_optimizer_state"]
+            g[[n for n in g if "learning_rate" in n][0]][()] = bad
+    else:
+        model.save(path)
+
+        def edit(raw):
+            buffer = io.BytesIO(raw)
+            with h5py.File(buffer, "r+") as f:
+                f["optimizer/vars/1"][()] = bad
+            return buffer.getvalue()
+        _rewrite_zip(path, "model.weights.h5", edit)
+    with pytest.warns(UserWarning, match="learning rate"):
+        if suffix == ".weights.h5":
+            loaded = _compiled_model()
+            loaded.load_weights(path)
+        else:
+            loaded = keras.models.load_model(path)
+    assert float(loaded.optimizer.learning_rate.numpy()) == pytest.approx(0.01)
+    values = model.optimizer.get_weights()
+    values[1] = np.asarray(bad, dtype=values[1].dtype)
+    with pytest.raises(ValueError, match="learning rate"):
+        model.optimizer.set_weights(values)
+
+
+@pytest.mark.parametrize("suffix", [".h5", ".keras", ".weights.h5"])
+def test_saving_through_a_symlink_replaces_its_target(tmp_path, suffix):
+    # Keras 3 opens the path for writing, which writes through the link too: the same
+    # (but minikeras still writes atomically, beside the target). Before, the link was
+    # replaced by a plain file and its target kept the old model.
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / f"m{suffix}"
+    link = tmp_path / f"link{suffix}"
+    old, new = _compiled_model(), _compiled_model()
+    new.layers[0].kernel.assign(np.full((4, 3), 0.25, "float32"))
+    save = (lambda m, p: m.save_weights(p)) if suffix == ".weights.h5" else \
+        (lambda m, p: m.save(p))
+    save(old, target)
+    link.symlink_to(target)
+    save(new, link)
+    assert link.is_symlink()
+    back = _compiled_model()
+    if suffix == ".weights.h5":
+        back.load_weights(target)
+    else:
+        back = keras.models.load_model(target)
+    np.testing.assert_array_equal(back.layers[0].kernel.numpy(), 0.25)
+    assert not [p for p in tmp_path.rglob(".minikeras-*")]
+
+
+# --- 7. temporaries of killed saves are cleaned up ------------------------------------------
+
+def test_a_later_save_removes_the_temporaries_of_killed_saves(tmp_path):
+    # Keras 3 writes in place (a killed save leaves a torn file and no temporary);
+    # minikeras saves atomically and the next save of the same target removes what a
+    # killed one left (writer process gone), and nothing else: better.
+    target = tmp_path / "m.h5"
+    code = ("import os, sys; from minikeras.saving import h5_io\n"
+            "with h5_io.atomic_path(sys.argv[1]) as tmp:\n"
+            "    open(tmp, 'wb').write(b'half a file')\n"
+            "    os._exit(0)  # dies before the rename, as a killed save does\n")
+    root = str(pathlib.Path(keras.__file__).parents[1])
+    seen = []
+    for _ in range(2):  # each dead writer's file is removed by the next save, even a failed one
+        subprocess.run([sys.executable, "-c", code, str(target)], check=True, cwd=root)
+        left = [p.name for p in tmp_path.glob(".minikeras-*.tmp")]
+        assert len(left) == 1 and left[0].startswith(".minikeras-m.h5.") and \
+            left[0] not in seen
+        seen.append(left[0])
+    pid = left[0].split(".")[-3]
+    live = tmp_path / left[0].replace(f".{pid}.", f".{os.getpid()}.")
+    live.write_bytes(b"a save in progress")  # a writer that is alive: kept
+    other = tmp_path / left[0].replace("m.h5", "other.h5")
+    other.write_bytes(b"another target")  # another target's: kept
+    legacy = tmp_path / ".minikeras-abc123.tmp"
+    legacy.write_bytes(b"old naming")  # not attributable to a target: kept
+    _compiled_model().save(target)
+    remaining = sorted(p.name for p in tmp_path.glob(".minikeras-*.tmp"))
+    assert remaining == sorted([live.name, other.name, legacy.name])
+    keras.models.load_model(target)

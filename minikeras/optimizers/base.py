@@ -356,8 +356,29 @@ class Optimizer:
             if w.shape != v.shape:
                 raise ValueError(f"Optimizer variable {v.path!r} has shape {v.shape}, "
                                  f"got an array of shape {w.shape}")
+            problem = self._bad_state_value(v, w)
+            if problem:
+                raise ValueError(problem)
         for v, w in zip(own, arrays):
             v.value[...] = w.astype(v.dtype)
+
+    def _bad_state_value(self, variable: Variable, value: Any) -> str | None:
+        """Why `value` cannot be this optimizer's iteration count or learning rate (NaN,
+        infinite, negative, a fractional count), or None. Slots are not checked."""
+        if variable is self.iterations:
+            what = "iteration count"
+        elif variable is self._learning_rate:
+            what = "learning rate"
+        else:
+            return None
+        try:
+            x = float(np.asarray(value, dtype=np.float64).reshape(()))
+        except (TypeError, ValueError):
+            return f"the stored {what} {value!r} is not a number"
+        if not math.isfinite(x) or x < 0 or (variable is self.iterations and x != int(x)):
+            return f"the stored {what} is {x!r}; it must be a finite number >= 0" + \
+                (" and whole" if variable is self.iterations else "")
+        return None
 
     def save_own_variables(self, store: Any) -> None:
         for i, v in enumerate(self.variables):

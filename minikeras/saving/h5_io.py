@@ -15,8 +15,11 @@ raised on purpose pass through unchanged.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import re
+import socket
 import struct
 import tempfile
 import zipfile
@@ -47,16 +50,26 @@ def _h5py():
 def atomic_path(filepath: Any, overwrite: bool = True) -> Iterator[str]:
     """Yield a temporary path beside `filepath`; when the block succeeds, flush it to disk
     and rename it over `filepath` (an atomic step on POSIX and Windows). On failure the
-    temporary file is removed and `filepath` is untouched."""
+    temporary file is removed and `filepath` is untouched.
+
+    A symbolic link is written through: the file it points to is replaced (the temporary
+    file sits in that file's folder) and the link stays. Temporary files that killed saves
+    of the same target left behind are removed first (`_remove_stale_temporaries`)."""
     filepath = os.fspath(filepath)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath} exists and overwrite=False")
     if os.path.isdir(filepath):
         raise IsADirectoryError(f"Cannot save to {filepath}: it is a directory")
+    if os.path.islink(filepath):
+        filepath = os.path.realpath(filepath)
+        if os.path.isdir(filepath):
+            raise IsADirectoryError(f"Cannot save to {filepath}: it is a directory")
     folder = os.path.dirname(os.path.abspath(filepath))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"Cannot save to {filepath}: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=".minikeras-", suffix=".tmp", dir=folder)
+    prefix = _temporary_prefix(filepath)
+    _remove_stale_temporaries(folder, prefix)
+    fd, tmp = tempfile.mkstemp(prefix=f"{prefix}{os.getpid()}.", suffix=".tmp", dir=folder)
     os.close(fd)
     try:
         yield tmp
@@ -79,6 +92,45 @@ def atomic_path(filepath: Any, overwrite: bool = True) -> Iterator[str]:
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _temporary_prefix(filepath: str) -> str:
+    """`.minikeras-<target name>.<digest>.<host>.`: the temporary files of saves of this
+    target from this machine (the writer's PID and a random part follow)."""
+    name = os.path.basename(filepath)
+    digest = hashlib.sha1(name.encode("utf8", "surrogateescape")).hexdigest()[:8]
+    host = re.sub(r"[^A-Za-z0-9_-]", "_", socket.gethostname())[:32] or "host"
+    return f".minikeras-{name[:80]}.{digest}.{host}."
+
+
+def _remove_stale_temporaries(folder: str, prefix: str) -> None:
+    """Remove the temporary files of earlier saves of the same target whose writer process
+    no longer exists (a save killed before its rename). Only names of this exact pattern
+    (same target, same host) are touched; a live writer's file (its PID exists, ours
+    included) is left alone, and any error is ignored: cleaning up never fails a save."""
+    pattern = re.compile(re.escape(prefix) + r"(\d+)\.[A-Za-z0-9_]+\.tmp")
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match is None or _process_exists(int(match.group(1))):
+            continue
+        with contextlib.suppress(OSError):
+            os.remove(os.path.join(folder, name))
+
+
+def _process_exists(pid: int) -> bool:
+    if pid == os.getpid() or os.name == "nt":  # (Windows' os.kill would end the process)
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError, OSError):
+        return True  # someone else's process, or cannot tell: keep the file
+    return True
 
 
 def _current_umask() -> int:
