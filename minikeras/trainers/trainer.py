@@ -297,10 +297,14 @@ class Trainer:
             with Tape() as tape:
                 preds = self._forward(xs, training=True)
                 loss = self._total_loss(ys, preds, sws)
+                # as Keras' train step: a loss-scaling optimizer gets the scaled loss's
+                # gradients (its `apply` divides them back); the logs keep the loss
+                target = self.optimizer.scale_loss(loss) if self.optimizer._scales_loss \
+                    else loss
             if loss.ndim:
                 raise ValueError(f"The loss must be a scalar, got shape {loss.shape}; a "
                                  "custom loss should return one value per sample or a scalar")
-            grads = tape.leaf_gradients(loss, variables)  # trainable weights are leaves
+            grads = tape.leaf_gradients(target, variables)  # trainable weights are leaves
         except BaseException:
             if saved is not None:
                 for v, old in zip(state, saved):
