@@ -376,9 +376,14 @@ class Trainer:
             with Tape() as tape:
                 preds = self._forward(xs, training=True)
                 loss = self._total_loss(ys, preds, sws)
+                # as Keras' train step: a loss-scaling optimizer gets the scaled loss's
+                # gradients (its `apply` divides them back); the logs keep the loss
+                target = self.optimizer.scale_loss(loss) if self.optimizer._scales_loss \
+                    else loss
             if loss.ndim:
                 raise ValueError(f"The loss must be a scalar, got shape {loss.shape}; a "
                                  "custom loss should return one value per sample or a scalar")
+<<<<<<< HEAD
             grads = tape.leaf_gradients(loss, variables)  # trainable weights are leaves
             _SIGINT.updating = True
             try:
@@ -387,6 +392,9 @@ class Trainer:
                 self.optimizer.apply(grads, variables)
             finally:
                 _SIGINT.updating = False
+=======
+            grads = tape.leaf_gradients(target, variables)  # trainable weights are leaves
+>>>>>>> reshape
         except BaseException:
             if saved is not None:
                 for v, old in zip(state, saved):
