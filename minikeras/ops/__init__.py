@@ -803,7 +803,7 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> Tens
 
 
 # --- convolution and pooling (issue 9) ---
-from minikeras.ops.conv_ops import (  # noqa: E402
+from minikeras.ops.conv_ops import (  # noqa: E402,F401
     average_pool,
     conv,
     conv_transpose,

@@ -383,8 +383,7 @@ class Trainer:
             if loss.ndim:
                 raise ValueError(f"The loss must be a scalar, got shape {loss.shape}; a "
                                  "custom loss should return one value per sample or a scalar")
-<<<<<<< HEAD
-            grads = tape.leaf_gradients(loss, variables)  # trainable weights are leaves
+            grads = tape.leaf_gradients(target, variables)  # trainable weights are leaves
             _SIGINT.updating = True
             try:
                 # all or nothing itself (Optimizer.apply); when it fails, the moving
@@ -392,9 +391,6 @@ class Trainer:
                 self.optimizer.apply(grads, variables)
             finally:
                 _SIGINT.updating = False
-=======
-            grads = tape.leaf_gradients(target, variables)  # trainable weights are leaves
->>>>>>> reshape
         except BaseException:
             if saved is not None:
                 for v, old in zip(state, saved):
