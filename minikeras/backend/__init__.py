@@ -147,7 +147,7 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> Tens
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
     """Normal values redrawn until within two standard deviations of the mean."""
-    from minikeras.initializers import _truncated_normal
+    from minikeras.random import truncated_normal_array as _truncated_normal
     from minikeras.random import generator
 
     values = _truncated_normal(generator(seed), mean, stddev, _shape(shape))
@@ -603,6 +603,13 @@ def get_uid(prefix: str = "") -> int:
     return _get_uid(prefix)
 
 
+# --- Keras 3's dtype helpers (issue 11, item 10) ---
+from minikeras.backend.dtypes import (  # noqa: E402,F401
+    is_float_dtype,
+    is_int_dtype,
+    result_type,
+    standardize_dtype,
+)
 # --- convolution and pooling (issue 9): Keras 2's signatures over keras.ops' ones --------
 
 def conv1d(x, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1) -> Tensor:

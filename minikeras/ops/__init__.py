@@ -815,3 +815,10 @@ from minikeras.ops.conv_ops import (  # noqa: E402,F401
 __all__ = [name for name in dir() if not name.startswith("_")
            and name not in ("annotations", "Any", "math", "np", "P", "config", "generator",
                             "constant_like", "conv_ops")]
+
+
+# --- keras.ops on KerasTensors build graph nodes (issue 11, item 2); keep this last, so
+# that every function above is wrapped ---
+from minikeras.ops import symbolic as _symbolic  # noqa: E402
+
+_symbolic.install(globals())
