@@ -24,6 +24,7 @@ TESTED = {"perceptron", "xor", "regression", "binary_classification",
           "multiclass_classification", "multilabel_classification", "activations",
           "initialisation", "optimisers", "overfitting", "regularisation",
           "dropout_and_noise", "normalisation", "cross_validation", "save_and_share"}
+TESTED.add("cnn_digits")  # convolution example; its claim is checked in test_examples_conv.py
 
 
 @pytest.fixture
