@@ -371,3 +371,48 @@ def test_ops_errors():
         keras.ops.conv(np.zeros((1, 4, 4, 3)), np.zeros((2, 2, 2, 1)))
     with pytest.raises(ValueError, match="larger than the padded input"):
         keras.ops.max_pool(np.zeros((1, 2, 2, 1)), 3)
+
+
+def test_every_alias_is_the_keras_class():
+    pairs = [(L.Convolution1D, L.Conv1D), (L.Convolution2D, L.Conv2D),
+             (L.Convolution3D, L.Conv3D), (L.Convolution1DTranspose, L.Conv1DTranspose),
+             (L.Convolution2DTranspose, L.Conv2DTranspose),
+             (L.Convolution3DTranspose, L.Conv3DTranspose),
+             (L.SeparableConvolution1D, L.SeparableConv1D),
+             (L.SeparableConvolution2D, L.SeparableConv2D),
+             (L.MaxPool1D, L.MaxPooling1D), (L.MaxPool2D, L.MaxPooling2D),
+             (L.MaxPool3D, L.MaxPooling3D), (L.AvgPool1D, L.AveragePooling1D),
+             (L.AvgPool2D, L.AveragePooling2D), (L.AvgPool3D, L.AveragePooling3D),
+             (L.GlobalMaxPool1D, L.GlobalMaxPooling1D), (L.GlobalMaxPool2D, L.GlobalMaxPooling2D),
+             (L.GlobalMaxPool3D, L.GlobalMaxPooling3D),
+             (L.GlobalAvgPool1D, L.GlobalAveragePooling1D),
+             (L.GlobalAvgPool2D, L.GlobalAveragePooling2D),
+             (L.GlobalAvgPool3D, L.GlobalAveragePooling3D)]
+    for alias, cls in pairs:
+        assert alias is cls
+    # files that name a layer by an alias load too
+    layer = L.deserialize({"class_name": "Convolution3D",
+                           "config": {"filters": 2, "kernel_size": 2}})
+    assert type(layer) is L.Conv3D
+    g = L.GlobalAveragePooling1D()(np.arange(12.0).reshape(1, 4, 3))
+    np.testing.assert_allclose(g.value, [[4.5, 5.5, 6.5]])
+
+
+def test_backend_3d_depthwise_separable_match_ops():
+    x = RNG.normal(size=(1, 4, 5, 4, 2))
+    k = RNG.normal(size=(2, 2, 2, 2, 3))
+    np.testing.assert_allclose(K.conv3d(x, k, padding="same").value,
+                               keras.ops.conv(x, k, padding="same").value)
+    np.testing.assert_allclose(K.pool3d(x, (2, 2, 2), strides=(2, 2, 2), pool_mode="avg").value,
+                               keras.ops.average_pool(x, 2, 2).value)
+    x2 = RNG.normal(size=(2, 6, 6, 3))
+    dk = RNG.normal(size=(3, 3, 3, 2))
+    pk = RNG.normal(size=(1, 1, 6, 4))
+    np.testing.assert_allclose(K.depthwise_conv2d(x2, dk).value,
+                               keras.ops.depthwise_conv(x2, dk).value)
+    np.testing.assert_allclose(K.separable_conv2d(x2, dk, pk, padding="same").value,
+                               keras.ops.separable_conv(x2, dk, pk, padding="same").value)
+    # a depthwise convolution is one ordinary convolution per channel
+    for c in range(3):
+        one = keras.ops.conv(x2[..., c:c + 1], dk[:, :, c:c + 1, :]).value
+        np.testing.assert_allclose(K.depthwise_conv2d(x2, dk).value[..., 2 * c:2 * c + 2], one)
