@@ -20,11 +20,13 @@ odd pixel at the end; max pooling routes the gradient to the first maximum of a 
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from minikeras.autodiff.primitives import CHAIN_ACTIVATIONS
 from minikeras.autodiff.tensor import Tensor, constant_like, record
 
 
@@ -60,8 +62,9 @@ def transpose_output_length(n: int | None, k: int, stride: int, dilation: int, p
     return (n - 1) * stride + dk % 2 + output_padding
 
 
-def _pads(spatial, ksize, strides, dilation, padding) -> list:
-    """(before, after) padding per spatial axis."""
+@functools.lru_cache(maxsize=512)
+def _pads(spatial, ksize, strides, dilation, padding) -> tuple:
+    """(before, after) padding per spatial axis (remembered, like `_slices`)."""
     pads = []
     for n, k, s, d in zip(spatial, ksize, strides, dilation):
         dk = (k - 1) * d + 1
@@ -73,7 +76,7 @@ def _pads(spatial, ksize, strides, dilation, padding) -> list:
             pads.append((dk - 1, 0))
         else:
             pads.append((0, 0))
-    return pads
+    return tuple(pads)
 
 
 def _pad(xv: np.ndarray, pads: list, value: float = 0.0) -> np.ndarray:
@@ -110,6 +113,13 @@ def _offset_slices(out: tuple, ksize: tuple, strides: tuple, dilation: tuple):
             for o, d, s, n in zip(off, dilation, strides, out)) + (slice(None),)
 
 
+@functools.lru_cache(maxsize=512)
+def _slices(out: tuple, ksize: tuple, strides: tuple, dilation: tuple) -> tuple:
+    """`_offset_slices` as a tuple, remembered: a training loop asks for the same geometry
+    at every step."""
+    return tuple(_offset_slices(out, ksize, strides, dilation))
+
+
 def _scatter(gwin: np.ndarray, shape: tuple, out: tuple, ksize: tuple, strides: tuple,
              dilation: tuple) -> np.ndarray:
     """col2im: add the per-window gradients gwin (batch, *out, *kernel, channels) back onto
@@ -117,7 +127,7 @@ def _scatter(gwin: np.ndarray, shape: tuple, out: tuple, ksize: tuple, strides: 
     nd = len(ksize)
     dx = np.zeros(shape, dtype=gwin.dtype)
     lead = (slice(None),) * (1 + nd)
-    for off, sl in _offset_slices(out, ksize, strides, dilation):
+    for off, sl in _slices(out, ksize, strides, dilation):
         dx[sl] += gwin[lead + off]
     return dx
 
@@ -129,7 +139,7 @@ def _im2col(xp: np.ndarray, out: tuple, ksize: tuple, strides: tuple, dilation: 
     nd = len(ksize)
     cols = np.empty((xp.shape[0],) + tuple(out) + tuple(ksize) + (xp.shape[-1],), xp.dtype)
     lead = (slice(None),) * (1 + nd)
-    for off, sl in _offset_slices(out, ksize, strides, dilation):
+    for off, sl in _slices(out, ksize, strides, dilation):
         cols[lead + off] = xp[sl]
     return cols
 
@@ -144,11 +154,16 @@ def _check_out(out: tuple, spatial: tuple, ksize: tuple, dilation: tuple, what: 
 
 # --- convolution ----------------------------------------------------------------------
 
-def conv(x, kernel, bias=None, strides=(1,), padding="valid", dilation=(1,), groups=1) -> Tensor:
+def conv(x, kernel, bias=None, strides=(1,), padding="valid", dilation=(1,), groups=1,
+         activation: str | None = None) -> Tensor:
     """N-D convolution (cross-correlation, as Keras): x (batch, *spatial, in),
-    kernel (*kernel_size, in // groups, filters), bias (filters,) or None."""
+    kernel (*kernel_size, in // groups, filters), bias (filters,) or None.
+
+    `activation` ('relu' or 'tanh', as the Conv layers pass it) is applied inside the node,
+    computing the same numbers as the separate primitive with one graph node less."""
     x, kernel = _t(x), _t(kernel)
     bias = None if bias is None else _t(bias)
+    strides, dilation = tuple(strides), tuple(dilation)
     xv, kv = x.value, kernel.value
     nd = xv.ndim - 2
     ksize = kv.shape[:nd]
@@ -179,8 +194,12 @@ def conv(x, kernel, bias=None, strides=(1,), padding="valid", dilation=(1,), gro
         parents = (x, kernel, bias)
     else:
         parents = (x, kernel)
+    if activation is not None:
+        y = CHAIN_ACTIVATIONS[activation][0](y)
 
     def backward(g):
+        if activation is not None:
+            g = CHAIN_ACTIVATIONS[activation][1](g, y.reshape(g.shape))
         gm = g.reshape(m, f)
         gx = gk = None
         if groups == 1:
@@ -213,6 +232,7 @@ def conv_transpose(x, kernel, bias=None, strides=(1,), padding="valid", output_p
     the full result follow Keras' JAX backend."""
     x, kernel = _t(x), _t(kernel)
     bias = None if bias is None else _t(bias)
+    strides, dilation = tuple(strides), tuple(dilation)
     xv, kv = x.value, kernel.value
     nd = xv.ndim - 2
     ksize = kv.shape[:nd]
@@ -287,13 +307,14 @@ def pool(x, pool_size: tuple, strides: tuple, padding: str = "valid", mode: str 
     nd = xv.ndim - 2
     spatial = xv.shape[1:-1]
     ones = (1,) * nd
+    pool_size, strides = tuple(pool_size), tuple(strides)
     pads = _pads(spatial, pool_size, strides, ones, padding)
     out = tuple(output_length(n, k, s, 1, padding)
                 for n, k, s in zip(spatial, pool_size, strides))
     _check_out(out, tuple(n + lo + hi for n, (lo, hi) in zip(spatial, pads)), pool_size, ones,
                f"{mode}_pool")
     xp = _pad(xv, pads, -np.inf if mode == "max" else 0.0)
-    slices = [sl for _, sl in _offset_slices(out, pool_size, strides, ones)]
+    slices = [sl for _, sl in _slices(out, pool_size, strides, ones)]
     padded = xp is not xv
     # windows that do not overlap: each input element is read by at most one window, so
     # the backward pass can assign instead of accumulate
