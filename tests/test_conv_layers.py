@@ -416,3 +416,17 @@ def test_backend_3d_depthwise_separable_match_ops():
     for c in range(3):
         one = keras.ops.conv(x2[..., c:c + 1], dk[:, :, c:c + 1, :]).value
         np.testing.assert_allclose(K.depthwise_conv2d(x2, dk).value[..., 2 * c:2 * c + 2], one)
+
+
+def test_global_average_pooling1d_uses_the_mask_of_an_embedding():
+    tokens = np.array([[3, 1, 0, 0], [2, 5, 4, 0]])
+    inp = keras.Input((4,), dtype="int32")
+    emb = L.Embedding(6, 3, mask_zero=True)
+    model = keras.Model(inp, L.GlobalAveragePooling1D()(emb(inp)))
+    table = RNG.normal(size=(6, 3))
+    emb.set_weights([table])
+    want = np.stack([table[[3, 1]].mean(0), table[[2, 5, 4]].mean(0)])
+    np.testing.assert_allclose(model.predict(tokens, verbose=0), want, rtol=1e-12)
+    mask = np.array([[True, False, True], [True, True, False]])
+    layer = L.GlobalAveragePooling1D(keepdims=True)
+    check_gradients(lambda x: layer(x, mask=mask), [RNG.normal(size=(2, 3, 4))])
