@@ -94,6 +94,7 @@ class Dense(Layer):
             raise ValueError("Dense: LoRA (lora_rank) is not supported by minikeras")
         kwargs.pop("quantization_config", None)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.supports_masking = True  # passes masks through, as Keras 3
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
@@ -156,6 +157,7 @@ class Dense(Layer):
 class Activation(Layer):
     def __init__(self, activation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.supports_masking = True  # passes masks through, as Keras 3
         self.activation = activations.get(activation)
         self.built = True
 
@@ -180,6 +182,7 @@ class Dropout(Layer):
         if not isinstance(rate, (int, float, np.floating)) or not 0 <= rate <= 1:
             raise ValueError(f"Dropout: `rate` must be a number in [0, 1], got rate={rate!r}")
         super().__init__(**kwargs)
+        self.supports_masking = True  # passes masks through, as Keras 3
         self.rate = float(rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
@@ -268,6 +271,7 @@ class Reshape(Layer):
 class Identity(Layer):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.supports_masking = True  # passes masks through, as Keras 3
         self.built = True
 
     def call(self, inputs: Any) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from collections.abc import Callable
 
+from minikeras.autodiff.masks import get_keras_mask, set_keras_mask
 from minikeras.autodiff.tensor import Tensor
 from minikeras.layers.core import InputLayer
 from minikeras.layers.layer import KerasTensor, Layer
@@ -150,8 +151,11 @@ class Sequential(Model):
 
     def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
         x = inputs
+        if mask is not None and isinstance(x, Tensor):
+            set_keras_mask(x, mask)
         for layer in self._stack:
-            if type(x) is Tensor and x.value.dtype is layer._np_dtype and layer._is_plain():
+            if (type(x) is Tensor and x.value.dtype is layer._np_dtype and layer._is_plain()
+                    and get_keras_mask(x) is None):
                 x = layer.call(x)  # what layer(x) would do, without its bookkeeping
             else:
                 x = layer(x, training=training)
@@ -200,7 +204,7 @@ class Sequential(Model):
 
     # --- config -----------------------------------------------------------------------
     def get_config(self) -> dict:
-        from minikeras.saving.legacy_h5 import serialize_layer
+        from minikeras.models.config_forms import serialize_layer
 
         layers = []
         if self._build_shape is not None:

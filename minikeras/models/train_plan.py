@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from minikeras import activations
 from minikeras.autodiff import primitives as P
+from minikeras.autodiff.masks import get_keras_mask, set_keras_mask
 from minikeras.autodiff.tensor import Tensor
 from minikeras.layers.core import Dense
 from minikeras.layers.layer import Layer, _context
@@ -93,10 +94,13 @@ class _DenseRun:
             self.first._check_input(x)  # raises, naming the layer
         if x.value.ndim == 2:
             return P.dense_chain(x, self.spec)
+        mask = get_keras_mask(x)  # Dense passes a mask (of a sequence) through
         for kernel, bias, act in self.spec:
             x = P.dense(x, kernel, bias)
             if act is not None:
                 x = getattr(P, act)(x)
+        if mask is not None:
+            set_keras_mask(x, mask)
         return x
 
 
@@ -108,6 +112,7 @@ class _LayerStep:
 
     def __call__(self, x: Any) -> Any:
         layer = self.layer
-        if type(x) is Tensor and x.value.dtype is layer._np_dtype and layer._is_plain():
+        if (type(x) is Tensor and x.value.dtype is layer._np_dtype and layer._is_plain()
+                and get_keras_mask(x) is None):
             return layer.call(x)
         return layer(x, training=True)

@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from minikeras import config
+from minikeras.autodiff import primitives as P
 from minikeras.autodiff.tensor import Tensor, Variable, no_grad
 from minikeras.optimizers import schedules as schedules_module
 from minikeras.utils.naming import auto_name, closest, to_snake_case
@@ -707,8 +708,18 @@ class Optimizer:
     def assign_sub(self, variable: Variable, value: Any) -> None:
         variable.assign_sub(value)
 
+    @property
+    def _scales_loss(self) -> bool:
+        """Whether training must multiply the loss by `scale_loss` before backpropagation
+        (`apply` divides the gradients back)."""
+        return self.loss_scale_factor is not None
+
     def scale_loss(self, loss: Any) -> Any:
-        return loss * self.loss_scale_factor if self.loss_scale_factor is not None else loss
+        if self.loss_scale_factor is None:
+            return loss
+        if isinstance(loss, Tensor):
+            return P.multiply(loss, float(self.loss_scale_factor))
+        return loss * self.loss_scale_factor
 
     # --- config -----------------------------------------------------------------------
     def get_config(self) -> dict:

@@ -88,6 +88,7 @@ def _layer_entry(layer: Any) -> dict:
 
 def _functional_layers(model: Any) -> tuple:
     from minikeras.layers.layer import KerasTensor
+    from minikeras.ops.symbolic import encode_constant
 
     own = {id(n) for n in model._nodes}
 
@@ -107,13 +108,12 @@ def _functional_layers(model: Any) -> tuple:
             return [encode(v) for v in x]
         if isinstance(x, dict):
             return {k: encode(v) for k, v in x.items()}
-        if isinstance(x, (bool, int, float, str)) or x is None:
-            return x
-        return None
+        return encode_constant(x)
 
     layers = []
-    for layer in model.layers:
-        entry = _layer_entry(layer)
+    for layer in getattr(model, "_operations", model.layers):
+        entry = layer.keras_entry() if getattr(layer, "_is_symbolic_op", False) \
+            else _layer_entry(layer)
         entry["name"] = layer.name
         nodes = []
         if not isinstance(layer, InputLayer):
