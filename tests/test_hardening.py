@@ -371,6 +371,7 @@ def test_integer_inputs_are_not_cast_and_autocast_false_opts_out():
     doubles = keras.ops.convert_to_tensor(np.ones((2, 3)), dtype="float64")
     assert Echo()(doubles).dtype == "float32"
     assert Echo(autocast=False)(doubles).dtype == "float64"
+    assert L.Embedding(10, 3).autocast is False  # Keras 3: Embedding(...).autocast is False
 
 
 # --- 6. files: disagreeing records, linked or absurd optimizer state, symlinks ----------------
