@@ -255,3 +255,14 @@ def test_split_dataset_errors():
         keras.utils.split_dataset(x, left_size="half")
     with pytest.raises(ValueError, match="same length"):
         keras.utils.split_dataset((x, np.zeros(3)), left_size=0.5)
+
+
+def test_tensorboard_without_the_tensorboard_package_is_a_clear_error():
+    code = ("import sys; sys.modules['tensorboard'] = None\n"
+            "import minikeras as keras\n"
+            "try:\n    keras.callbacks.TensorBoard()\n"
+            "except ImportError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert "pip install tensorboard" in out.stdout and "TensorFlow is not needed" in out.stdout, \
+        out.stderr
