@@ -601,3 +601,4 @@ def get_uid(prefix: str = "") -> int:
     from minikeras.utils.naming import get_uid as _get_uid
 
     return _get_uid(prefix)
+from minikeras.utils.dtype_utils import standardize_dtype  # noqa: E402,F401  (data area, issue 10)
