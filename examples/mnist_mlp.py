@@ -8,8 +8,8 @@ file.
 
 The script is the usual tutorial: scale the pixels to [0, 1], flatten them, one-hot encode
 the labels, train a 784-256-256-10 network with dropout and Adam, and report the test
-accuracy (Keras' own MNIST MLP example reports about 98% on the real data). The figure shows the learning
-curves and test digits with their predicted labels, mistakes in red.
+accuracy (Keras' own MNIST MLP example reports about 98% on the real data). The figure shows
+the learning curves and test digits with their predicted labels, mistakes in red.
 
 Run: python examples/mnist_mlp.py   (MINIKERAS_FAST=1 shortens it; --docs copies the figure
 into docs/images/)
