@@ -266,3 +266,19 @@ def test_tensorboard_without_the_tensorboard_package_is_a_clear_error():
                          cwd=os.path.dirname(os.path.dirname(__file__)))
     assert "pip install tensorboard" in out.stdout and "TensorFlow is not needed" in out.stdout, \
         out.stderr
+
+
+def test_fit_and_evaluate_take_a_timeseries_dataset():
+    """Runs once `keras.utils.PyDataset` (fit on Python datasets, branch `gen`) is there."""
+    pytest.importorskip("minikeras.trainers.py_dataset")
+    data = np.sin(np.arange(80, dtype="float32") / 5)[:, None]
+    train = keras.utils.timeseries_dataset_from_array(data[:-4], data[4:, 0],
+                                                      sequence_length=4, batch_size=16)
+    assert isinstance(train, keras.utils.PyDataset)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(1)])
+    model.compile("adam", "mse")
+    before = model.evaluate(train, verbose=0)
+    history = model.fit(train, epochs=15, verbose=0)
+    assert len(history.history["loss"]) == 15 and model.evaluate(train, verbose=0) < before
