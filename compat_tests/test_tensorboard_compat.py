@@ -93,7 +93,7 @@ def test_summaries_equal_what_keras3_writes(name, tmp_path):
 
 
 def test_write_images_and_errors(tmp_path):
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")], name="net")
     model.compile("sgd", "mse")
     tb = keras.callbacks.TensorBoard(log_dir=tmp_path, histogram_freq=1, write_images=True,
                                      write_graph=False)
@@ -101,8 +101,8 @@ def test_write_images_and_errors(tmp_path):
     acc = EventAccumulator(str(tmp_path / "train"), size_guidance={"tensors": 0})
     acc.Reload()
     tags = set(acc.Tags()["tensors"])
-    assert {"sequential/dense/kernel/image", "sequential/dense/bias/image"} <= tags
-    blobs = tensor_util.make_ndarray(acc.Tensors("sequential/dense/kernel/image")[0].tensor_proto)
+    assert {"net/d/kernel/image", "net/d/bias/image"} <= tags
+    blobs = tensor_util.make_ndarray(acc.Tensors("net/d/kernel/image")[0].tensor_proto)
     assert blobs[0] == b"3" and blobs[1] == b"2" and blobs[2][:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="update_freq"):
         keras.callbacks.TensorBoard(update_freq="sometimes")

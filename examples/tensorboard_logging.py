@@ -55,7 +55,8 @@ def main():
     shutil.rmtree(logs, ignore_errors=True)
     model = keras.Sequential([keras.Input((2,)),
                               keras.layers.Dense(32, activation="relu", name="hidden"),
-                              keras.layers.Dense(1, activation="sigmoid", name="output")])
+                              keras.layers.Dense(1, activation="sigmoid", name="output")],
+                             name="classifier")
     model.compile(keras.optimizers.Adam(0.02), "binary_crossentropy", metrics=["accuracy"])
     epochs = 12 if FAST else 40
     callbacks = [keras.callbacks.TensorBoard(log_dir=logs, histogram_freq=1, update_freq=5),
@@ -92,7 +93,7 @@ def main():
         ax.set_xlabel("epoch")
         ax.set_title("epoch_learning_rate")
         ax = axes[3]
-        steps, hists = train["sequential/hidden/kernel/histogram"]
+        steps, hists = train["classifier/hidden/kernel/histogram"]
         for k, colour in ((0, "C0"), (len(steps) - 1, "C1")):
             h = hists[k]
             ax.stairs(h[:, 2], np.r_[h[:, 0], h[-1, 1]], fill=True, alpha=0.5, color=colour,

@@ -67,7 +67,8 @@ def test_tensorboard_logging(run):
     pytest.importorskip("tensorboard")
     r, figure = run("tensorboard_logging")
     np.testing.assert_allclose(r["logged_loss"], r["history"]["loss"], rtol=1e-6)
-    assert {"epoch_loss", "batch_loss", "epoch_learning_rate", "keras"} <= set(r["train"])
+    assert {"epoch_loss", "batch_loss", "epoch_learning_rate", "keras",
+            "classifier/hidden/kernel/histogram"} <= set(r["train"])
     assert {"epoch_loss", "evaluation_loss_vs_iterations"} <= set(r["validation"])
     steps = r["train"]["batch_loss"][0]
     assert steps[0] == 5 and np.all(np.diff(steps) == 5)  # update_freq=5
