@@ -282,3 +282,13 @@ def test_fit_and_evaluate_take_a_timeseries_dataset():
     before = model.evaluate(train, verbose=0)
     history = model.fit(train, epochs=15, verbose=0)
     assert len(history.history["loss"]) == 15 and model.evaluate(train, verbose=0) < before
+
+
+def test_keras2_import_paths():
+    from minikeras.preprocessing.sequence import pad_sequences
+    from minikeras.utils.data_utils import get_file
+    from minikeras.utils.vis_utils import model_to_dot, plot_model
+    from minikeras.wrappers.scikit_learn import KerasClassifier, KerasRegressor  # noqa: F401
+
+    assert pad_sequences is keras.utils.pad_sequences and get_file is keras.utils.get_file
+    assert plot_model is keras.utils.plot_model and model_to_dot is keras.utils.model_to_dot
