@@ -292,3 +292,17 @@ def test_keras2_import_paths():
 
     assert pad_sequences is keras.utils.pad_sequences and get_file is keras.utils.get_file
     assert plot_model is keras.utils.plot_model and model_to_dot is keras.utils.model_to_dot
+
+
+def test_object_array_npz_written_by_numpy_1_loads(tmp_path):
+    """The real IMDB/Reuters files were written by numpy 1 (`numpy.core.multiarray`)."""
+    rows = np.empty(3, dtype=object)
+    rows[:] = [[1, 14, 22], [5], [7, 7]]
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, rows, allow_pickle=True)  # pickle protocol 3: text GLOBALs
+    payload = buf.getvalue().replace(b"numpy._core.multiarray", b"numpy.core.multiarray")
+    assert b"numpy.core.multiarray\n_reconstruct" in payload
+    with zipfile.ZipFile(tmp_path / "reuters.npz", "w") as z:
+        z.writestr("x.npy", payload)
+    x = _files.load_npz(str(tmp_path / "reuters.npz"))["x"]
+    assert x.dtype == object and [list(r) for r in x] == [[1, 14, 22], [5], [7, 7]]
