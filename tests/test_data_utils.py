@@ -299,7 +299,8 @@ def test_object_array_npz_written_by_numpy_1_loads(tmp_path):
     rows = np.empty(3, dtype=object)
     rows[:] = [[1, 14, 22], [5], [7, 7]]
     buf = io.BytesIO()
-    np.lib.format.write_array(buf, rows, allow_pickle=True)  # pickle protocol 3: text GLOBALs
+    np.lib.format.write_array_header_1_0(buf, np.lib.format.header_data_from_array_1_0(rows))
+    pickle.dump(rows, buf, protocol=3)  # protocol 3 names globals as text lines
     payload = buf.getvalue().replace(b"numpy._core.multiarray", b"numpy.core.multiarray")
     assert b"numpy.core.multiarray\n_reconstruct" in payload
     with zipfile.ZipFile(tmp_path / "reuters.npz", "w") as z:
