@@ -110,3 +110,17 @@ def test_write_images_and_errors(tmp_path):
         keras.callbacks.TensorBoard(profile_batch=-1)
     with pytest.warns(UserWarning, match="profiler"):
         keras.callbacks.TensorBoard(profile_batch=(2, 4))
+
+
+def test_embeddings_freq_saves_weights_and_a_projector_config(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, name="d")], name="net")
+    model.compile("sgd", "mse")
+    tb = keras.callbacks.TensorBoard(log_dir=tmp_path, embeddings_freq=2, write_graph=False)
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), epochs=3, verbose=0, callbacks=[tb])
+    saved = sorted(p.name for p in (tmp_path / "train").glob("keras_embedding.ckpt-*"))
+    assert saved == ["keras_embedding.ckpt-0.weights.h5", "keras_embedding.ckpt-2.weights.h5"]
+    assert (tmp_path / "projector_config.pbtxt").exists()
+    bad = keras.callbacks.TensorBoard(log_dir=tmp_path / "b", embeddings_freq=1,
+                                      embeddings_metadata={"no_such_layer": "meta.tsv"})
+    with pytest.raises(ValueError, match="no_such_layer"):
+        model.fit(np.ones((4, 3)), np.ones((4, 2)), epochs=1, verbose=0, callbacks=[bad])
