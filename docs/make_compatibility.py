@@ -44,6 +44,15 @@ NAMESPACES = [
     ("keras.utils", keras.utils, None),
     ("keras.config", keras.config, None),
     ("keras.saving", keras.saving, None),
+    # data in, results out (issue 10, branch `data`)
+    *[(f"keras.datasets.{name}", getattr(keras.datasets, name), None)
+      for name in ("boston_housing", "california_housing", "cifar10", "cifar100",
+                   "fashion_mnist", "imdb", "mnist", "reuters")],
+    ("keras.preprocessing", keras.preprocessing, None),
+    ("keras.preprocessing.sequence", keras.preprocessing.sequence, None),
+    ("keras.wrappers", keras.wrappers, None),
+    ("keras.wrappers.scikit_learn", keras.wrappers.scikit_learn,
+     ["KerasClassifier", "KerasRegressor"]),
 ]
 
 # Where minikeras deliberately differs, or accepts Keras 2's spelling (see decisions.md).
@@ -83,6 +92,32 @@ NOTES = {
     "keras.callbacks.ModelCheckpoint": ("differs", "batch-level saving with `save_best_only` "
                                         "works (Keras 3 crashes)"),
     "keras.utils.plot_history": ("addition", "not in Keras: learning curves of a History"),
+    # data in, results out (issue 10, branch `data`; see decisions.md)
+    "keras.utils.plot_model": ("differs", "without pydot/Graphviz, draws the graph with "
+                               "matplotlib (Keras raises ImportError)"),
+    "keras.utils.get_file": ("differs", "archive members outside the target folder raise "
+                             "(Keras skips them with a warning); `KERAS_HOME` read at each call"),
+    "keras.utils.timeseries_dataset_from_array": ("differs", "returns a list-like of NumPy "
+                                                  "batches, not a tf.data/Grain dataset; "
+                                                  "one shuffle (no buffer re-shuffle)"),
+    "keras.preprocessing.timeseries_dataset_from_array": ("differs", "as "
+                                                          "`keras.utils.timeseries_dataset_"
+                                                          "from_array`"),
+    "keras.utils.split_dataset": ("differs", "arrays and tuples of arrays only; returns "
+                                  "arrays, not tf.data datasets"),
+    "keras.callbacks.TensorBoard": ("differs", "needs the `tensorboard` package, not "
+                                    "TensorFlow; epoch summaries written for every epoch "
+                                    "with any `update_freq`; no profiler"),
+    "keras.wrappers.SKLearnClassifier": ("differs", "`clone` keeps `fit_kwargs`; "
+                                         "picklable after fit"),
+    "keras.wrappers.SKLearnRegressor": ("differs", "`clone` keeps `fit_kwargs`; "
+                                        "picklable after fit"),
+    "keras.wrappers.SKLearnTransformer": ("differs", "`clone` keeps `fit_kwargs`; "
+                                          "picklable after fit"),
+    "keras.wrappers.scikit_learn.KerasClassifier": ("addition", "Keras 2.3's `build_fn` "
+                                                    "wrapper (gone from Keras 3 and tf_keras)"),
+    "keras.wrappers.scikit_learn.KerasRegressor": ("addition", "Keras 2.3's `build_fn` "
+                                                   "wrapper (gone from Keras 3 and tf_keras)"),
     "keras.optimizers.legacy": ("Keras 2 spelling accepted", "tf.keras 2.11+'s namespace"),
     "keras.Variable": ("same", ""),
     "keras.ops.linspace": ("differs", "a constant: no gradient flows to `start`/`stop`; "
@@ -102,6 +137,8 @@ def keras_names(label):
         data = json.loads((ROOT / f"compat_tests/fixtures/public_names_{version}.json")
                           .read_text())
         names |= set(data["namespaces"].get(label, []))
+    extra = ROOT / "compat_tests/fixtures/public_names_data_k3.json"  # datasets, wrappers, ...
+    names |= set(json.loads(extra.read_text())["namespaces"].get(label, []))
     return names
 
 
