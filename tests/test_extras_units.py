@@ -243,3 +243,12 @@ def test_loss_scale_optimizer_in_files(tmp_path):
     for a, b in zip(model.optimizer.variables, loaded.optimizer.variables):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     loaded.fit(x, y, epochs=1, batch_size=4, verbose=0)
+
+
+def test_keras3_initializer_aliases():
+    """keras.initializers.{constant, identity, orthogonal, variance_scaling} are the classes."""
+    assert I.variance_scaling is I.VarianceScaling and I.constant is I.Constant
+    assert I.orthogonal is I.Orthogonal and I.identity is I.Identity
+    w = I.variance_scaling(scale=0.5, mode="fan_avg", distribution="uniform", seed=0)((4, 6))
+    assert np.abs(w).max() <= np.sqrt(3 * 0.5 / 5)
+    np.testing.assert_array_equal(I.constant(2.0)((2,)), [2.0, 2.0])
