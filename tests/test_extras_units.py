@@ -252,3 +252,9 @@ def test_keras3_initializer_aliases():
     w = I.variance_scaling(scale=0.5, mode="fan_avg", distribution="uniform", seed=0)((4, 6))
     assert np.abs(w).max() <= np.sqrt(3 * 0.5 / 5)
     np.testing.assert_array_equal(I.constant(2.0)((2,)), [2.0, 2.0])
+
+
+def test_orthogonal_regularizer_single_row_is_zero():
+    """One row has no pair to compare: 0 (Keras divides 0 by 0 and returns NaN)."""
+    assert float(R.OrthogonalRegularizer(0.1)(np.ones((1, 4), "float32"))) == 0.0
+    assert float(R.OrthogonalRegularizer(0.1, mode="columns")(np.ones((4, 1), "float32"))) == 0
