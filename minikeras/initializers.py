@@ -13,6 +13,7 @@ import numpy as np
 
 from minikeras import config
 from minikeras.random import SeedGenerator, generator
+from minikeras.random import truncated_normal_array as _truncated_normal
 from minikeras.utils.naming import to_snake_case, unknown_name_error
 
 
@@ -139,16 +140,6 @@ class RandomUniform(_Seeded):
 
     def get_config(self) -> dict:
         return {"seed": self._seed_config(), "minval": self.minval, "maxval": self.maxval}
-
-
-def _truncated_normal(rng, mean, stddev, shape) -> np.ndarray:
-    """Normal values redrawn until they lie within two standard deviations of the mean."""
-    out = rng.normal(0.0, 1.0, size=shape)
-    bad = np.abs(out) > 2.0
-    while bad.any():
-        out[bad] = rng.normal(0.0, 1.0, size=int(bad.sum()))
-        bad = np.abs(out) > 2.0
-    return mean + stddev * out
 
 
 class TruncatedNormal(_Seeded):

@@ -50,6 +50,16 @@ class SeedGenerator:
         return cls(**config)
 
 
+def truncated_normal_array(rng, mean, stddev, shape) -> np.ndarray:
+    """Normal values redrawn until they lie within two standard deviations of the mean."""
+    out = rng.normal(0.0, 1.0, size=shape)
+    bad = np.abs(out) > 2.0
+    while bad.any():
+        out[bad] = rng.normal(0.0, 1.0, size=int(bad.sum()))
+        bad = np.abs(out) > 2.0
+    return mean + stddev * out
+
+
 def _rng(seed) -> np.random.RandomState:
     if isinstance(seed, SeedGenerator):
         return seed.rng()
@@ -72,9 +82,7 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    from minikeras.initializers import _truncated_normal
-
-    return _tensor(_truncated_normal(_rng(seed), mean, stddev, shape), dtype)
+    return _tensor(truncated_normal_array(_rng(seed), mean, stddev, shape), dtype)
 
 
 def randint(shape, minval, maxval, dtype="int32", seed=None):
