@@ -325,3 +325,21 @@ def test_legacy_config_leaves_out_zero_padding1d_data_format_for_keras2():
     assert "data_format" in L.ZeroPadding1D().get_config()
     cf = L.ZeroPadding1D(data_format="channels_first")
     assert serialize_layer(cf)["config"]["data_format"] == "channels_first"
+
+
+def test_masks_pass_spatial_dropout_and_stop_at_reshaping_layers():
+    """Keras 3: Dropout (so SpatialDropout) supports masking; the reshaping layers do not,
+    and drop a mask with a warning."""
+    from minikeras.autodiff.masks import get_keras_mask
+
+    ids = np.array([[1, 2, 0, 0], [3, 0, 0, 0]])
+    emb = L.Embedding(5, 3, mask_zero=True)(ids)
+    np.testing.assert_array_equal(get_keras_mask(L.SpatialDropout1D(0.5)(emb)), ids != 0)
+    for layer in (L.Cropping1D((1, 0)), L.ZeroPadding1D(1), L.UpSampling1D(2),
+                  L.Permute((2, 1))):
+        with pytest.warns(UserWarning, match="does not support masking"):
+            out = layer(emb)
+        assert get_keras_mask(out) is None
+    inp = keras.Input((4,))
+    h = L.SpatialDropout1D(0.2)(L.Embedding(5, 3, mask_zero=True)(inp))
+    assert h._keras_mask is not None
