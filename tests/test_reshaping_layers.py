@@ -343,3 +343,34 @@ def test_masks_pass_spatial_dropout_and_stop_at_reshaping_layers():
     inp = keras.Input((4,))
     h = L.SpatialDropout1D(0.2)(L.Embedding(5, 3, mask_zero=True)(inp))
     assert h._keras_mask is not None
+
+
+# --- Keras 2's backend functions --------------------------------------------------------
+
+@pytest.mark.parametrize("fn, shape", [
+    (lambda K, x: K.temporal_padding(x, (1, 2)), (2, 3, 2)),
+    (lambda K, x: K.spatial_2d_padding(x, ((1, 0), (2, 1)), "channels_first"), (1, 2, 2, 3)),
+    (lambda K, x: K.spatial_3d_padding(x), (1, 2, 1, 2, 2)),
+    (lambda K, x: K.resize_images(x, 2, 1, "channels_last", "bilinear"), (1, 3, 2, 2)),
+    (lambda K, x: K.resize_images(x, 1, 3, "channels_first"), (1, 2, 2, 2)),
+    (lambda K, x: K.resize_volumes(x, 2, 1, 2, "channels_first"), (1, 2, 2, 1, 2)),
+])
+def test_backend_functions_gradients(fn, shape, float64):
+    from minikeras import backend as K
+
+    check_gradients(lambda x: fn(K, x), [arr(*shape)])
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda K, x: K.spatial_2d_padding(x, ((1, 1),)), "2 pairs"),
+    (lambda K, x: K.spatial_2d_padding(x, data_format="nchw"), "Unknown data_format"),
+    (lambda K, x: K.spatial_3d_padding(x), "rank 5"),
+    (lambda K, x: K.resize_images(x, 2, 2, "channels_last", "bicubic"), "bicubic"),
+    (lambda K, x: K.resize_images(x, 0, 2, "channels_last"), "positive integers"),
+    (lambda K, x: K.resize_volumes(x, 1, 1, 1, "channels_middle"), "data_format"),
+])
+def test_backend_functions_errors(call, match):
+    from minikeras import backend as K
+
+    with pytest.raises(ValueError, match=match):
+        call(K, np.zeros((1, 2, 3, 4), "float32"))
