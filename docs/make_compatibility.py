@@ -95,6 +95,9 @@ NOTES = {
     "keras.layers.SpatialDropout2D": ("Keras 2 spelling accepted", "tf_keras configs "
                                       "(`noise_shape: None`, `trainable`, no `data_format`) "
                                       "load"),
+    "keras.backend.resize_images": ("differs", "`interpolation` 'nearest' and 'bilinear' "
+                                    "only (tf_keras also has TensorFlow's area, bicubic, "
+                                    "gaussian, lanczos, mitchellcubic)"),
     "keras.layers.UpSampling2D": ("differs", "an unknown `interpolation` is refused when the "
                                   "layer is made (Keras 3: when it is called)"),
     "keras.initializers.Identity": ("differs", "`gain` is kept in the config (Keras 3.15 "
