@@ -124,6 +124,27 @@ NOTES = {
                            "default dtype floatx"),
     "keras.ops.normalize": ("differs", "`order` other than 2 over several axes (a matrix "
                             "norm) raises"),
+    # reshaping layers, initializers, regularizers, optimizers (branch `reshape`)
+    "keras.layers.SpatialDropout1D": ("Keras 2 spelling accepted", "tf_keras configs "
+                                      "(`noise_shape: None`, `trainable`) load"),
+    "keras.layers.SpatialDropout2D": ("Keras 2 spelling accepted", "tf_keras configs "
+                                      "(`noise_shape: None`, `trainable`, no `data_format`) "
+                                      "load"),
+    "keras.backend.resize_images": ("differs", "`interpolation` 'nearest' and 'bilinear' "
+                                    "only (tf_keras also has TensorFlow's area, bicubic, "
+                                    "gaussian, lanczos, mitchellcubic)"),
+    "keras.layers.UpSampling2D": ("differs", "an unknown `interpolation` is refused when the "
+                                  "layer is made (Keras 3: when it is called)"),
+    "keras.initializers.Identity": ("differs", "`gain` is kept in the config (Keras 3.15 "
+                                    "leaves it out, so its reloaded Identity(2.0) has gain 1)"),
+    "keras.initializers.Constant": ("differs", "`get('constant')` gives Constant(0.0) (Keras "
+                                    "3.15 raises KeyError)"),
+    "keras.regularizers.OrthogonalRegularizer": ("differs", "a single row (column) gives 0 "
+                                                 "where Keras divides 0 by 0"),
+    "keras.optimizers.LossScaleOptimizer": ("differs", "minikeras computes in float32/64, "
+                                            "where the scaling changes no value; `apply` "
+                                            "runs eagerly (Keras on jax only through "
+                                            "`stateless_apply`)"),
 }
 
 
