@@ -348,7 +348,8 @@ class RNN(Layer):
                     if self.zero_output_for_mask:
                         out = P.where(mt, out, 0.0)
                     else:
-                        prev = nested[-1][0] if isinstance(nested[0], list) else nested[0]
+                        prev = _as_list(nested[-1])[0] if isinstance(nested[0], list) \
+                            else nested[0]
                         out = P.where(mt, out, prev)
                     new = self._map_pairs(new, nested, lambda n, s: P.where(mt, n, s))
                 nested = new
