@@ -24,6 +24,17 @@ import cases_rnn as C  # noqa: E402
 
 RTOL, ATOL = 1e-4, 1e-5
 
+# Where Keras 3 on JAX differs from Keras 3's documented semantics and from tf_keras, because
+# its training step is a pure function: (1) the states of a stateful RNN are not carried
+# from batch to batch in `fit`/`predict`/`evaluate` (they are not among the variables JAX
+# threads through); (2) the mask of the predictions does not reach the training-time
+# metrics (it does reach the loss, and the metrics of `evaluate`). minikeras carries the
+# states and masks the metrics, as tf_keras does; these cases are checked against the tf_keras
+# fixture instead (docs/decisions.md).
+K3_JAX_STATELESS = {"stateful_lstm", "stateful_gru_seq"}
+K3_JAX_UNMASKED_TRAIN_METRICS = {"emb_gru_maskzero_seq_td", "masking_lstm_seq_softmax",
+                                 "emb_lstm_maskzero_sample_weight_valsplit"}
+
 
 def _load(major):
     base = os.path.join(HERE, "fixtures", f"rnn_k{major}")
@@ -102,7 +113,7 @@ def test_layer_forward_and_gradients(name):
                                    atol=ATOL, err_msg=f"gradient of initial state {i}")
 
 
-def _train(meta_all, arrays, name):
+def _train(meta_all, arrays, name, skip_train_metrics=False):
     case = next(c for c in C.TRAIN_CASES if c["name"] == name)
     meta = meta_all["train_cases"][name]
     p = f"train/{name}/"
@@ -118,6 +129,8 @@ def _train(meta_all, arrays, name):
     if set(hist.history) != set(meta["history"]):
         problems.append(f"history keys {sorted(hist.history)} != {sorted(meta['history'])}")
     for k, ref in meta["history"].items():
+        if skip_train_metrics and k != "loss" and not k.startswith("val_"):
+            continue
         got = hist.history.get(k)
         if got is None or not np.allclose(got, ref, rtol=RTOL, atol=ATOL):
             problems.append(f"history[{k!r}]: {got} != {ref}")
@@ -138,7 +151,9 @@ def _train(meta_all, arrays, name):
 
 @pytest.mark.parametrize("name", [c["name"] for c in C.TRAIN_CASES])
 def test_training_k3(name):
-    _train(META3, ARR3, name)
+    if name in K3_JAX_STATELESS:
+        pytest.skip("Keras 3 on JAX does not carry stateful RNN states in fit; see the k2 test")
+    _train(META3, ARR3, name, skip_train_metrics=name in K3_JAX_UNMASKED_TRAIN_METRICS)
 
 
 @pytest.mark.parametrize("name", [c["name"] for c in C.TRAIN_CASES if 2 in c["keras"]])
