@@ -307,7 +307,7 @@ class RNN(Layer):
             rec_mask = cell.get_recurrent_dropout_mask(states[0].value)
             cell.reset_dropout_mask()
             cell.reset_recurrent_dropout_mask()
-        full = self.return_sequences or (self.return_state and kind == "lstm")
+        full = self.return_sequences or ((self.return_state or self.stateful) and kind == "lstm")
         out = recurrent(x, cell.kernel, cell.recurrent_kernel, cell.bias, states, cell=kind,
                         activation=activations.serialize(cell.activation),
                         recurrent_activation=activations.serialize(
