@@ -164,6 +164,7 @@ class Trainer:
         self.compiled_loss = compile_loss
         self.compiled_metrics = compile_metrics
         self._loss_tracker = Mean(name="loss")
+        self._data_seen = False  # Keras 3 peeks at a PyDataset again after compile
         self.compiled = True
         self.stop_training = False
 
