@@ -479,7 +479,9 @@ class Trainer:
                     break
                 self.reset_metrics()
                 cbs.on_epoch_begin(epoch)
-                for step, (bx, by, bw) in enumerate(self._batches(train, rng, class_weight)):
+                batches = train.epoch(rng) if train.prepared else \
+                    self._batches(train, rng, class_weight)
+                for step, (bx, by, bw) in enumerate(batches):
                     if batch_hooks:
                         cbs.on_train_batch_begin(step)
                     self._train_step(bx, by, bw, variables)
