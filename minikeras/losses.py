@@ -21,7 +21,6 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-import weakref
 from typing import Any
 from collections.abc import Callable
 
@@ -44,35 +43,9 @@ def standardize_reduction(reduction: Any) -> str | None:
     return reduction
 
 
-# --- masks: which per-sample values count (sparse cross-entropy's `ignore_class`) -------
-#
-# Keras attaches a boolean mask to the values a loss function returns; the reduction then
-# ignores the masked entries. Our Tensor has no slot for it, so the mask lives in a small
-# table keyed by the tensor's identity (dropped when the tensor is collected).
-
-_MASKS: dict[int, tuple] = {}
-
-
-def _drop_mask(ref: weakref.ref, key: int) -> None:
-    entry = _MASKS.get(key)
-    if entry is not None and entry[0] is ref:
-        del _MASKS[key]
-
-
-def set_keras_mask(x: Tensor, mask: Any) -> None:
-    key = id(x)
-    ref = weakref.ref(x, lambda r, k=key: _drop_mask(r, k))
-    _MASKS[key] = (ref, np.asarray(mask.value if isinstance(mask, Tensor) else mask,
-                                   dtype=bool))
-
-
-def get_keras_mask(x: Any) -> np.ndarray | None:
-    if not _MASKS:
-        return None
-    entry = _MASKS.get(id(x))
-    if entry is None or entry[0]() is not x:
-        return None
-    return entry[1]
+# --- masks: which values count (sparse cross-entropy's `ignore_class`, and the masks of
+# Embedding(mask_zero=True)/Masking carried on a model's outputs): see autodiff/masks.py
+from minikeras.autodiff.masks import get_keras_mask, set_keras_mask  # noqa: E402,F401
 
 
 # --- shapes and reductions -------------------------------------------------------------
@@ -183,6 +156,9 @@ class Loss:
         self._np_dtype = np.dtype(self.dtype)
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
+        in_mask = get_keras_mask(y_pred)  # e.g. a padded sequence's: those steps count 0
+        if in_mask is not None:
+            return self._masked_call(y_true, y_pred, sample_weight, in_mask)
         if sample_weight is None and self._over_batch is not None and \
                 type(y_pred) is Tensor and type(y_true) is Tensor and \
                 y_pred.value.dtype is self._np_dtype and y_pred.value.size and \
@@ -209,6 +185,21 @@ class Loss:
         if sample_weight is None and mask is None and self.reduction == "sum_over_batch_size" \
                 and type(values) is Tensor and values.value.dtype.kind == "f" and values.ndim:
             return P.mean(values)  # the training loop's common case, in one step
+        return reduce_weighted_values(values, sample_weight, mask, self.reduction)
+
+    def _masked_call(self, y_true: Any, y_pred: Any, sample_weight: Any,
+                     in_mask: np.ndarray) -> Tensor:
+        """Keras 3's `Loss.__call__` for a prediction that carries a mask: the mask (and
+        the values' own mask, ANDed) becomes sample weights (see `apply_mask`)."""
+        if type(y_pred) is not Tensor or y_pred.value.dtype != self._np_dtype:
+            y_pred = P.cast(ops.convert_to_tensor(y_pred), self._np_dtype)
+        if type(y_true) is not Tensor:
+            y_true = ops.convert_to_tensor(y_true)
+        if y_true.value.dtype.kind == "f" and y_true.value.dtype != self._np_dtype:
+            y_true = P.cast(y_true, self._np_dtype)
+        values = self.call(y_true, y_pred)
+        out_mask = get_keras_mask(values)
+        mask = in_mask if out_mask is None else np.logical_and(in_mask, out_mask)
         return reduce_weighted_values(values, sample_weight, mask, self.reduction)
 
     def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:

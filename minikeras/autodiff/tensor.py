@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 
 from minikeras import config
+from minikeras.autodiff.masks import get_keras_mask, set_keras_mask
 
 
 class _State(threading.local):
@@ -226,11 +227,30 @@ class Tensor:
     def astype(self, dtype):
         return _p().cast(self, dtype)
 
+    # Keras' `x._keras_mask` (kept in a side table: see autodiff/masks.py)
+    @property
+    def _keras_mask(self):
+        return get_keras_mask(self)
 
-def _p():
-    from minikeras.autodiff import primitives
+    @_keras_mask.setter
+    def _keras_mask(self, mask) -> None:
+        set_keras_mask(self, mask)
 
-    return primitives
+
+# The operator methods of Tensor (`+`, `@`, `.sum()`, ...) run primitives. primitives.py
+# imports this module, so it registers itself here when it is imported (autodiff/__init__
+# imports it) instead of this module importing it back: no import cycle.
+_PRIMITIVES: Any = None
+
+
+def install_primitives(module: Any) -> None:
+    """Called once by `autodiff/primitives.py` to give Tensor's operators their functions."""
+    global _PRIMITIVES
+    _PRIMITIVES = module
+
+
+def _p() -> Any:
+    return _PRIMITIVES
 
 
 class Variable(Tensor):

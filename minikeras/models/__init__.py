@@ -13,7 +13,7 @@ from minikeras.saving.saving_api import load_model, save_model  # noqa: F401
 
 def model_from_json(json_string: str, custom_objects: dict | None = None) -> Model:
     """Rebuild a model (architecture only, fresh weights) from `model.to_json()`."""
-    from minikeras.saving.legacy_h5 import model_from_config
+    from minikeras.models.config_forms import model_from_config
 
     try:
         config = json.loads(json_string)
@@ -23,6 +23,6 @@ def model_from_json(json_string: str, custom_objects: dict | None = None) -> Mod
 
 
 def model_from_config(config: dict, custom_objects: dict | None = None) -> Model:
-    from minikeras.saving.legacy_h5 import model_from_config as _from_config
+    from minikeras.models.config_forms import model_from_config as _from_config
 
     return _from_config(config, custom_objects)

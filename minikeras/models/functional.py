@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 from typing import Any
 
+from minikeras.autodiff.masks import set_keras_mask
 from minikeras.layers.core import InputLayer
 from minikeras.layers.layer import KerasTensor, Layer, Node, flatten_structure, pack_like
 from minikeras.models.model import Model
@@ -42,7 +43,10 @@ class Functional(Model):
         self.inputs = flat_in
         self.outputs = flat_out
         self._nodes, ordered = self._map_graph(flat_in, flat_out)
-        self._layers[:] = ordered
+        # keras.ops nodes (ops/symbolic.py) are in the graph and its config, but, as in
+        # Keras 3, not in `model.layers`
+        self._operations = ordered
+        self._layers[:] = [x for x in ordered if not getattr(x, "_is_symbolic_op", False)]
         self.built = True
 
     @staticmethod
@@ -184,6 +188,11 @@ class Functional(Model):
         if len(flat) != len(self.inputs):
             raise ValueError(f"Model {self.name!r} expects {len(self.inputs)} input(s), got "
                              f"{len(flat)}")
+        if mask is not None:  # Keras 3: a mask given to the model goes onto its inputs
+            for v, m in zip(flat, flatten_structure(mask) if isinstance(mask, (list, tuple))
+                            else [mask]):
+                if m is not None and hasattr(v, "value"):
+                    set_keras_mask(v, m)
         values = {id(t): v for t, v in zip(self.inputs, flat)}
         for node in self._nodes:
             if isinstance(node.layer, InputLayer):
@@ -204,6 +213,8 @@ class Functional(Model):
                 type(self).call is not Functional.call or type(self).__call__ is not \
                 Layer.__call__:
             return None
+        if len(self._operations) != len(self._layers):
+            return None  # keras.ops nodes: called as the model's call runs them
         previous = self.inputs[0]
         layers: list = []
         for node in self._nodes:
@@ -264,12 +275,12 @@ class Functional(Model):
         return ", ".join(parts) or "-"
 
     def get_config(self) -> dict:
-        from minikeras.saving.legacy_h5 import functional_config
+        from minikeras.models.config_forms import functional_config
 
         return functional_config(self)
 
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> "Functional":
-        from minikeras.saving.legacy_h5 import functional_from_config
+        from minikeras.models.config_forms import functional_from_config
 
         return functional_from_config(config, custom_objects)

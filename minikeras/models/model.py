@@ -13,6 +13,9 @@ from minikeras.trainers.trainer import Trainer
 class Model(Trainer, Layer):
     """Keras' `Model`. `Model(inputs=..., outputs=...)` returns a `Functional` model."""
 
+    # a model's layers each cast their own inputs (Keras 3's Functional does not cast either)
+    _convert_input_args = False
+
     def __new__(cls, *args: Any, **kwargs: Any):
         if cls is Model and ("inputs" in kwargs or "outputs" in kwargs or
                              (args and _is_symbolic(args[0]))):
@@ -85,7 +88,7 @@ class Model(Trainer, Layer):
                                 **kwargs)
 
     def to_json(self, **kwargs: Any) -> str:
-        from minikeras.saving.legacy_h5 import model_config_dict
+        from minikeras.models.config_forms import model_config_dict
 
         return json.dumps(model_config_dict(self), **kwargs)
 

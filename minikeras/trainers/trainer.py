@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import signal
 import threading
+import warnings
 from typing import Any
 
 import numpy as np
 
+from minikeras import config as _config
 from minikeras import optimizers as optimizers_module
+from minikeras.autodiff.masks import get_keras_mask, set_keras_mask
 from minikeras.autodiff.tensor import Tape, Tensor, no_grad
 from minikeras.autodiff import primitives as P
 from minikeras.callbacks.callback import CallbackList
@@ -23,6 +26,26 @@ from minikeras.metrics import Mean
 from minikeras.random import generator
 from minikeras.trainers import data_adapter as da
 from minikeras.trainers.compile_utils import CompileLoss, CompileMetrics
+
+
+def _capped_steps(steps: int | None) -> int | None:
+    """`keras.config.set_max_steps_per_epoch`'s cap on the steps of fit/evaluate/predict
+    (None: as many as the data gives)."""
+    cap = _config.max_steps_per_epoch()
+    if not cap:
+        return steps
+    return cap if steps is None else min(steps, cap)
+
+
+def _wants_nonfinite(callbacks: Any) -> bool:
+    """Whether `fit(callbacks=...)` holds a TerminateOnNaN: the user's opt-in to training on
+    data with NaN/inf, which Keras accepts and minikeras otherwise refuses."""
+    from minikeras.callbacks.simple import TerminateOnNaN
+
+    items = getattr(callbacks, "callbacks", callbacks) or []
+    if not isinstance(items, (list, tuple)):
+        items = [items]
+    return any(isinstance(c, TerminateOnNaN) for c in items)
 
 
 class _HoldSigint:
@@ -116,6 +139,8 @@ def _looks_like_metrics(value: Any) -> bool:
 class Trainer:
     """Mixed into `Model`. Keras 3 signatures; Keras 2 spellings accepted where they differ."""
 
+    _nonfinite_ok = False  # set by `fit` while a TerminateOnNaN callback is given
+
     _train_plan: Any = None  # set by _plan_step, once per fit
 
     # --- compile ----------------------------------------------------------------------
@@ -205,7 +230,8 @@ class Trainer:
         return len(names) if names else None
 
     def _prepare(self, x: Any, y: Any = None, sample_weight: Any = None,
-                 class_weight: Any = None, need_y: bool = True) -> tuple:
+                 class_weight: Any = None, need_y: bool = True,
+                 allow_nonfinite: bool = False) -> tuple:
         if x is None:
             raise ValueError("`x` must be given (an array, a list of arrays, or a dict)")
         xs = da.cast_inputs(da.to_flat_arrays(x, "x", getattr(self, "input_names", None),
@@ -239,9 +265,11 @@ class Trainer:
         if sws is not None:
             groups["sample_weight"] = sws
         da.check_lengths(groups)
-        da.check_finite(xs, "x")
-        if ys is not None:
-            da.check_finite(ys, "y")
+        # refused unless fit's caller opted in (a TerminateOnNaN callback, see `fit`)
+        if not (allow_nonfinite or self._nonfinite_ok):
+            da.check_finite(xs, "x")
+            if ys is not None:
+                da.check_finite(ys, "y")
         if sws is not None:
             da.check_finite(sws, "sample_weight")
             for s in sws:
@@ -338,36 +366,44 @@ class Trainer:
         self._loss_plan = (regularized, layers)
 
     def _train_step(self, xs: list, ys: list, sws: list | None, variables: list) -> float:
-        """One step, atomic with respect to interrupts: an exception (KeyboardInterrupt
-        included) before the update undoes what the forward pass changed, and a SIGINT
-        during the update is raised once the update is complete."""
+        """One step, all or nothing: an exception (KeyboardInterrupt included) in the
+        forward pass, the gradients or the optimizer update (which restores its own
+        variables, see `Optimizer.apply`) undoes what the forward pass changed
+        (BatchNormalization's moving statistics), and a SIGINT during the update is raised
+        once the update is complete."""
         state = getattr(self, "_step_state", None)
         saved = [v.value.copy() for v in state] if state else None
         try:
             with Tape() as tape:
                 preds = self._forward(xs, training=True)
                 loss = self._total_loss(ys, preds, sws)
+                # as Keras' train step: a loss-scaling optimizer gets the scaled loss's
+                # gradients (its `apply` divides them back); the logs keep the loss
+                target = self.optimizer.scale_loss(loss) if self.optimizer._scales_loss \
+                    else loss
             if loss.ndim:
                 raise ValueError(f"The loss must be a scalar, got shape {loss.shape}; a "
                                  "custom loss should return one value per sample or a scalar")
-            grads = tape.leaf_gradients(loss, variables)  # trainable weights are leaves
+            grads = tape.leaf_gradients(target, variables)  # trainable weights are leaves
+            _SIGINT.updating = True
+            try:
+                # all or nothing itself (Optimizer.apply); when it fails, the moving
+                # statistics of this forward pass are undone below too
+                self.optimizer.apply(grads, variables)
+            finally:
+                _SIGINT.updating = False
         except BaseException:
             if saved is not None:
                 for v, old in zip(state, saved):
                     v.value[...] = old
             raise
-        _SIGINT.updating = True
-        try:
-            self.optimizer.apply(grads, variables)
-        finally:
-            _SIGINT.updating = False
         if _SIGINT.pending:
             _SIGINT.pending = False
             raise KeyboardInterrupt
         value = float(loss.value)
         self._loss_tracker.add(value, xs[0].shape[0])
         if self.compiled_metrics.has_metrics:
-            self.compiled_metrics.update(ys, [Tensor(p.value) for p in preds], sws)
+            self.compiled_metrics.update(ys, [_detached(p) for p in preds], sws)
         return value
 
     def _test_step(self, xs: list, ys: list, sws: list | None) -> float:
@@ -426,8 +462,28 @@ class Trainer:
             raise ValueError(f"`shuffle` must be True, False or 'batch', got {shuffle!r}")
         verbose = _check_verbose(verbose)
         validation_freq = _check_validation_freq(validation_freq)
-        steps_per_epoch = da.check_steps(steps_per_epoch, "steps_per_epoch")
-        validation_steps = da.check_steps(validation_steps, "validation_steps")
+        steps_per_epoch = _capped_steps(da.check_steps(steps_per_epoch, "steps_per_epoch"))
+        validation_steps = _capped_steps(da.check_steps(validation_steps, "validation_steps"))
+        if _config.max_epochs() and _config.max_epochs() < epochs:  # keras.config's cap
+            warnings.warn(f"Limiting epochs to {_config.max_epochs()}", stacklevel=2)
+            epochs = _config.max_epochs()
+        # NaN/inf in the data is refused, unless a TerminateOnNaN callback is there to act
+        # on the NaN loss it gives (Keras trains on such data; see docs/decisions.md)
+        self._nonfinite_ok = _wants_nonfinite(callbacks)
+        try:
+            return self._fit_sources(x, y, batch_size, epochs, verbose, callbacks,
+                                     validation_split, validation_data, shuffle, class_weight,
+                                     sample_weight, initial_epoch, steps_per_epoch,
+                                     validation_steps, validation_batch_size, validation_freq)
+        finally:
+            self._nonfinite_ok = False
+
+    def _fit_sources(self, x: Any, y: Any, batch_size: int, epochs: int, verbose: int,
+                     callbacks: Any, validation_split: float, validation_data: Any,
+                     shuffle: Any, class_weight: Any, sample_weight: Any, initial_epoch: int,
+                     steps_per_epoch: int | None, validation_steps: int | None,
+                     validation_batch_size: int | None, validation_freq: Any):
+        """`fit` after its arguments are checked: the batch sources, then the epochs."""
         first_use = not getattr(self, "_data_seen", False)
         if da.is_stream(x):
             if validation_split:
@@ -649,7 +705,7 @@ class Trainer:
         self._require_compiled("evaluation")
         batch_size = da.check_batch_size(batch_size) or 32
         verbose = _check_verbose(verbose)
-        steps = da.check_steps(steps, "steps")
+        steps = _capped_steps(da.check_steps(steps, "steps"))
         if da.is_stream(x):
             source, first = self._stream_source(x, y, sample_weight, steps, False, None,
                                                 not getattr(self, "_data_seen", False))
@@ -689,7 +745,7 @@ class Trainer:
             raise TypeError(f"predict() got unexpected keyword arguments {sorted(kwargs)}")
         batch_size = da.check_batch_size(batch_size) or 32
         verbose = _check_verbose(verbose)
-        steps = da.check_steps(steps, "steps")
+        steps = _capped_steps(da.check_steps(steps, "steps"))
         if da.is_stream(x):
             source = da.StreamBatches(x, steps, False)
             bx = da.unpack_batch(source.peek(), source.kind)[0]
@@ -762,3 +818,12 @@ class Trainer:
             return logs
         return self._ordered_values(logs)
 
+
+
+def _detached(p: Tensor) -> Tensor:
+    """The prediction without its graph, keeping its Keras mask (metrics weigh by it)."""
+    out = Tensor(p.value)
+    mask = get_keras_mask(p)
+    if mask is not None:
+        set_keras_mask(out, mask)
+    return out

@@ -61,3 +61,19 @@ def normalize(x: Any, axis: int = -1, order: int = 2) -> np.ndarray:
     norm = np.atleast_1d(np.linalg.norm(x, order, axis))
     norm[norm == 0] = 1
     return x / np.expand_dims(norm, axis)
+
+
+# --- data utilities (datasets/get_file/pad_sequences/...; issue 10, branch `data`) ---
+from minikeras.backend import clear_session  # noqa: E402,F401
+from minikeras.utils.dtype_utils import standardize_dtype  # noqa: E402,F401
+from minikeras.utils.dataset_utils import (  # noqa: E402,F401
+    get_source_inputs,
+    is_keras_tensor,
+    pack_x_y_sample_weight,
+    split_dataset,
+    timeseries_dataset_from_array,
+    unpack_x_y_sample_weight,
+)
+from minikeras.utils.file_utils import get_file  # noqa: E402,F401
+from minikeras.utils.sequence_utils import pad_sequences  # noqa: E402,F401
+from minikeras.utils.model_visualization import model_to_dot, plot_model  # noqa: E402,F401
