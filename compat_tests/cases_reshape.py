@@ -81,6 +81,26 @@ ERROR_CASES = {
     "sdrop1d_rank4": ("SpatialDropout1D", {"rate": 0.5}, (2, 3, 4)),
 }
 
+# Keras 2 backend functions: name -> (expression of K and x, shape of x)
+BACKEND_CASES = {
+    "temporal_padding": ("K.temporal_padding(x, (2, 1))", (2, 3, 4)),
+    "temporal_padding_default": ("K.temporal_padding(x)", (2, 3, 2)),
+    "spatial_2d_padding": ("K.spatial_2d_padding(x, ((1, 0), (0, 2)))", (2, 3, 4, 2)),
+    "spatial_2d_padding_cf": ("K.spatial_2d_padding(x, ((0, 1), (2, 1)), "
+                              "data_format='channels_first')", (2, 2, 3, 4)),
+    "spatial_3d_padding": ("K.spatial_3d_padding(x)", (1, 2, 3, 2, 2)),
+    "spatial_3d_padding_cf": ("K.spatial_3d_padding(x, ((1, 0), (0, 1), (0, 2)), "
+                              "data_format='channels_first')", (1, 2, 2, 3, 2)),
+    "resize_images_nearest": ("K.resize_images(x, 2, 3, 'channels_last')", (2, 3, 2, 2)),
+    "resize_images_nearest_cf": ("K.resize_images(x, 3, 2, 'channels_first')", (2, 2, 3, 2)),
+    "resize_images_bilinear": ("K.resize_images(x, 2, 3, 'channels_last', "
+                               "interpolation='bilinear')", (2, 3, 4, 2)),
+    "resize_images_bilinear_cf": ("K.resize_images(x, 3, 2, 'channels_first', "
+                                  "interpolation='bilinear')", (1, 2, 3, 4)),
+    "resize_volumes": ("K.resize_volumes(x, 1, 2, 3, 'channels_last')", (1, 2, 2, 2, 2)),
+    "resize_volumes_cf": ("K.resize_volumes(x, 2, 1, 2, 'channels_first')", (1, 2, 2, 3, 2)),
+}
+
 TRAIN_CASES = {
     "dense_repeat_permute": {
         "input_shape": [4], "data": "regression", "outputs": 2, "n": 40,

@@ -20,6 +20,9 @@ Keras 3 run:
    recorded.
 4. Records `pad_sequences` and `normalize` outputs for many argument combinations.
 
+`--names` (Keras 3 venv): the public names of keras.datasets.*, keras.wrappers and
+keras.preprocessing(.sequence): `fixtures/public_names_data_k3.json`.
+
 Keras 2 run (tf_keras, which has TensorFlow): `timeseries_dataset_from_array` batches and
 `split_dataset` splits of arrays/tuples: `fixtures/data_k2.json`.
 """
@@ -365,8 +368,36 @@ def run_keras2():
     print("wrote fixtures/data_k2.json")
 
 
+NAME_SPACES = ["datasets.mnist", "datasets.fashion_mnist", "datasets.cifar10",
+               "datasets.cifar100", "datasets.boston_housing", "datasets.california_housing",
+               "datasets.imdb", "datasets.reuters", "wrappers", "preprocessing",
+               "preprocessing.sequence"]
+
+
+def record_public_names():
+    """Keras 3's public names in the namespaces this area adds (docs/make_compatibility.py
+    lists ours against them): fixtures/public_names_data_k3.json."""
+    import importlib
+
+    import keras
+
+    out = {"version": keras.__version__, "namespaces": {}}
+    for ns in NAME_SPACES:
+        module = importlib.import_module("keras." + ns)
+        out["namespaces"]["keras." + ns] = sorted(
+            n for n in dir(module)
+            if not n.startswith("_") and not isinstance(getattr(module, n), type(sys)))
+    with open(os.path.join(FIXDIR, "public_names_data_k3.json"), "w") as f:
+        json.dump(out, f, indent=1, sort_keys=True)
+    print("wrote fixtures/public_names_data_k3.json")
+
+
 if __name__ == "__main__":
     p = argparse.ArgumentParser()
     p.add_argument("--keras", default="3", choices=["2", "3"])
+    p.add_argument("--names", action="store_true", help="only the public names (Keras 3)")
     args = p.parse_args()
-    run_keras3() if args.keras == "3" else run_keras2()
+    if args.names:
+        record_public_names()
+    else:
+        run_keras3() if args.keras == "3" else run_keras2()

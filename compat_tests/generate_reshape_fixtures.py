@@ -2,9 +2,10 @@
 """Reference values for the reshaping layers, from REAL Keras 3 (jax backend).
 
     KERAS_BACKEND=jax /work/venvs/k3/bin/python compat_tests/generate_reshape_fixtures.py
+    /work/venvs/k2/bin/python compat_tests/generate_reshape_fixtures.py --keras 2
 
-Writes fixtures/reshape_k3.npz and fixtures/reshape_k3.json (about 10 s). npz keys are
-`<section>/<case>/<array>`:
+Keras 3 writes fixtures/reshape_k3.npz and fixtures/reshape_k3.json (about 10 s). npz keys
+are `<section>/<case>/<array>`:
 
 * `layers/<case>/{x,g,y,grad}`: input (2, *shape) ~ N(0, 1), random upstream gradient g,
   forward value y (inference), grad = jax.grad of sum(layer(x) * g). SpatialDropout cases
@@ -14,6 +15,11 @@ Writes fixtures/reshape_k3.npz and fixtures/reshape_k3.json (about 10 s). npz ke
 The json holds per case the layer config (as `serialize_keras_object` writes it),
 `compute_output_shape((None, *shape))`, the exceptions of ERROR_CASES, and per training
 case the History, `evaluate` and the weight names. The cases are in cases_reshape.py.
+
+tf_keras (`--keras 2`) writes fixtures/reshape_k2.{npz,json}: Keras 2's backend functions
+K.temporal_padding, K.spatial_2d_padding, K.spatial_3d_padding, K.resize_images and
+K.resize_volumes (BACKEND_CASES in cases_reshape.py): `backend/<case>/{x,y,g,grad}`, grad =
+d sum(y * g) / dx by tf.GradientTape.
 """
 
 import os
@@ -27,7 +33,8 @@ import numpy as np  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from cases_reshape import ERROR_CASES, LAYER_CASES, TRAIN_CASES, build_model, make_data  # noqa: E402,E501
+from cases_reshape import (BACKEND_CASES, ERROR_CASES, LAYER_CASES, TRAIN_CASES,  # noqa: E402
+                           build_model, make_data)
 from generate_function_fixtures import Store, clean_config  # noqa: E402
 
 
@@ -97,7 +104,36 @@ def training_section(st, keras):
                               for layer in model.layers]}
 
 
+def k2_main():
+    import tensorflow as tf
+    import tf_keras
+    from tf_keras import backend as K
+
+    st = Store()
+    st.meta.update({"fixture_kind": "reshape_backend_k2", "keras_version": tf_keras.__version__,
+                    "tensorflow_version": tf.__version__, "numpy_version": np.__version__,
+                    "python_version": sys.version.split()[0]})
+    sec = st.section("backend")
+    for name, (expr, shape) in BACKEND_CASES.items():
+        rng = np.random.default_rng(seed_of(name))
+        x = rng.normal(size=shape).astype(np.float32)
+        t = tf.constant(x)
+        with tf.GradientTape() as tape:
+            tape.watch(t)
+            y = eval(expr, {"K": K, "x": t})  # noqa: S307 - the case table's own expressions
+            g = tf.constant(rng.normal(size=tuple(y.shape)).astype(np.float32))
+            total = tf.reduce_sum(y * g)
+        st.put(f"backend/{name}/x", x)
+        st.put(f"backend/{name}/y", np.asarray(y))
+        st.put(f"backend/{name}/g", np.asarray(g))
+        st.put(f"backend/{name}/grad", np.asarray(tape.gradient(total, t)))
+        sec["cases"][name] = {"expr": expr, "shape": list(shape)}
+    st.save("reshape_k2")
+
+
 def main():
+    if "--keras" in sys.argv and sys.argv[sys.argv.index("--keras") + 1] == "2":
+        return k2_main()
     import jax
     import jax.numpy as jnp
     import keras

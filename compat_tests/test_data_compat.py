@@ -93,7 +93,9 @@ def check_array(got, expected, where):
 
 
 @pytest.mark.parametrize("case", sorted(LOADERS))
-def test_loader_returns_what_keras_returns(case, keras_home):
+def test_load_data_returns_what_keras_returns(case, keras_home):
+    """Every loader's `load_data` (and `get_word_index`): the same arrays, dtypes and shapes
+    as Keras 3, from the same origin, file name, hash and cache folder."""
     ref = K3["cases"][case]
     result = resolve(LOADERS[case])(*ref["args"], **ref["kwargs"])
     assert keras_home == ref["get_file"], "origin, file name, hash or cache folder differ"

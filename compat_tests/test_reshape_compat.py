@@ -152,3 +152,25 @@ def test_loads_weights_file_written_by_keras3():
     model.load_weights(os.path.join(HERE, "files", "reshape_k3", "model.weights.h5"))
     np.testing.assert_allclose(model.predict(data["x"], verbose=0), data["pred"], rtol=1e-5,
                                atol=1e-6)
+
+
+with open(os.path.join(HERE, "fixtures", "reshape_k2.json")) as _f:
+    K2_META = json.load(_f)
+K2_ARRAYS = np.load(os.path.join(HERE, "fixtures", "reshape_k2.npz"))
+
+
+@pytest.mark.parametrize("name", sorted(cases_reshape.BACKEND_CASES))
+def test_keras2_backend_functions(name):
+    """K.temporal_padding, K.spatial_*_padding, K.resize_images/volumes against tf_keras:
+    values and d sum(y * g) / dx."""
+    from minikeras import backend as K
+
+    meta = K2_META["sections"]["backend"]["cases"][name]
+    assert meta["expr"] == cases_reshape.BACKEND_CASES[name][0]
+    a = {k.split("/")[2]: K2_ARRAYS[k] for k in K2_ARRAYS.files
+         if k.startswith(f"backend/{name}/")}
+    x = watch(a["x"])
+    y = eval(meta["expr"], {"K": K, "x": x})  # noqa: S307 - the case table's expressions
+    np.testing.assert_allclose(y.numpy(), a["y"], rtol=1e-5, atol=1e-6)
+    (grad,) = gradients(y, [x], upstream=a["g"])
+    np.testing.assert_allclose(grad, a["grad"], rtol=1e-5, atol=1e-5)

@@ -63,6 +63,8 @@ class _Seeded(Initializer):
     def _seed_config(self) -> Any:
         from minikeras.saving.serialization import serialize_keras_object
 
+        if isinstance(self._init_seed, dict):
+            return self._init_seed  # already a serialized SeedGenerator
         return serialize_keras_object(self._init_seed)
 
 
@@ -289,6 +291,9 @@ zeros, ones = Zeros, Ones
 glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal
 he_normal, he_uniform, lecun_normal, lecun_uniform = HeNormal, HeUniform, LecunNormal, LecunUniform
 random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+# Keras 3's other public names
+constant, identity, orthogonal, variance_scaling = Constant, Identity, Orthogonal, VarianceScaling
+IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal
 
 
 def serialize(initializer: Initializer) -> dict:

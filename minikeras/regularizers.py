@@ -101,7 +101,8 @@ class OrthogonalRegularizer(Regularizer):
                              f"inputs.shape={tuple(x.shape)}")
         if self.mode == "columns":
             x = P.transpose(x)
-        x = ops.normalize(x, axis=1)  # Keras' x * min(rsqrt(sum x**2), 1/epsilon)
+        with np.errstate(divide="ignore"):  # a zero row: rsqrt(0) = inf, capped at 1/eps
+            x = ops.normalize(x, axis=1)  # Keras' x * min(rsqrt(sum x**2), 1/epsilon)
         prod = P.matmul(x, P.transpose(x))
         n = x.shape[0]
         off = P.multiply(prod, 1.0 - np.eye(n, dtype=x.dtype))

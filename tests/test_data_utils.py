@@ -255,3 +255,55 @@ def test_split_dataset_errors():
         keras.utils.split_dataset(x, left_size="half")
     with pytest.raises(ValueError, match="same length"):
         keras.utils.split_dataset((x, np.zeros(3)), left_size=0.5)
+
+
+def test_tensorboard_without_the_tensorboard_package_is_a_clear_error():
+    code = ("import sys; sys.modules['tensorboard'] = None\n"
+            "import minikeras as keras\n"
+            "try:\n    keras.callbacks.TensorBoard()\n"
+            "except ImportError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert "pip install tensorboard" in out.stdout and "TensorFlow is not needed" in out.stdout, \
+        out.stderr
+
+
+def test_fit_and_evaluate_take_a_timeseries_dataset():
+    """Runs once `keras.utils.PyDataset` (fit on Python datasets, branch `gen`) is there."""
+    pytest.importorskip("minikeras.trainers.py_dataset")
+    data = np.sin(np.arange(80, dtype="float32") / 5)[:, None]
+    train = keras.utils.timeseries_dataset_from_array(data[:-4], data[4:, 0],
+                                                      sequence_length=4, batch_size=16)
+    assert isinstance(train, keras.utils.PyDataset)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(1)])
+    model.compile("adam", "mse")
+    before = model.evaluate(train, verbose=0)
+    history = model.fit(train, epochs=15, verbose=0)
+    assert len(history.history["loss"]) == 15 and model.evaluate(train, verbose=0) < before
+
+
+def test_keras2_import_paths():
+    from minikeras.preprocessing.sequence import pad_sequences
+    from minikeras.utils.data_utils import get_file
+    from minikeras.utils.vis_utils import model_to_dot, plot_model
+    from minikeras.wrappers.scikit_learn import KerasClassifier, KerasRegressor  # noqa: F401
+
+    assert pad_sequences is keras.utils.pad_sequences and get_file is keras.utils.get_file
+    assert plot_model is keras.utils.plot_model and model_to_dot is keras.utils.model_to_dot
+
+
+def test_object_array_npz_written_by_numpy_1_loads(tmp_path):
+    """The real IMDB/Reuters files were written by numpy 1 (`numpy.core.multiarray`)."""
+    rows = np.empty(3, dtype=object)
+    rows[:] = [[1, 14, 22], [5], [7, 7]]
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, np.lib.format.header_data_from_array_1_0(rows))
+    pickle.dump(rows, buf, protocol=3)  # protocol 3 names globals as text lines
+    payload = buf.getvalue().replace(b"numpy._core.multiarray", b"numpy.core.multiarray")
+    assert b"numpy.core.multiarray\n_reconstruct" in payload
+    with zipfile.ZipFile(tmp_path / "reuters.npz", "w") as z:
+        z.writestr("x.npy", payload)
+    x = _files.load_npz(str(tmp_path / "reuters.npz"))["x"]
+    assert x.dtype == object and [list(r) for r in x] == [[1, 14, 22], [5], [7, 7]]

@@ -58,6 +58,23 @@ def test_building_a_sequential_model_from_its_config_is_linear():
     assert large / small < 4.6, (small, large)
 
 
+def _functional_config(n: int) -> dict:
+    inputs = keras.Input((2,))
+    x = inputs
+    for _ in range(n):
+        x = L.Dense(2)(x)
+    return {"class_name": "Functional", "config": keras.Model(inputs, x).get_config()}
+
+
+def test_building_a_functional_model_from_its_config_is_linear():
+    # Keras 3: no guard either. minikeras ordered the layers of a graph with a scan per
+    # node (16x the work for 4x the layers); now a set.
+    small, large = _functional_config(150), _functional_config(600)
+    small = _python_calls(lambda: legacy_h5.model_from_config(small))
+    large = _python_calls(lambda: legacy_h5.model_from_config(large))
+    assert large / small < 4.6, (small, large)
+
+
 def test_unique_names_still_checked_after_pop_and_rename():
     # Keras 3: the same ValueError for a duplicate name.
     model = keras.Sequential([keras.Input((2,)), L.Dense(2, name="a"), L.Dense(2, name="b")])
@@ -354,6 +371,7 @@ def test_integer_inputs_are_not_cast_and_autocast_false_opts_out():
     doubles = keras.ops.convert_to_tensor(np.ones((2, 3)), dtype="float64")
     assert Echo()(doubles).dtype == "float32"
     assert Echo(autocast=False)(doubles).dtype == "float64"
+    assert L.Embedding(10, 3).autocast is False  # Keras 3: Embedding(...).autocast is False
 
 
 # --- 6. files: disagreeing records, linked or absurd optimizer state, symlinks ----------------

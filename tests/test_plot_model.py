@@ -88,3 +88,21 @@ def test_unbuilt_model_and_missing_pydot_are_clear_errors(tmp_path):
             "except ImportError as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert "pip install pydot" in out.stdout, out.stderr
+
+
+def test_a_subclassed_model_is_one_box():
+    pytest.importorskip("pydot")
+
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__(name="net")
+            self.d = keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.d(x)
+
+    net = Net()
+    net(keras.ops.ones((1, 3)))
+    dot = keras.utils.model_to_dot(net)
+    assert [n.get_name() for n in dot.get_nodes() if n.get_name() == str(id(net))]
+    assert not dot.get_edges()

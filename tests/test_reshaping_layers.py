@@ -325,3 +325,52 @@ def test_legacy_config_leaves_out_zero_padding1d_data_format_for_keras2():
     assert "data_format" in L.ZeroPadding1D().get_config()
     cf = L.ZeroPadding1D(data_format="channels_first")
     assert serialize_layer(cf)["config"]["data_format"] == "channels_first"
+
+
+def test_masks_pass_spatial_dropout_and_stop_at_reshaping_layers():
+    """Keras 3: Dropout (so SpatialDropout) supports masking; the reshaping layers do not,
+    and drop a mask with a warning."""
+    from minikeras.autodiff.masks import get_keras_mask
+
+    ids = np.array([[1, 2, 0, 0], [3, 0, 0, 0]])
+    emb = L.Embedding(5, 3, mask_zero=True)(ids)
+    np.testing.assert_array_equal(get_keras_mask(L.SpatialDropout1D(0.5)(emb)), ids != 0)
+    for layer in (L.Cropping1D((1, 0)), L.ZeroPadding1D(1), L.UpSampling1D(2),
+                  L.Permute((2, 1))):
+        with pytest.warns(UserWarning, match="does not support masking"):
+            out = layer(emb)
+        assert get_keras_mask(out) is None
+    inp = keras.Input((4,))
+    h = L.SpatialDropout1D(0.2)(L.Embedding(5, 3, mask_zero=True)(inp))
+    assert h._keras_mask is not None
+
+
+# --- Keras 2's backend functions --------------------------------------------------------
+
+@pytest.mark.parametrize("fn, shape", [
+    (lambda K, x: K.temporal_padding(x, (1, 2)), (2, 3, 2)),
+    (lambda K, x: K.spatial_2d_padding(x, ((1, 0), (2, 1)), "channels_first"), (1, 2, 2, 3)),
+    (lambda K, x: K.spatial_3d_padding(x), (1, 2, 1, 2, 2)),
+    (lambda K, x: K.resize_images(x, 2, 1, "channels_last", "bilinear"), (1, 3, 2, 2)),
+    (lambda K, x: K.resize_images(x, 1, 3, "channels_first"), (1, 2, 2, 2)),
+    (lambda K, x: K.resize_volumes(x, 2, 1, 2, "channels_first"), (1, 2, 2, 1, 2)),
+])
+def test_backend_functions_gradients(fn, shape, float64):
+    from minikeras import backend as K
+
+    check_gradients(lambda x: fn(K, x), [arr(*shape)])
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda K, x: K.spatial_2d_padding(x, ((1, 1),)), "2 pairs"),
+    (lambda K, x: K.spatial_2d_padding(x, data_format="nchw"), "Unknown data_format"),
+    (lambda K, x: K.spatial_3d_padding(x), "rank 5"),
+    (lambda K, x: K.resize_images(x, 2, 2, "channels_last", "bicubic"), "bicubic"),
+    (lambda K, x: K.resize_images(x, 0, 2, "channels_last"), "positive integers"),
+    (lambda K, x: K.resize_volumes(x, 1, 1, 1, "channels_middle"), "data_format"),
+])
+def test_backend_functions_errors(call, match):
+    from minikeras import backend as K
+
+    with pytest.raises(ValueError, match=match):
+        call(K, np.zeros((1, 2, 3, 4), "float32"))

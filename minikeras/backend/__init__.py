@@ -656,3 +656,13 @@ def pool2d(x, pool_size, strides=(1, 1), padding="valid", data_format=None,
 def pool3d(x, pool_size, strides=(1, 1, 1), padding="valid", data_format=None,
            pool_mode="max") -> Tensor:
     return _pool_nd(x, pool_size, strides, padding, data_format, pool_mode)
+
+
+# --- padding and resizing (issue 9, branch `reshape`) ---
+from minikeras.backend.reshaping import (  # noqa: E402,F401
+    resize_images,
+    resize_volumes,
+    spatial_2d_padding,
+    spatial_3d_padding,
+    temporal_padding,
+)

@@ -366,8 +366,10 @@ class Layer:
                 self._layers.append(value)
         elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer)
                                                                  for v in value):
+            known = {id(x) for x in self._layers}  # (a scan per element was quadratic)
             for v in value:
-                if all(v is not x for x in self._layers):
+                if id(v) not in known:
+                    known.add(id(v))
                     self._layers.append(v)
         elif isinstance(value, Variable):
             pool = self._trainable_weights if value.trainable else self._non_trainable_weights

@@ -23,7 +23,7 @@ class _SpatialDropout(Spatial, Dropout):
                              f"draw per sample and channel); got noise_shape={noise_shape!r}")
         Dropout.__init__(self, rate, seed=seed, **kwargs)
         self.data_format = standardize_data_format(data_format)
-        self.supports_masking = True  # TODO(masks): the `rnn` branch owns mask propagation
+        self.supports_masking = True  # passes masks through, as Keras 3's Dropout
         shape: list = [None] * self._ndim
         for axis in self._spatial_axes():
             shape[axis] = 1

@@ -112,8 +112,10 @@ class Functional(Model):
                 layer_depth[id(node.layer)] = 0
                 layer_index[id(node.layer)] = -1
         layers: list[Layer] = []
+        seen_layers: set = set()  # (a scan of `layers` made building quadratic)
         for node in order:
-            if all(node.layer is not x for x in layers):
+            if id(node.layer) not in seen_layers:
+                seen_layers.add(id(node.layer))
                 layers.append(node.layer)
         layers.sort(key=lambda x: (-layer_depth[id(x)], layer_index[id(x)]))
         rank = {id(x): i for i, x in enumerate(layers)}

@@ -15,6 +15,11 @@ from typing import Any
 
 import numpy as np
 
+try:  # `keras.utils.PyDataset`, which fit/evaluate/predict consume (issue 10, branch `gen`)
+    from minikeras.trainers.py_dataset import PyDataset as _DatasetBase
+except ImportError:  # before it lands: a plain class with the same protocol
+    _DatasetBase = object
+
 
 def unpack_x_y_sample_weight(data: Any) -> tuple:
     """`(x, y, sample_weight)` from `x`, `(x,)`, `(x, y)` or `(x, y, sample_weight)`, with
@@ -70,11 +75,11 @@ def get_source_inputs(tensor: Any) -> list:
     return found
 
 
-class TimeseriesDataset:
+class TimeseriesDataset(_DatasetBase):
     """Batches of sliding windows over an array, as `timeseries_dataset_from_array` yields
     them: `(windows, targets)` tuples, or `windows` alone when there are no targets; single
     samples when `batch_size` is None. `len()` is the number of batches; iterate it, index it,
-    or give it to `fit`/`evaluate`/`predict`."""
+    or give it to `fit`/`evaluate`/`predict` (it is a `keras.utils.PyDataset`)."""
 
     def __init__(self, data: np.ndarray, targets: np.ndarray | None, starts: np.ndarray,
                  sequence_length: int, sampling_rate: int, batch_size: int | None) -> None:

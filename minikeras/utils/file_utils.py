@@ -141,7 +141,7 @@ class _DownloadProgress:
     def __call__(self, block_num: int, block_size: int, total_size: int) -> None:
         total = None if total_size is None or total_size < 0 else total_size
         if self.progbar is None:
-            self.progbar = Progbar(total, unit_name="B")
+            self.progbar = Progbar(total)  # counts bytes; Keras prints them as "steps" too
         current = block_num * block_size
         if total is not None and current >= total:
             self.progbar.update(total, finalize=True)

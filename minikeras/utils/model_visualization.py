@@ -54,12 +54,6 @@ def check_graphviz() -> bool:
 
 # ----------------------------------------------------------------------------- the graph
 
-def _is_model(layer: Any) -> bool:
-    from minikeras.models.model import Model
-
-    return isinstance(layer, Model)
-
-
 def _model_layers(model: Any) -> list:
     return list(getattr(model, "layers", []))
 
@@ -87,15 +81,19 @@ def _edges(model: Any, layers: list) -> list:
 def _flatten(model: Any, expand_nested: bool) -> tuple:
     """Nodes (layer, cluster name or None) and edges of the drawing; nested models are
     replaced by their layers when `expand_nested`."""
+    from minikeras.models.functional import Functional
+    from minikeras.models.sequential import Sequential
+
+    if not isinstance(model, (Sequential, Functional)):
+        return [(model, None)], []  # a subclassed model is one box, as in Keras
     layers = _model_layers(model)
-    if not layers and not hasattr(model, "layers"):
-        return [(model, None)], []
     nodes: list = []
     edges = []
     entry: dict = {}
     exit_: dict = {}
     for layer in layers:
-        if expand_nested and _is_model(layer) and _model_layers(layer):
+        if expand_nested and isinstance(layer, (Sequential, Functional)) and \
+                _model_layers(layer):
             sub_nodes, sub_edges = _flatten(layer, True)
             nodes += [(n, c or layer.name) for n, c in sub_nodes]
             edges += sub_edges

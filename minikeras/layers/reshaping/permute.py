@@ -11,9 +11,8 @@ from minikeras.layers.reshaping._base import RankChecked, _is_int
 
 class Permute(RankChecked):
     """`dims`: a permutation of 1..k (the batch axis 0 stays first), so inputs must have
-    rank k + 1.
-
-    TODO(masks): Keras 3's Permute does not support masking; the `rnn` branch owns masks."""
+    rank k + 1. As in Keras 3 it does not support masking (a mask is dropped, with a
+    warning)."""
 
     def __init__(self, dims: Any, **kwargs: Any) -> None:
         try:

@@ -11,10 +11,8 @@ from minikeras.layers.reshaping._base import RankChecked, _is_int
 
 
 class RepeatVector(RankChecked):
-    """The input vector repeated `n` times along a new axis 1.
-
-    TODO(masks): Keras 3 does not pass a mask through RepeatVector (it does not support
-    masking); the `rnn` branch owns mask propagation and decides what happens here."""
+    """The input vector repeated `n` times along a new axis 1. As in Keras 3 it does not
+    support masking: a mask it receives is dropped, with Keras' warning."""
 
     _ndim = 2
 
