@@ -189,6 +189,9 @@ class Sequential(Model):
         return shape
 
     def _summary_rows(self) -> list:
+        from minikeras.models.model import _format_params
+        from minikeras.utils.summary_utils import format_shape
+
         rows = []
         shape = self._build_shape
         for layer in self._stack:
@@ -197,9 +200,9 @@ class Sequential(Model):
                     shape = layer.compute_output_shape(shape)
                 except Exception:  # noqa: BLE001 - summary must not fail on exotic layers
                     shape = None
-            params = str(layer.count_params()) if layer.built else "0 (unbuilt)"
-            rows.append((f"{layer.name} ({type(layer).__name__})",
-                         str(shape) if shape is not None else "?", params))
+            rows.append([f"{layer.name} ({type(layer).__name__})",
+                         format_shape(shape) if shape is not None else "?",
+                         _format_params(layer)])
         return rows
 
     # --- config -----------------------------------------------------------------------

@@ -64,6 +64,12 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
+def check_epsilon(owner: str, value: Any) -> float:
+    """`epsilon`: a number >= 0; None means the backend's epsilon (`keras.backend.epsilon()`,
+    1e-7 by default), as in Keras 2 (`Adam(epsilon=None)`); Keras 3 refuses None."""
+    return check_number(owner, "epsilon", config.epsilon() if value is None else value, 0)
+
+
 def check_number(owner: str, name: str, value: Any, low: float | None = None,
                  high: float | None = None, low_open: bool = False,
                  high_open: bool = False) -> float:

@@ -6,6 +6,7 @@ early with an error that names the argument and the shapes.
 
 from __future__ import annotations
 
+import itertools
 import math
 import types
 import warnings
@@ -261,11 +262,18 @@ class ArrayBatches:
 
     def epoch(self, rng: Any = None) -> Iterator:
         xs, ys, sws = self.xs, self.ys, self.sws
-        for step, index in enumerate(batch_slices(self.n, self.batch_size, self.shuffle, rng)):
-            if step >= self.num_batches:
-                break
-            yield ([a[index] for a in xs], [a[index] for a in ys] if ys is not None else None,
-                   [a[index] for a in sws] if sws is not None else None)
+        slices = batch_slices(self.n, self.batch_size, self.shuffle, rng)
+        if self.num_batches < num_batches(self.n, self.batch_size):
+            slices = itertools.islice(slices, self.num_batches)
+        if ys is None:
+            for index in slices:
+                yield [a[index] for a in xs], None, None
+        elif sws is None:
+            for index in slices:
+                yield [a[index] for a in xs], [a[index] for a in ys], None
+        else:
+            for index in slices:
+                yield [a[index] for a in xs], [a[index] for a in ys], [a[index] for a in sws]
 
 
 class StreamBatches:

@@ -189,6 +189,7 @@ class Trainer:
         self.compiled_loss = compile_loss
         self.compiled_metrics = compile_metrics
         self._loss_tracker = Mean(name="loss")
+        self._data_seen = False  # Keras 3 peeks at a PyDataset again after compile
         self.compiled = True
         self.stop_training = False
 
@@ -516,7 +517,7 @@ class Trainer:
         self._ensure_built(first[0] if first is not None else None)
         self._data_seen = True
         if val is not None:
-            self._probe_validation(first, val)
+            self._probe_validation(first, val, batch_size)
         variables = self.trainable_weights
         rng = generator()
         self.stop_training = False
@@ -534,7 +535,9 @@ class Trainer:
                     break
                 self.reset_metrics()
                 cbs.on_epoch_begin(epoch)
-                for step, (bx, by, bw) in enumerate(self._batches(train, rng, class_weight)):
+                batches = train.epoch(rng) if train.prepared else \
+                    self._batches(train, rng, class_weight)
+                for step, (bx, by, bw) in enumerate(batches):
                     if batch_hooks:
                         cbs.on_train_batch_begin(step)
                     self._train_step(bx, by, bw, variables)
@@ -590,24 +593,31 @@ class Trainer:
             by = bw = class_weight = None
         return source, self._prepare(bx, by, bw, class_weight, need_y=need_y)
 
-    def _probe_validation(self, first: tuple | None, val: Any) -> None:
-        """Run the test step on one sample of the training data, then of the validation
-        data, so that validation targets the loss or metrics would refuse at the end of the
-        first epoch fail now, before any weight changes. (Metrics are reset at each epoch's
-        start, so the probe leaves no trace.)"""
-        if first is not None and first[1] is not None:
-            xs, ys, sws = first
-            self._test_step([a[:1] for a in xs], [a[:1] for a in ys],
-                            [a[:1] for a in sws] if sws is not None else None)
+    def _probe_validation(self, first: tuple | None, val: Any, batch_size: int) -> None:
+        """Run the test step on the first training batch, then on the first validation
+        batch, so that validation targets the loss or metrics would refuse at the end of
+        the first epoch fail now, before any weight changes. (Metrics are reset at each
+        epoch's start, so the probe leaves no trace.) If the training batch itself fails
+        here, the probe is skipped: the first training step will report it."""
+        try:
+            if first is not None and first[1] is not None:
+                xs, ys, sws = first
+                self._test_step([a[:batch_size] for a in xs], [a[:batch_size] for a in ys],
+                                [a[:batch_size] for a in sws] if sws is not None else None)
+        except Exception:  # noqa: BLE001 - reported by the training step itself
+            self.reset_metrics()
+            return
         if val.prepared:
             xs, ys, sws = val.xs, val.ys, val.sws
+            n = val.batch_size
         elif val.dataset is None:
             xs, ys, sws = self._prepare(*da.unpack_batch(val.peek(), val.kind))
+            n = None
         else:
             return
         try:
-            self._test_step([a[:1] for a in xs], [a[:1] for a in ys],
-                            [a[:1] for a in sws] if sws is not None else None)
+            self._test_step([a[:n] for a in xs], [a[:n] for a in ys],
+                            [a[:n] for a in sws] if sws is not None else None)
         except ValueError as e:
             raise ValueError(f"validation_data does not fit the model: {e}") from None
         finally:
