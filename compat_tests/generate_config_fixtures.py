@@ -71,7 +71,7 @@ KEEP = {"dtype", "autocast", "input_shape", "batch_input_shape", "batch_size", "
         "ragged", "lora_rank", "lora_alpha", "quantization_config", "mask_value", "data_format",
         "gradient_accumulation_steps", "loss_scale_factor", "ema_overwrite_frequency",
         "use_ema", "interpolation", "crop_to_aspect_ratio", "pad_to_aspect_ratio",
-        "fill_mode", "fill_value", "input_axes", "output_axes", "name"}
+        "fill_mode", "fill_value", "input_axes", "output_axes"}
 # classes that cannot be built from plain arguments
 SKIP = {"Layer", "Lambda", "InputLayer", "InputSpec", "Wrapper", "Bidirectional",
         "TimeDistributed", "RNN", "StackedRNNCells", "Loss", "Metric", "Optimizer",

@@ -87,7 +87,8 @@ class Dense(Layer):
         if isinstance(units, float) and units.is_integer():
             units = int(units)
         if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units <= 0:
-            raise ValueError(f"Dense: `units` must be a positive integer, got units={units!r}")
+            raise ValueError("Received an invalid value for `units`, expected a positive "
+                             f"integer. Received: units={units}")
         if lora_rank:
             raise ValueError("Dense: LoRA (lora_rank) is not supported by minikeras")
         kwargs.pop("quantization_config", None)
@@ -175,8 +176,20 @@ class Dropout(Layer):
 
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None,
                  **kwargs: Any) -> None:
-        if not isinstance(rate, (int, float, np.floating)) or not 0 <= rate <= 1:
-            raise ValueError(f"Dropout: `rate` must be a number in [0, 1], got rate={rate!r}")
+        if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating)) or \
+                not 0 <= rate <= 1:
+            raise ValueError("Invalid value received for argument `rate`. Expected a float "
+                             f"value between 0 and 1. Received: rate={rate}")
+        if noise_shape is not None:
+            if isinstance(noise_shape, str) or not hasattr(noise_shape, "__iter__"):
+                raise ValueError("Invalid value received for argument `noise_shape`. Expected "
+                                 "an iterable of integers (e.g., a tuple or list). Received: "
+                                 f"noise_shape={noise_shape}")
+            if not all(d is None or (isinstance(d, (int, np.integer)) and
+                                     not isinstance(d, bool) and d > 0) for d in noise_shape):
+                raise ValueError("Invalid value received for argument `noise_shape`. Expected "
+                                 "a tuple or list of integers. Received: "
+                                 f"noise_shape={noise_shape}")
         super().__init__(**kwargs)
         self.rate = float(rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)

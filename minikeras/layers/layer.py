@@ -241,8 +241,10 @@ class Layer:
             for k in unknown:
                 guess = closest(k, self._accepted_kwargs())
                 hints.append(f"{k!r}" + (f" (did you mean {guess!r}?)" if guess else ""))
-            raise TypeError(f"Unrecognized keyword argument(s) passed to "
-                            f"{type(self).__name__}: {', '.join(hints)}")
+            # Keras 3's ValueError and wording, then the closest known names
+            given = {k: kwargs[k] for k in unknown}
+            raise ValueError(f"Unrecognized keyword arguments passed to "
+                             f"{type(self).__name__}: {given} ({', '.join(hints)})")
         if name is not None and not isinstance(name, str):
             raise TypeError(f"name must be a string, got {name!r}")
         self.name = name or auto_name(to_snake_case(type(self).__name__))
