@@ -175,6 +175,15 @@ def _namespace_deserializers() -> dict:
             "keras.activations": activations.deserialize}
 
 
+def _public_namespace(name: str) -> Any:
+    """minikeras' module for one of Keras' public namespaces (None for any other name)."""
+    import minikeras
+
+    if name not in _BUILTIN_FUNCTION_NAMESPACES and name != "keras.ops":
+        return None
+    return getattr(minikeras, name.split(".", 1)[1], None)
+
+
 # where Keras looks for a function whose module is "builtins", in this order
 _BUILTIN_FUNCTION_NAMESPACES = ("keras.activations", "keras.constraints", "keras.initializers",
                                 "keras.losses", "keras.metrics", "keras.optimizers",
@@ -273,6 +282,11 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None,
             return found
         tables = _namespace_deserializers()
         spaces = _BUILTIN_FUNCTION_NAMESPACES if module in (None, "builtins") else (module,)
+        for space in spaces:  # a public function of that namespace, by its name
+            namespace = _public_namespace(space)
+            found = getattr(namespace, inner, None) if namespace is not None else None
+            if inspect.isfunction(found):
+                return found
         for space in spaces:
             if space in tables:
                 try:
