@@ -415,6 +415,84 @@ def record_terminate_on_nan(keras):
             "loss_is_nan": bool(np.isnan(hist.history["loss"][-1]))}
 
 
+class _AddLossModel:
+    """A subclassed model whose only loss is the one it adds (`add_loss`); built from the
+    `keras` module given (the same code runs in Keras and in minikeras' test)."""
+
+    @staticmethod
+    def make(keras):
+        class AddLossModel(keras.Model):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.dense = keras.layers.Dense(2)
+
+            def call(self, x):
+                out = self.dense(x)
+                self.add_loss(keras.ops.mean(keras.ops.square(out - 1.0)))
+                return out
+
+        return AddLossModel()
+
+
+def model_api_data():
+    x = np.linspace(-1, 1, 48, dtype="float32").reshape(16, 3)
+    y = np.linspace(0, 1, 16, dtype="float32").reshape(16, 1)
+    w = [np.array([[0.1, -0.2], [0.3, 0.05], [-0.4, 0.2]], dtype="float32"),
+         np.array([0.01, -0.02], dtype="float32")]
+    return x, y, w
+
+
+def record_model_api(keras):
+    """What Keras 3 does with: compile() without a loss and a model that adds its own,
+    `model.metrics`, `Model.add_variable`, `Model(inputs=..., outputs=...)` on a subclass."""
+    x, y, w = model_api_data()
+    out = {}
+    model = _AddLossModel.make(keras)
+    model(x[:1])
+    model.set_weights(w)
+    model.compile(keras.optimizers.SGD(0.1))
+    hist = model.fit(x, batch_size=8, epochs=3, shuffle=False, verbose=0)
+    out["add_loss_no_y"] = {"history": _json(hist.history),
+                            "weights": [v.tolist() for v in model.get_weights()],
+                            "evaluate": float(model.evaluate(x, verbose=0))}
+    names = {}
+    for label, kwargs in {"none": {}, "two": {"metrics": ["mae", "mse"]},
+                          "weighted": {"metrics": ["mae"], "weighted_metrics": ["mse"]}}.items():
+        m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        m.compile("sgd", "mse", **kwargs)
+        before = [v.name for v in m.metrics]
+        m.fit(x, y, verbose=0)
+        names[label] = {"before_fit": before, "after_fit": [v.name for v in m.metrics],
+                        "evaluate_keys": sorted(m.evaluate(x, y, verbose=0,
+                                                           return_dict=True))}
+    a = keras.Input((3,), name="a")
+    h = keras.layers.Dense(2, name="h")(a)
+    two = keras.Model(a, [keras.layers.Dense(1, name="o1")(h),
+                          keras.layers.Dense(1, name="o2")(h)])
+    two.compile("sgd", {"o1": "mse", "o2": "mae"}, metrics={"o1": ["mae"]})
+    two.fit(x, [y, y], verbose=0)
+    names["two_outputs"] = {"after_fit": [v.name for v in two.metrics]}
+    out["metrics"] = names
+    m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)], name="seq")
+    v = m.add_variable((2, 3), initializer="ones", name="extra", trainable=False)
+    out["add_variable"] = {"path": v.path, "n_weights": len(m.weights),
+                           "n_non_trainable": len(m.non_trainable_weights),
+                           "value": np.asarray(v).tolist()}
+
+    class Sub(keras.Model):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.tag = "sub"
+
+    inp = keras.Input((3,))
+    sub = Sub(inputs=inp, outputs=keras.layers.Dense(2)(inp))
+    out["subclass_functional"] = {"type_name": type(sub).__name__,
+                                  "mro_names": [c.__name__ for c in type(sub).__mro__][:3],
+                                  "n_layers": len(sub.layers),
+                                  "config_keys": sorted(sub.get_config())}
+    return out
+
+
 def main() -> None:
     import keras
 
@@ -430,6 +508,7 @@ def main() -> None:
         "ops_models": record_ops_models(keras),
         "ops_table": record_ops_table(keras),
         "terminate_on_nan": record_terminate_on_nan(keras),
+        "model_api": record_model_api(keras),
     }
     with open(OUT, "w") as f:
         json.dump(data, f, indent=1, sort_keys=True)

@@ -181,7 +181,7 @@ class Dropout(Layer):
             raise ValueError("Invalid value received for argument `rate`. Expected a float "
                              f"value between 0 and 1. Received: rate={rate}")
         if noise_shape is not None:
-            if isinstance(noise_shape, str) or not hasattr(noise_shape, "__iter__"):
+            if not hasattr(noise_shape, "__iter__"):
                 raise ValueError("Invalid value received for argument `noise_shape`. Expected "
                                  "an iterable of integers (e.g., a tuple or list). Received: "
                                  f"noise_shape={noise_shape}")

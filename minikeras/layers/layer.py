@@ -302,6 +302,15 @@ class Layer:
         object.__setattr__(self, name, value)
 
     # --- weights ----------------------------------------------------------------------
+    def add_variable(self, shape: Any, initializer: Any, dtype: Any = None,
+                     trainable: bool = True, autocast: bool = True, regularizer: Any = None,
+                     constraint: Any = None, name: str | None = None) -> Variable:
+        """Keras 3's `add_variable` (on layers and models): `add_weight` with Keras 3's
+        argument order."""
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype,
+                               trainable=trainable, regularizer=regularizer,
+                               constraint=constraint, name=name)
+
     def add_weight(self, *args: Any, **kwargs: Any) -> Variable:
         """Keras 3 `add_weight(shape, initializer, dtype, trainable, regularizer, constraint,
         name)`; the Keras 2 positional form `add_weight(name, shape, ...)` also works."""
