@@ -281,3 +281,86 @@ def test_every_recorded_class_exists_or_is_listed_as_missing():
     for name in CONFIGS:
         if _class(name) is None:
             assert name.rsplit(".", 1)[1] in doc, name
+
+
+# --- cases of Keras 3's own keras/src/saving/serialization_lib_test.py -------------------
+
+def _roundtrip(obj, custom_objects=None):
+    serialized = serialize_keras_object(obj)
+    data = json.loads(json.dumps(serialized))
+    back = deserialize_keras_object(data, custom_objects=custom_objects)
+    return serialized, back, serialize_keras_object(back)
+
+
+def _lists(x):
+    return json.loads(json.dumps(x))
+
+
+def test_keras_spec_simple_objects():
+    for obj in ["hello", b"hello", np.array([0, 1]), np.array([0.0, 1.0]), np.float32(1.0),
+                ["hello", 0, "world", 1.0, True], {"1": "hello", "2": 0, "3": True},
+                {"1": "hello", "2": [True, False]}, slice(None, 20, 1), Ellipsis]:
+        serialized, back, again = _roundtrip(obj)
+        assert _lists(serialized) == _lists(again), obj
+    assert _roundtrip(Ellipsis)[1] is Ellipsis
+    assert _roundtrip(b"hello")[1] == b"hello"
+
+
+def test_keras_spec_builtin_layer():
+    layer = keras.layers.Dense(3, name="foo", trainable=False)
+    serialized, restored, again = _roundtrip(layer)
+    assert _lists(serialized) == _lists(again)
+    assert (restored.name, restored.trainable) == ("foo", False)
+
+
+def test_keras_spec_get_item_model():
+    inp = keras.Input(shape=(2,))
+    model = keras.Model(inp, inp[:, 1])
+    serialized, restored, again = _roundtrip(model)
+    assert _lists(serialized) == _lists(again)
+    x = np.arange(6, dtype="float32").reshape(3, 2)
+    np.testing.assert_array_equal(restored.predict(x, verbose=0), x[:, 1])
+
+
+def test_keras_spec_custom_fn_and_keras36_function_names():
+    def custom_fn(x):
+        return x ** 2
+
+    obj = {"activation": custom_fn}
+    serialized, back, again = _roundtrip(obj, custom_objects={"custom_fn": custom_fn})
+    assert serialized == again and back["activation"] is custom_fn
+
+    @keras.saving.register_keras_serializable(package="serial_test")
+    def custom_registered_fn(x):
+        return x ** 2
+
+    for name in ("custom_registered_fn", "serial_test>custom_registered_fn"):
+        config = {"module": "builtins", "class_name": "function", "config": name,
+                  "registered_name": "function"}
+        assert deserialize_keras_object(config) is custom_registered_fn
+
+
+def test_keras_spec_registered_name_for_builtin_is_refused():
+    for bad in ("builtins.eval", "subprocess.Popen", "not.a.real.name", "my_pkg>MyDense"):
+        with pytest.raises(ValueError, match="resolved to a Keras built-in"):
+            deserialize_keras_object({"class_name": "Dense", "module": "keras.layers",
+                                      "registered_name": bad, "config": {"units": 1}})
+    for ok in ("Dense", None, ""):
+        obj = deserialize_keras_object({"class_name": "Dense", "module": "keras.layers",
+                                        "registered_name": ok, "config": {"units": 1}})
+        assert isinstance(obj, keras.layers.Dense)
+    with pytest.raises(ValueError, match="resolved to a Keras built-in"):
+        deserialize_keras_object({"class_name": "function", "module": "builtins",
+                                  "registered_name": "some_other_name", "config": "relu"})
+    for name in ("function", "kl_divergence"):
+        obj = deserialize_keras_object({"class_name": "function", "module": "builtins",
+                                        "registered_name": name, "config": "kl_divergence"})
+        assert obj is keras.metrics.kl_divergence
+
+
+def test_keras_spec_invalid_configs():
+    with pytest.raises(TypeError, match="Could not parse config"):
+        deserialize_keras_object(object())
+    with pytest.raises(TypeError, match="Expected 'config' to be a non-null str"):
+        deserialize_keras_object({"class_name": "function", "config": None, "module": None,
+                                  "registered_name": None})

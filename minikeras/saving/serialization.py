@@ -286,6 +286,7 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None,
             namespace = _public_namespace(space)
             found = getattr(namespace, inner, None) if namespace is not None else None
             if inspect.isfunction(found):
+                _no_registered_name_for_builtin(config, inner, f"{space}.{inner}")
                 return found
         for space in spaces:
             if space in tables:
@@ -294,6 +295,7 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None,
                 except (ValueError, TypeError):
                     continue
                 if callable(found) and not inspect.isclass(found):
+                    _no_registered_name_for_builtin(config, inner, f"{space}.{inner}")
                     return found
         raise _locate_error("function", inner, config, custom_objects)
     if not isinstance(inner, dict):
@@ -313,6 +315,7 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None,
         table = _namespace_deserializers().get(module) if isinstance(module, str) else None
         if table is None:
             raise _locate_error("class", class_name, config, custom_objects)
+        _no_registered_name_for_builtin(config, class_name, f"{module}.{class_name}")
         from minikeras.saving.object_registry import custom_object_scope
 
         with custom_object_scope(scope_objects):
@@ -327,6 +330,17 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None,
     if build and hasattr(obj, "build_from_config") and not getattr(obj, "built", True):
         obj.build_from_config(build)
     return obj
+
+
+def _no_registered_name_for_builtin(config: dict, name: str, resolved: str) -> None:
+    """Keras: a config that resolves to a built-in may not name another registered object
+    (a file could otherwise smuggle a name such as "builtins.eval" past a reader)."""
+    explicit = config.get("registered_name")
+    if explicit and explicit not in (name, config.get("class_name")):
+        raise ValueError(f"`registered_name={explicit!r}` was provided in the config, but "
+                         f"'{resolved}' resolved to a Keras built-in and does not use "
+                         "registered names. Remove the `registered_name` field from the "
+                         f"config. Full object config: {config}")
 
 
 def _instantiate(cls: type, inner: dict, custom_objects: dict) -> Any:

@@ -58,3 +58,17 @@ def normalize(x: Any, axis: int = -1, order: int = 2) -> np.ndarray:
     norm = np.atleast_1d(np.linalg.norm(x, order, axis))
     norm[norm == 0] = 1
     return x / np.expand_dims(norm, axis)
+
+
+# --- keras.utils names of issue 11's serialization/config area (Keras 3 exports them here
+# too) ---
+from minikeras.backend.dtypes import standardize_dtype  # noqa: E402,F401
+from minikeras.config import (  # noqa: E402,F401
+    disable_interactive_logging,
+    enable_interactive_logging,
+    is_interactive_logging_enabled,
+)
+from minikeras.saving.serialization import (  # noqa: E402,F401
+    deserialize_keras_object,
+    serialize_keras_object,
+)
