@@ -3,9 +3,12 @@
 config of functional models built with arithmetic/`keras.ops` on KerasTensors.
 
     KERAS_BACKEND=jax /work/venvs/k3/bin/python compat_tests/generate_config_fixtures.py
+    /work/venvs/k2/bin/python compat_tests/generate_config_fixtures.py --keras 2
 
 Writes `compat_tests/fixtures/configs_k3.json` and the model files in
-`compat_tests/files/surface_k3/`. Nothing here is typed by hand or computed with minikeras;
+`compat_tests/files/surface_k3/`; with `--keras 2` (tf_keras), `fixtures/configs_k2.json`
+and `files/surface_k2/`: functional models with TensorFlow ops on Keras tensors, which
+tf.keras saves as TFOpLambda/SlicingOpLambda layers. Nothing here is typed by hand or computed with minikeras;
 `compat_tests/test_surface_config.py` and `test_surface_ops_models.py` read them.
 
 Sections of the JSON:
@@ -493,7 +496,59 @@ def record_model_api(keras):
     return out
 
 
+def _tf_ops_models(keras, tf):
+    """name -> (model, x list): tf.keras functional models with TensorFlow ops."""
+    rng = np.random.default_rng(13)
+    models = {}
+    a = keras.Input((4,), name="a")
+    h = keras.layers.Dense(3, name="d1")(a)
+    out = h * 2.0 + tf.reduce_mean(h, axis=-1, keepdims=True) - 1.0
+    out = tf.nn.relu(out)[:, :2] + tf.square(a[:, :2]) / 4.0
+    models["tf_arith_reduce_slice"] = (keras.Model(a, out),
+                                       [rng.normal(size=(5, 4)).astype("float32")])
+    a = keras.Input((6,), name="a")
+    h = tf.reshape(a, (-1, 2, 3))
+    h = tf.transpose(h, perm=[0, 2, 1])
+    h = keras.layers.Dense(2, name="d1")(tf.reshape(h, (-1, 6)))
+    out = tf.exp(-tf.abs(h)) + tf.math.maximum(h, 0.5) - tf.reduce_sum(h, axis=1,
+                                                                         keepdims=True)
+    models["tf_reshape_transpose_exp"] = (keras.Model(a, out),
+                                          [rng.normal(size=(5, 6)).astype("float32")])
+    return models
+
+
+def main_keras2() -> None:
+    import tensorflow as tf
+    import tf_keras as keras
+
+    files = os.path.join(HERE, "files", "surface_k2")
+    os.makedirs(files, exist_ok=True)
+    out = {}
+    for name, (model, xs) in _tf_ops_models(keras, tf).items():
+        rng = np.random.default_rng(5)
+        weights = [rng.uniform(-0.5, 0.5, size=w.shape).astype("float32")
+                   for w in model.get_weights()]
+        model.set_weights(weights)
+        pred = model.predict(xs[0], verbose=0)
+        path = os.path.join(files, f"{name}.h5")
+        model.save(path)
+        out[name] = {"config": _json(model.get_config()), "x": [x.tolist() for x in xs],
+                     "weights": [w.tolist() for w in weights],
+                     "pred": np.asarray(pred).tolist(), "file": os.path.relpath(path, HERE)}
+    data = {"keras_version": keras.__version__, "tensorflow_version": tf.__version__,
+            "numpy_version": np.__version__, "python_version": sys.version.split()[0],
+            "tf_ops_models": out}
+    path = os.path.join(HERE, "fixtures", "configs_k2.json")
+    with open(path, "w") as f:
+        json.dump(data, f, indent=1, sort_keys=True)
+        f.write("\n")
+    print(path, len(out), "tf.keras models with TFOpLambda layers")
+
+
 def main() -> None:
+    if "--keras" in sys.argv and sys.argv[sys.argv.index("--keras") + 1] == "2":
+        main_keras2()
+        return
     import keras
 
     configs, failed = record_configs(keras)

@@ -327,3 +327,90 @@ def decode_constant(x: dict) -> Any:
     if kind == "__ellipsis__":
         return Ellipsis
     return None
+
+
+# --- Keras 2 (tf.keras) files: TFOpLambda / SlicingOpLambda entries -----------------------
+
+# tf.keras records `x * 2`, `tf.reduce_mean(x, axis)` ... as TFOpLambda layers naming a
+# TensorFlow function. These resolve through this table only (TensorFlow function -> the
+# keras.ops function, and its keyword arguments -> Keras' parameter names).
+_TF_BINARY = {"y": "x2"}
+_TF_REDUCE = {"axis": "axis", "keepdims": "keepdims"}
+TF_OPS = {
+    "__operators__.add": ("add", _TF_BINARY), "math.add": ("add", _TF_BINARY),
+    "math.subtract": ("subtract", _TF_BINARY), "math.multiply": ("multiply", _TF_BINARY),
+    "math.truediv": ("true_divide", _TF_BINARY), "math.divide": ("true_divide", _TF_BINARY),
+    "math.pow": ("power", _TF_BINARY), "math.maximum": ("maximum", _TF_BINARY),
+    "math.minimum": ("minimum", _TF_BINARY), "math.negative": ("negative", {}),
+    "math.abs": ("absolute", {}), "math.square": ("square", {}), "math.sqrt": ("sqrt", {}),
+    "math.exp": ("exp", {}), "math.log": ("log", {}), "math.tanh": ("tanh", {}),
+    "math.sigmoid": ("sigmoid", {}), "nn.relu": ("relu", {}),
+    "nn.softmax": ("softmax", {"axis": "axis"}),
+    "math.reduce_mean": ("mean", _TF_REDUCE), "math.reduce_sum": ("sum", _TF_REDUCE),
+    "math.reduce_max": ("max", _TF_REDUCE), "math.reduce_min": ("min", _TF_REDUCE),
+    "reshape": ("reshape", {"shape": "newshape"}),
+    "compat.v1.transpose": ("transpose", {"perm": "axes"}),
+    "transpose": ("transpose", {"perm": "axes"}),
+    "linalg.matmul": ("matmul", {"b": "x2"}), "expand_dims": ("expand_dims", {"axis": "axis"}),
+    "__operators__.getitem": ("get_item", {"slice_spec": "key"}),
+}
+
+
+# TensorFlow arguments that change nothing at these values (tf.transpose' `conjugate`)
+_TF_NO_OP_ARGS = {"conjugate": False}
+
+
+def is_tf_op_entry(entry: Any) -> bool:
+    return isinstance(entry, dict) and entry.get("class_name") in ("TFOpLambda",
+                                                                   "SlicingOpLambda")
+
+
+class TFOpCall:
+    """A tf.keras TFOpLambda entry of a config: called on the node's tensor and keyword
+    arguments, it adds the matching SymbolicOp to the graph (no TensorFlow, no code)."""
+
+    def __init__(self, entry: dict) -> None:
+        function = (entry.get("config") or {}).get("function")
+        if function not in TF_OPS:
+            from minikeras.utils.naming import unknown_name_error
+
+            raise unknown_name_error(f"TensorFlow operation (in {entry.get('class_name')} "
+                                     f"{entry.get('name')!r})", str(function), sorted(TF_OPS))
+        self.function = function
+        self.name = entry.get("name") or (entry.get("config") or {}).get("name")
+
+    def __call__(self, x: Any, **kwargs: Any) -> Any:
+        op, mapping = TF_OPS[self.function]
+        _, cls, params, call, init, defaults = OP_CLASSES[op]
+        values = {params[0]: x}
+        for key, value in kwargs.items():
+            if key in ("name", "training", "mask") or _TF_NO_OP_ARGS.get(key, ...) is value:
+                continue
+            if key not in mapping:
+                raise ValueError(f"{self.name!r}: argument {key!r} of tf.{self.function} is "
+                                 f"not supported (known: {sorted(mapping)})")
+            values[mapping[key]] = value
+        if op == "get_item":
+            values["key"] = _slice_spec(values.get("key"))
+        call_args = [values.get(p, defaults.get(p)) for p in call]
+        op_config = {k: _plain(values.get(p, defaults.get(p))) for k, p in init.items()}
+        return SymbolicOp(op, op_config)(*call_args)
+
+
+def _slice_spec(spec: Any) -> Any:
+    """tf.keras' `slice_spec` (dicts of start/stop/step, ints, None) as an index."""
+    def one(s: Any) -> Any:
+        if isinstance(s, dict) and set(s) <= {"start", "stop", "step"}:
+            parts = [s.get(k) for k in ("start", "stop", "step")]
+            if not all(p is None or isinstance(p, int) for p in parts):
+                raise ValueError(f"Malformed slice {s!r} in a config")
+            return slice(*parts)
+        if s is None or (isinstance(s, int) and not isinstance(s, bool)):
+            return s
+        if isinstance(s, dict) and s.get("class_name") == "__ellipsis__":
+            return Ellipsis
+        raise ValueError(f"Unsupported index {s!r} in a SlicingOpLambda config")
+
+    if isinstance(spec, list):
+        return tuple(one(s) for s in spec)
+    return one(spec)
