@@ -60,7 +60,7 @@ REQUIRED = {
     "min_value": -1.0, "value": 0.5, "scale": 0.5, "offset": 0.1, "height": 4, "width": 4,
     "num_heads": 2, "key_dim": 2, "class_id": 1, "top_k": 2, "recall": 0.5,
     "precision": 0.5, "specificity": 0.5, "sensitivity": 0.5, "target_class_ids": [0, 1],
-    "dtype": None, "seed": 7, "max_tokens": None, "shape": [3],
+    "dtype": None, "seed": 7, "max_tokens": None, "shape": [3], "activation": "tanh",
 }
 # Names whose default is changed to this value (instead of the automatic rule).
 MUTATE = {
@@ -76,11 +76,11 @@ KEEP = {"dtype", "autocast", "input_shape", "batch_input_shape", "batch_size", "
         "use_ema", "interpolation", "crop_to_aspect_ratio", "pad_to_aspect_ratio",
         "fill_mode", "fill_value", "input_axes", "output_axes"}
 # classes that cannot be built from plain arguments
-SKIP = {"Layer", "Lambda", "InputLayer", "InputSpec", "Wrapper", "Bidirectional",
+SKIP = {"Layer", "Lambda", "InputSpec", "Wrapper", "Bidirectional",
         "TimeDistributed", "RNN", "StackedRNNCells", "Loss", "Metric", "Optimizer",
         "LearningRateSchedule", "Initializer", "Regularizer", "Constraint", "Input",
         "LossScaleOptimizer", "MeanMetricWrapper", "Reduction", "TFSMLayer", "Pipeline",
-        "Normalization", "JaxLayer", "FlaxLayer", "TorchModuleWrapper", "Sum"}
+        "JaxLayer", "FlaxLayer", "TorchModuleWrapper"}
 
 
 def _json(x):

@@ -50,6 +50,11 @@ for _name in ("GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "LecunNo
               "he_normal", "he_uniform", "lecun_normal", "lecun_uniform"):
     KNOWN[f"initializers.{_name}"] = {"input_axes": "not implemented (Keras 3.15 addition)",
                                       "output_axes": "not implemented (Keras 3.15 addition)"}
+KNOWN["layers.InputLayer"] = {"optional": "optional inputs are another part of issue 11"}
+# Keys minikeras writes under another name: InputLayer keeps Keras 2's `batch_input_shape`
+# (Keras 2 and 3 both read it; the .keras writer turns it into `batch_shape`)
+RENAMED = {"layers.InputLayer": {"batch_shape": "batch_input_shape",
+                                 "shape": "batch_input_shape"}}
 # nested initializer configs inherit the same gap
 _NESTED_OK = {"input_axes", "output_axes", "quantization_config"}
 
@@ -124,7 +129,10 @@ def test_config_is_keras3s_and_round_trips(name):
     problems = [f"{k}: {ours.get(k)!r} != Keras' {theirs.get(k)!r}"
                 for k in ("module", "class_name", "registered_name")
                 if ours.get(k) != theirs.get(k)]
-    theirs_cfg = {k: v for k, v in _norm(theirs["config"]).items() if k not in known}
+    renamed = RENAMED.get(name, {})
+    theirs_cfg = {renamed.get(k, k): v for k, v in _norm(theirs["config"]).items()
+                  if k not in known}
+    kwargs = {k: v for k, v in kwargs.items() if k not in renamed}  # checked as renamed
     if "name" not in kwargs:  # an automatic name depends on what the process made before
         theirs_cfg.pop("name", None)
     ours_cfg = _norm(ours["config"])
@@ -156,7 +164,9 @@ def test_keras3_serialized_form_deserializes_here(name):
         warnings.simplefilter("ignore")
         obj = deserialize_keras_object(theirs)
     ours = _norm(_json(serialize_keras_object(obj))["config"])
-    assert not _differences(ours, _norm(theirs["config"]))
+    renamed = RENAMED.get(name, {})
+    assert not _differences(ours, {renamed.get(k, k): v
+                                   for k, v in _norm(theirs["config"]).items()})
 
 
 def test_functions_serialize_and_deserialize_as_keras3():
