@@ -135,6 +135,7 @@ def test_nan_targets_are_refused_without_terminate_on_nan():
         model.fit(x, y, verbose=0)
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # inf/NaN arithmetic
 def test_terminate_on_nan_stops_training_on_nan_loss_as_keras():
     ref = FIXTURE["terminate_on_nan"]
     x, y = _nan_case()
@@ -206,3 +207,49 @@ def test_config_getters_and_setters():
             assert getattr(keras.backend, getter)() == value
         finally:
             getattr(keras.config, setter)(old)
+
+
+# --- cases of Keras 3's keras/src/callbacks/terminate_on_nan_test.py ----------------------
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # inf/NaN arithmetic
+def test_keras_spec_terminate_on_nan_graceful_stop_with_inf_targets():
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.array([[1.0], [2.0]])
+    y = np.array([[np.inf], [np.inf]])
+    history = model.fit(x, y, epochs=2, batch_size=1, verbose=0,
+                        callbacks=[keras.callbacks.TerminateOnNaN(raise_error=False)])
+    assert len(history.history["loss"]) < 4
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # inf/NaN arithmetic
+def test_keras_spec_terminate_on_nan_raise_error_skips_on_train_end():
+    class Tracking(keras.callbacks.Callback):
+        train_end_called = False
+
+        def on_train_end(self, logs=None):
+            self.train_end_called = True
+
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    tracking = Tracking()
+    with pytest.raises(RuntimeError, match="NaN or Inf loss encountered"):
+        model.fit(np.array([[1.0]]), np.array([[np.inf]]), epochs=1, verbose=0,
+                  callbacks=[tracking, keras.callbacks.TerminateOnNaN(raise_error=True)])
+    assert not tracking.train_end_called
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # inf/NaN arithmetic
+def test_keras_spec_terminate_on_nan_diverging_weights():
+    rng = np.random.RandomState(1337)
+    x = rng.random_sample((10, 3))
+    y = keras.utils.to_categorical(rng.choice(2, size=10), 2)
+    model = keras.Sequential([keras.Input((3,))] + [
+        keras.layers.Dense(2, activation="relu",
+                           kernel_initializer=keras.initializers.Constant(1e5))
+        for _ in range(5)] + [keras.layers.Dense(2)])
+    model.compile(loss="mean_squared_error", optimizer="sgd")
+    history = model.fit(x, y, batch_size=4, validation_data=(x, y), epochs=20, verbose=0,
+                        callbacks=[keras.callbacks.TerminateOnNaN()])
+    loss = history.history["loss"]
+    assert len(loss) == 1 and not np.isfinite(loss[0])
