@@ -253,3 +253,42 @@ def test_keras_spec_terminate_on_nan_diverging_weights():
                         callbacks=[keras.callbacks.TerminateOnNaN()])
     loss = history.history["loss"]
     assert len(loss) == 1 and not np.isfinite(loss[0])
+
+
+# --- cases of Keras 3's keras/src/trainers/trainer_test.py -------------------------------
+
+def test_keras_spec_metric_tracking():
+    class ModelWithMetric(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(3, use_bias=False, kernel_initializer="ones")
+            self.my_metric = keras.metrics.MeanSquaredError(name="my_metric")
+
+        def call(self, x):
+            return self.dense(x)
+
+    for kwargs in ({"metrics": [keras.metrics.MeanSquaredError()]},
+                   {"weighted_metrics": [keras.metrics.MeanSquaredError()]}):
+        model = ModelWithMetric()
+        model.compile(optimizer=keras.optimizers.SGD(), loss=keras.losses.MeanSquaredError(),
+                      **kwargs)
+        model.fit(np.ones((2, 4)), np.zeros((2, 3)), batch_size=2, epochs=1, verbose=0)
+        assert len(model.metrics) == 3
+        assert model.metrics[0] is model._loss_tracker
+        assert model.metrics[1] is model.compiled_metrics
+        assert model.metrics[2] is model.my_metric
+        assert len(model.metrics_variables) == sum(len(m.variables) for m in model.metrics)
+
+
+@pytest.mark.filterwarnings("ignore:Gradients do not exist")  # the last Dense (as Keras)
+def test_keras_spec_internal_only_loss():
+    class LossLayer(keras.layers.Layer):
+        def call(self, x):
+            self.add_loss(keras.ops.sum(x))
+            return x
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2), LossLayer(),
+                              keras.layers.Dense(1)])
+    model.compile(optimizer="adam")
+    history = model.fit(np.ones((16, 2)), np.zeros((16, 1)), batch_size=4, verbose=0)
+    assert np.isfinite(history.history["loss"][0])

@@ -21,7 +21,7 @@ from minikeras.autodiff.tensor import Tape, Tensor, no_grad
 from minikeras.autodiff import primitives as P
 from minikeras.callbacks.callback import CallbackList
 from minikeras.layers.layer import Layer
-from minikeras.metrics import Mean
+from minikeras.metrics import Mean, Metric
 from minikeras.random import generator
 from minikeras.trainers import data_adapter as da
 from minikeras.trainers.compile_utils import CompileLoss, CompileMetrics, NoCompiledLoss
@@ -150,19 +150,31 @@ class Trainer:
     def metrics(self) -> list:
         """Keras 3's list: the loss tracker, the compiled metrics as one entry (named
         "compile_metrics", when there are any), the per-output loss trackers."""
+        own = self._attribute_metrics()
         if not getattr(self, "compiled", False):
-            return []
+            return own
         out: list = [self._loss_tracker]
         if self.compiled_metrics.has_metrics:
             out.append(self.compiled_metrics)
         out += self.compiled_loss.metrics
-        return out
+        return out + own
+
+    def _attribute_metrics(self) -> list:
+        """Metrics the model holds as attributes (`self.my_metric = keras.metrics.Mean()`),
+        which Keras 3 tracks in `model.metrics` after the compiled ones."""
+        return [v for k, v in vars(self).items()
+                if isinstance(v, Metric) and k != "_loss_tracker"]
+
+    @property
+    def metrics_variables(self) -> list:
+        return [v for m in self.metrics for v in m.variables]
 
     def _flat_metrics(self) -> list:
         """Every metric object, in the order of the logs: loss, per-output losses, metrics."""
         if not getattr(self, "compiled", False):
-            return []
-        return [self._loss_tracker] + self.compiled_loss.metrics + self.compiled_metrics.metrics
+            return self._attribute_metrics()
+        return ([self._loss_tracker] + self.compiled_loss.metrics +
+                self.compiled_metrics.metrics + self._attribute_metrics())
 
     @property
     def metrics_names(self) -> list[str]:
