@@ -178,3 +178,11 @@ def test_unknown_tensorflow_function_is_refused():
     entry["config"]["function"] = "io.write_file"
     with pytest.raises(ValueError, match="io.write_file"):
         keras.Model.from_config(config)
+
+
+def test_keras_tensor_is_neither_iterable_nor_a_boolean():
+    a = keras.Input((3,))
+    with pytest.raises(TypeError, match="iterated"):
+        list(a)
+    with pytest.raises(TypeError, match="boolean"):
+        bool(a > 0)

@@ -201,6 +201,12 @@ class KerasTensor:
 
         return symbolic_call("get_item", (self, key), {})
 
+    def __iter__(self):  # (without this, Python would iterate through __getitem__)
+        raise TypeError("A KerasTensor is symbolic: it cannot be iterated over")
+
+    def __bool__(self):
+        raise TypeError("A symbolic KerasTensor cannot be used as a boolean.")
+
 
 class Node:
     """One call of a layer inside a functional graph."""
