@@ -374,3 +374,17 @@ def test_keras_spec_invalid_configs():
     with pytest.raises(TypeError, match="Expected 'config' to be a non-null str"):
         deserialize_keras_object({"class_name": "function", "config": None, "module": None,
                                   "registered_name": None})
+
+
+def test_compiled_model_round_trip_keeps_compile_config():
+    """Keras 3 adds `compile_config` to a compiled model's serialized form and compiles the
+    model it deserializes."""
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.compile(keras.optimizers.Adam(0.01), "mse", metrics=["mae"])
+    config = json.loads(json.dumps(serialize_keras_object(model)))
+    assert config["compile_config"]["loss"] == "mse"
+    again = deserialize_keras_object(config)
+    assert again.compiled and isinstance(again.optimizer, keras.optimizers.Adam)
+    np.testing.assert_allclose(again.optimizer.learning_rate.value, 0.01, rtol=1e-6)
+    again.fit(np.zeros((4, 3)), np.zeros((4, 2)), verbose=0)
+    assert again.metrics_names == ["loss", "mae"]

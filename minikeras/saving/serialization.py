@@ -75,6 +75,10 @@ def serialize_keras_object(obj: Any) -> Any:
         build = build() if callable(build) and getattr(obj, "built", False) else None
         if build is not None:
             out["build_config"] = serialize_keras_object(build)
+        if getattr(obj, "compiled", False) is True and hasattr(obj, "compiled_loss"):
+            from minikeras.saving.compile_io import keras3_compile_config
+
+            out["compile_config"] = serialize_keras_object(keras3_compile_config(obj))
         return out
     if inspect.isfunction(obj) and obj.__name__ == "<lambda>":
         raise ValueError("Cannot serialize a lambda: its code would have to be executed to "
@@ -329,6 +333,11 @@ def deserialize_keras_object(config: Any, custom_objects: dict | None = None,
     build = config.get("build_config")
     if build and hasattr(obj, "build_from_config") and not getattr(obj, "built", True):
         obj.build_from_config(build)
+    compile_config = config.get("compile_config")
+    if isinstance(compile_config, dict) and hasattr(obj, "compile") and hasattr(obj, "fit"):
+        from minikeras.saving.compile_io import compile_from_config
+
+        compile_from_config(obj, compile_config, custom_objects, source="the config")
     return obj
 
 
