@@ -292,3 +292,17 @@ def test_keras_spec_internal_only_loss():
     model.compile(optimizer="adam")
     history = model.fit(np.ones((16, 2)), np.zeros((16, 1)), batch_size=4, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+
+
+def test_model_compiled_without_a_loss_saves_and_loads_compiled(tmp_path):
+    x = np.ones((8, 3), dtype="float32")
+    model = keras.Sequential([keras.Input((3,)),
+                              keras.layers.Dense(2, activity_regularizer="l2")])
+    model.compile("sgd")
+    model.fit(x, epochs=1, verbose=0)
+    for suffix in (".keras", ".h5"):
+        model.save(tmp_path / f"m{suffix}")
+        again = keras.saving.load_model(tmp_path / f"m{suffix}")
+        assert again.compiled
+        np.testing.assert_allclose(again.evaluate(x, verbose=0),
+                                   model.evaluate(x, verbose=0), rtol=1e-6)
