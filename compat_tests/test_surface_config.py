@@ -388,3 +388,34 @@ def test_compiled_model_round_trip_keeps_compile_config():
     np.testing.assert_allclose(again.optimizer.learning_rate.value, 0.01, rtol=1e-6)
     again.fit(np.zeros((4, 3)), np.zeros((4, 2)), verbose=0)
     assert again.metrics_names == ["loss", "mae"]
+
+
+def test_keras_spec_functional_subclass():
+    class PlainFunctionalSubclass(keras.Model):
+        pass
+
+    inputs = keras.Input((2,), batch_size=3)
+    model = PlainFunctionalSubclass(inputs, keras.layers.Dense(1)(inputs))
+    x = np.random.default_rng(0).normal(size=(2, 2)).astype("float32")
+    _, new_model, _ = _roundtrip(
+        model, custom_objects={"PlainFunctionalSubclass": PlainFunctionalSubclass})
+    new_model.set_weights(model.get_weights())
+    np.testing.assert_allclose(model.predict(x, verbose=0), new_model.predict(x, verbose=0))
+    assert isinstance(new_model, PlainFunctionalSubclass)
+
+    class FunctionalSubclassWCustomInit(keras.Model):
+        def __init__(self, num_units=2):
+            inputs = keras.Input((2,), batch_size=3)
+            outputs = keras.layers.Dense(num_units)(inputs)
+            super().__init__(inputs, outputs)
+            self.num_units = num_units
+
+        def get_config(self):
+            return {"num_units": self.num_units}
+
+    model = FunctionalSubclassWCustomInit(num_units=3)
+    _, new_model, _ = _roundtrip(
+        model, custom_objects={"FunctionalSubclassWCustomInit": FunctionalSubclassWCustomInit})
+    new_model.set_weights(model.get_weights())
+    np.testing.assert_allclose(model.predict(x, verbose=0), new_model.predict(x, verbose=0))
+    assert isinstance(new_model, FunctionalSubclassWCustomInit)

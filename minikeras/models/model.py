@@ -183,7 +183,13 @@ class Model(Trainer, Layer):
         if "layers" in config and ("input_layers" in config or "output_layers" in config):
             from minikeras.models.functional import Functional
 
-            return Functional.from_config(config, custom_objects)
+            graph = Functional.from_config(config, custom_objects)
+            target = getattr(cls, "_functional_of", cls)
+            if target is Model or issubclass(Functional, target):
+                return graph
+            # a Model subclass saved as a functional graph (Keras 3 rebuilds that class)
+            return target(inputs=graph._inputs_struct, outputs=graph._outputs_struct,
+                          name=graph.name)
         try:
             return cls(**config)
         except TypeError as e:
