@@ -419,3 +419,70 @@ def test_keras_spec_functional_subclass():
     new_model.set_weights(model.get_weights())
     np.testing.assert_allclose(model.predict(x, verbose=0), new_model.predict(x, verbose=0))
     assert isinstance(new_model, FunctionalSubclassWCustomInit)
+
+
+# --- cases of Keras 3's keras/src/saving/object_registration_test.py ---------------------
+
+def test_keras_spec_custom_object_scope_in_get():
+    def custom_fn():
+        pass
+
+    class CustomClass:
+        pass
+
+    with keras.saving.custom_object_scope({"CustomClass": CustomClass, "custom_fn": custom_fn}):
+        assert keras.activations.get("custom_fn") is custom_fn
+        assert keras.regularizers.get("CustomClass").__class__ is CustomClass
+
+
+def test_keras_spec_registered_plain_classes_and_functions():
+    @keras.saving.register_keras_serializable()
+    class TestClass:
+        def __init__(self, value):
+            self._value = value
+
+        def get_config(self):
+            return {"value": self._value}
+
+        @classmethod
+        def from_config(cls, config):
+            return cls(**config)
+
+    assert keras.saving.get_registered_name(TestClass) == "Custom>TestClass"
+    inst = TestClass(value=10)
+    config = serialize_keras_object(inst)
+    assert config["class_name"] == "TestClass"
+    new = deserialize_keras_object(config)
+    assert new is not inst and isinstance(new, TestClass) and new._value == 10
+
+    @keras.saving.register_keras_serializable("TestPackage", "CustomName")
+    class OtherTestClass:
+        def __init__(self, val):
+            self._val = val
+
+        def get_config(self):
+            return {"val": self._val}
+
+        @classmethod
+        def from_config(cls, config):
+            return cls(**config)
+
+    assert keras.saving.get_registered_name(OtherTestClass) == "TestPackage>CustomName"
+    assert keras.saving.get_registered_object("TestPackage>CustomName") is OtherTestClass
+    new = deserialize_keras_object(serialize_keras_object(OtherTestClass(val=5)))
+    assert isinstance(new, OtherTestClass) and new._val == 5
+
+    @keras.saving.register_keras_serializable()
+    def my_fn():
+        return 42
+
+    assert keras.saving.get_registered_name(my_fn) == "Custom>my_fn"
+    assert deserialize_keras_object(serialize_keras_object(my_fn))() == 42
+    assert keras.saving.get_registered_object("Custom>my_fn")() == 42
+
+    with pytest.raises(ValueError, match="Cannot register a class that does not have a "
+                                         "get_config"):
+        @keras.saving.register_keras_serializable("TestPackage", "TestClass")
+        class NoConfig:
+            def __init__(self, value):
+                self._value = value
