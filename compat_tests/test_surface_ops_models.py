@@ -186,3 +186,16 @@ def test_keras_tensor_is_neither_iterable_nor_a_boolean():
         list(a)
     with pytest.raises(TypeError, match="boolean"):
         bool(a > 0)
+
+
+def test_model_with_ops_clones_and_round_trips_through_json():
+    a = keras.Input((4,))
+    h = keras.layers.Dense(3)(a)
+    model = keras.Model(a, keras.layers.Dense(2)(h * 2.0 + keras.ops.mean(h, axis=-1,
+                                                                            keepdims=True)))
+    x = np.random.default_rng(1).normal(size=(3, 4)).astype("float32")
+    for other in (keras.models.clone_model(model),
+                  keras.models.model_from_json(model.to_json())):
+        other.set_weights(model.get_weights())
+        np.testing.assert_allclose(other.predict(x, verbose=0), model.predict(x, verbose=0),
+                                   rtol=1e-6)
