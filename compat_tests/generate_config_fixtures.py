@@ -343,12 +343,17 @@ def record_ops_models(keras):
         pred = model.predict(xs if len(xs) > 1 else xs[0], verbose=0)
         path = os.path.join(FILES, f"{name}.keras")
         model.save(path)
+        h5_path = os.path.join(FILES, f"{name}.h5")  # Keras 3's legacy form drops `module`
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.save(h5_path)
         out[name] = {"config": _json(model.get_config()),
                      "serialized": _json(keras.saving.serialize_keras_object(model)),
                      "x": [x.tolist() for x in xs],
                      "weights": [w.tolist() for w in weights],
                      "pred": np.asarray(pred).tolist(),
-                     "file": os.path.relpath(path, HERE)}
+                     "file": os.path.relpath(path, HERE),
+                     "file_h5": os.path.relpath(h5_path, HERE)}
     return out
 
 

@@ -259,17 +259,29 @@ def SymbolicOp(op_name: str, op_config: dict | None = None, name: str | None = N
     return symbolic_op_class()(op_name, op_config, name=name)
 
 
+_BY_CLASS_NAME = {cls: name for (_, cls), name in sorted(_BY_CLASS.items(), reverse=True)}
+
+
 def is_op_entry(entry: Any) -> bool:
-    """A config entry Keras 3 wrote for an Operation (module keras.src.ops.*)."""
-    return isinstance(entry, dict) and str(entry.get("module") or "").startswith(
-        "keras.src.ops.")
+    """A config entry Keras 3 wrote for an Operation: module keras.src.ops.* (`.keras`,
+    `get_config`), or, in Keras 3's legacy `.h5` (which drops `module`), an Operation class
+    name whose config has no `trainable` (every layer config has one) and whose nodes are
+    in Keras 3's `{"args", "kwargs"}` form."""
+    if not isinstance(entry, dict):
+        return False
+    if "module" in entry:
+        return str(entry.get("module") or "").startswith("keras.src.ops.")
+    nodes = entry.get("inbound_nodes") or []
+    return (entry.get("class_name") in _BY_CLASS_NAME
+            and "trainable" not in (entry.get("config") or {})
+            and bool(nodes) and all(isinstance(n, dict) for n in nodes))
 
 
 def op_from_entry(entry: dict) -> Any:
     """The SymbolicOp of a config entry, found by (module, class name) in OP_CLASSES only."""
     module = str(entry.get("module"))[len("keras.src.ops."):]
     cls = entry.get("class_name")
-    name = _BY_CLASS.get((module, cls))
+    name = _BY_CLASS.get((module, cls)) if "module" in entry else _BY_CLASS_NAME.get(cls)
     if name is None:
         known = sorted(c for _, c in _BY_CLASS)
         from minikeras.utils.naming import unknown_name_error
