@@ -88,3 +88,37 @@ def test_dropout_accepts_valid_noise_shapes():
     keras.layers.Dropout(0.5, noise_shape=[4, 1])
     with pytest.raises(ValueError, match="noise_shape"):
         keras.layers.Dropout(0.5, noise_shape=(None, 0))
+
+
+# --- cases of Keras 3's own tests (dropout_test, optimizer_test, loss_test, dense_test) ---
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: keras.layers.Dropout(rate=-0.5),
+     "Invalid value received for argument `rate`. Expected a float value between 0 and 1."),
+    (lambda: keras.layers.Dropout(rate=1.5),
+     "Invalid value received for argument `rate`. Expected a float value between 0 and 1."),
+    (lambda: keras.layers.Dropout(0.5, noise_shape="Invalid"),
+     "Invalid value received for argument `noise_shape`. Expected a tuple or list of "
+     "integers."),
+    (lambda: keras.layers.Dropout(0.5, noise_shape=(20, 1.5, 10)),
+     "Invalid value received for argument `noise_shape`. Expected all elements to be "
+     "integers or None."),
+    (lambda: keras.layers.Dropout(0.5, noise_shape=(20, -1, 10)),
+     "Invalid value received for argument `noise_shape`. Expected all dimensions to be "
+     "positive integers or None."),
+    (lambda: keras.layers.Dropout(0.5, noise_shape=(20, 0, 10)),
+     "Invalid value received for argument `noise_shape`. Expected all dimensions to be "
+     "positive integers or None."),
+    (lambda: keras.optimizers.SGD(learning_rate=1.0, clipnorm=0.1, clipvalue=0.1),
+     "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can"),
+    (lambda: keras.optimizers.SGD(learning_rate=1.0, clipnorm=0.1, global_clipnorm=0.1),
+     "Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can"),
+    (lambda: keras.optimizers.get("typo"), "Could not interpret optimizer identifier: typo"),
+    (lambda: keras.losses.MeanSquaredError(reduction="abc"), "Invalid value for argument"),
+    (lambda: keras.losses.get("typo"), "Could not interpret loss identifier: typo"),
+    (lambda: keras.layers.Dense(0), "positive integer"),
+    (lambda: keras.layers.Dense(-1), "positive integer"),
+])
+def test_keras_spec_value_errors(make, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make()

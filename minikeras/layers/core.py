@@ -180,16 +180,25 @@ class Dropout(Layer):
                 not 0 <= rate <= 1:
             raise ValueError("Invalid value received for argument `rate`. Expected a float "
                              f"value between 0 and 1. Received: rate={rate}")
-        if noise_shape is not None:
+        if noise_shape is not None:  # Keras' checks and wording
+            bad = "Invalid value received for argument `noise_shape`. "
+            if isinstance(noise_shape, str):
+                raise ValueError(f"{bad}Expected a tuple or list of integers. Received: "
+                                 f"noise_shape={noise_shape}")
             if not hasattr(noise_shape, "__iter__"):
-                raise ValueError("Invalid value received for argument `noise_shape`. Expected "
-                                 "an iterable of integers (e.g., a tuple or list). Received: "
-                                 f"noise_shape={noise_shape}")
-            if not all(d is None or (isinstance(d, (int, np.integer)) and
-                                     not isinstance(d, bool) and d > 0) for d in noise_shape):
-                raise ValueError("Invalid value received for argument `noise_shape`. Expected "
-                                 "a tuple or list of integers. Received: "
-                                 f"noise_shape={noise_shape}")
+                raise ValueError(f"{bad}Expected an iterable of integers (e.g., a tuple or "
+                                 f"list). Received: noise_shape={noise_shape}")
+            for i, d in enumerate(noise_shape):
+                if d is None:
+                    continue
+                if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+                    raise ValueError(f"{bad}Expected all elements to be integers or None. "
+                                     f"Received element at index {i}: {d} (type: "
+                                     f"{type(d).__name__})")
+                if d <= 0:
+                    raise ValueError(f"{bad}Expected all dimensions to be positive integers "
+                                     f"or None. Received negative or zero value at index "
+                                     f"{i}: {d}")
         super().__init__(**kwargs)
         self.rate = float(rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
