@@ -44,6 +44,15 @@ NAMESPACES = [
     ("keras.utils", keras.utils, None),
     ("keras.config", keras.config, None),
     ("keras.saving", keras.saving, None),
+    # data in, results out (issue 10, branch `data`)
+    *[(f"keras.datasets.{name}", getattr(keras.datasets, name), None)
+      for name in ("boston_housing", "california_housing", "cifar10", "cifar100",
+                   "fashion_mnist", "imdb", "mnist", "reuters")],
+    ("keras.preprocessing", keras.preprocessing, None),
+    ("keras.preprocessing.sequence", keras.preprocessing.sequence, None),
+    ("keras.wrappers", keras.wrappers, None),
+    ("keras.wrappers.scikit_learn", keras.wrappers.scikit_learn,
+     ["KerasClassifier", "KerasRegressor"]),
 ]
 
 # Where minikeras deliberately differs, or accepts Keras 2's spelling (see decisions.md).
@@ -85,6 +94,32 @@ NOTES = {
     "keras.callbacks.ModelCheckpoint": ("differs", "batch-level saving with `save_best_only` "
                                         "works (Keras 3 crashes)"),
     "keras.utils.plot_history": ("addition", "not in Keras: learning curves of a History"),
+    # data in, results out (issue 10, branch `data`; see decisions.md)
+    "keras.utils.plot_model": ("differs", "without pydot/Graphviz, draws the graph with "
+                               "matplotlib (Keras raises ImportError)"),
+    "keras.utils.get_file": ("differs", "archive members outside the target folder raise "
+                             "(Keras skips them with a warning); `KERAS_HOME` read at each call"),
+    "keras.utils.timeseries_dataset_from_array": ("differs", "returns a list-like of NumPy "
+                                                  "batches, not a tf.data/Grain dataset; "
+                                                  "one shuffle (no buffer re-shuffle)"),
+    "keras.preprocessing.timeseries_dataset_from_array": ("differs", "as "
+                                                          "`keras.utils.timeseries_dataset_"
+                                                          "from_array`"),
+    "keras.utils.split_dataset": ("differs", "arrays and tuples of arrays only; returns "
+                                  "arrays, not tf.data datasets"),
+    "keras.callbacks.TensorBoard": ("differs", "needs the `tensorboard` package, not "
+                                    "TensorFlow; epoch summaries written for every epoch "
+                                    "with any `update_freq`; no profiler"),
+    "keras.wrappers.SKLearnClassifier": ("differs", "`clone` keeps `fit_kwargs`; "
+                                         "picklable after fit"),
+    "keras.wrappers.SKLearnRegressor": ("differs", "`clone` keeps `fit_kwargs`; "
+                                        "picklable after fit"),
+    "keras.wrappers.SKLearnTransformer": ("differs", "`clone` keeps `fit_kwargs`; "
+                                          "picklable after fit"),
+    "keras.wrappers.scikit_learn.KerasClassifier": ("addition", "Keras 2.3's `build_fn` "
+                                                    "wrapper (gone from Keras 3 and tf_keras)"),
+    "keras.wrappers.scikit_learn.KerasRegressor": ("addition", "Keras 2.3's `build_fn` "
+                                                   "wrapper (gone from Keras 3 and tf_keras)"),
     "keras.optimizers.legacy": ("Keras 2 spelling accepted", "tf.keras 2.11+'s namespace"),
     "keras.Variable": ("same", ""),
     "keras.ops.linspace": ("differs", "a constant: no gradient flows to `start`/`stop`; "
@@ -106,14 +141,33 @@ NOTES = {
                                     "None is a ValueError"),
     "keras.config.set_max_steps_per_epoch": ("differs", "a value other than a positive "
                                              "integer or None is a ValueError"),
-    "keras.backend.result_type": ("differs", "64-bit results stay 64-bit and Python int is "
-                                  "int64 (Keras' TensorFlow-backend widths; JAX narrows)"),
-    "keras.backend.standardize_dtype": ("differs", "Python `int` is int64 (TensorFlow "
-                                        "backend's choice; JAX: int32)"),
+    "keras.backend.result_type": ("differs", "64-bit results stay 64-bit (Keras' "
+                                  "TensorFlow-backend widths; JAX narrows them)"),
     "keras.metrics.CosineSimilarity": ("differs", "`get_config` keeps `axis` (Keras 3 drops "
                                        "it)"),
     "keras.layers.Dropout": ("differs", "a non-number `rate` is a ValueError (Keras: an "
                              "incidental TypeError)"),
+    # reshaping layers, initializers, regularizers, optimizers (branch `reshape`)
+    "keras.layers.SpatialDropout1D": ("Keras 2 spelling accepted", "tf_keras configs "
+                                      "(`noise_shape: None`, `trainable`) load"),
+    "keras.layers.SpatialDropout2D": ("Keras 2 spelling accepted", "tf_keras configs "
+                                      "(`noise_shape: None`, `trainable`, no `data_format`) "
+                                      "load"),
+    "keras.backend.resize_images": ("differs", "`interpolation` 'nearest' and 'bilinear' "
+                                    "only (tf_keras also has TensorFlow's area, bicubic, "
+                                    "gaussian, lanczos, mitchellcubic)"),
+    "keras.layers.UpSampling2D": ("differs", "an unknown `interpolation` is refused when the "
+                                  "layer is made (Keras 3: when it is called)"),
+    "keras.initializers.Identity": ("differs", "`gain` is kept in the config (Keras 3.15 "
+                                    "leaves it out, so its reloaded Identity(2.0) has gain 1)"),
+    "keras.initializers.Constant": ("differs", "`get('constant')` gives Constant(0.0) (Keras "
+                                    "3.15 raises KeyError)"),
+    "keras.regularizers.OrthogonalRegularizer": ("differs", "a single row (column) gives 0 "
+                                                 "where Keras divides 0 by 0"),
+    "keras.optimizers.LossScaleOptimizer": ("differs", "minikeras computes in float32/64, "
+                                            "where the scaling changes no value; `apply` "
+                                            "runs eagerly (Keras on jax only through "
+                                            "`stateless_apply`)"),
 }
 
 
@@ -127,6 +181,8 @@ def keras_names(label):
         data = json.loads((ROOT / f"compat_tests/fixtures/public_names_{version}.json")
                           .read_text())
         names |= set(data["namespaces"].get(label, []))
+    extra = ROOT / "compat_tests/fixtures/public_names_data_k3.json"  # datasets, wrappers, ...
+    names |= set(json.loads(extra.read_text())["namespaces"].get(label, []))
     return names
 
 

@@ -18,6 +18,9 @@ from minikeras import (  # noqa: F401
     saving,
     utils,
 )
+# --- data in, results out (issue 10, branch `data`) ---
+from minikeras import datasets, preprocessing  # noqa: F401,E402
+
 from minikeras.autodiff.tensor import Variable  # noqa: F401
 from minikeras.initializers import Initializer  # noqa: F401
 from minikeras.layers import Input, KerasTensor, Layer  # noqa: F401
@@ -34,3 +37,12 @@ __version__ = "0.1.0"
 def version() -> str:
     """minikeras' version (Keras 3 has `keras.version()`)."""
     return __version__
+
+
+def __getattr__(name: str):
+    # `keras.wrappers` imports scikit-learn (about a second): loaded on first use only.
+    if name == "wrappers":
+        import importlib
+
+        return importlib.import_module("minikeras.wrappers")
+    raise AttributeError(f"module 'minikeras' has no attribute {name!r}")

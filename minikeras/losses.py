@@ -21,7 +21,6 @@ from __future__ import annotations
 import functools
 import inspect
 import math
-import weakref
 from typing import Any
 from collections.abc import Callable
 
@@ -46,35 +45,9 @@ def standardize_reduction(reduction: Any) -> str | None:
     return reduction
 
 
-# --- masks: which per-sample values count (sparse cross-entropy's `ignore_class`) -------
-#
-# Keras attaches a boolean mask to the values a loss function returns; the reduction then
-# ignores the masked entries. Our Tensor has no slot for it, so the mask lives in a small
-# table keyed by the tensor's identity (dropped when the tensor is collected).
-
-_MASKS: dict[int, tuple] = {}
-
-
-def _drop_mask(ref: weakref.ref, key: int) -> None:
-    entry = _MASKS.get(key)
-    if entry is not None and entry[0] is ref:
-        del _MASKS[key]
-
-
-def set_keras_mask(x: Tensor, mask: Any) -> None:
-    key = id(x)
-    ref = weakref.ref(x, lambda r, k=key: _drop_mask(r, k))
-    _MASKS[key] = (ref, np.asarray(mask.value if isinstance(mask, Tensor) else mask,
-                                   dtype=bool))
-
-
-def get_keras_mask(x: Any) -> np.ndarray | None:
-    if not _MASKS:
-        return None
-    entry = _MASKS.get(id(x))
-    if entry is None or entry[0]() is not x:
-        return None
-    return entry[1]
+# --- masks: which values count (sparse cross-entropy's `ignore_class`, and the masks of
+# Embedding(mask_zero=True)/Masking carried on a model's outputs): see autodiff/masks.py
+from minikeras.autodiff.masks import get_keras_mask, set_keras_mask  # noqa: E402,F401
 
 
 # --- shapes and reductions -------------------------------------------------------------
@@ -185,6 +158,9 @@ class Loss:
         self._np_dtype = np.dtype(self.dtype)
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Tensor:
+        in_mask = get_keras_mask(y_pred)  # e.g. a padded sequence's: those steps count 0
+        if in_mask is not None:
+            return self._masked_call(y_true, y_pred, sample_weight, in_mask)
         if sample_weight is None and self._over_batch is not None and \
                 type(y_pred) is Tensor and type(y_true) is Tensor and \
                 y_pred.value.dtype is self._np_dtype and y_pred.value.size and \
@@ -211,6 +187,21 @@ class Loss:
         if sample_weight is None and mask is None and self.reduction == "sum_over_batch_size" \
                 and type(values) is Tensor and values.value.dtype.kind == "f" and values.ndim:
             return P.mean(values)  # the training loop's common case, in one step
+        return reduce_weighted_values(values, sample_weight, mask, self.reduction)
+
+    def _masked_call(self, y_true: Any, y_pred: Any, sample_weight: Any,
+                     in_mask: np.ndarray) -> Tensor:
+        """Keras 3's `Loss.__call__` for a prediction that carries a mask: the mask (and
+        the values' own mask, ANDed) becomes sample weights (see `apply_mask`)."""
+        if type(y_pred) is not Tensor or y_pred.value.dtype != self._np_dtype:
+            y_pred = P.cast(ops.convert_to_tensor(y_pred), self._np_dtype)
+        if type(y_true) is not Tensor:
+            y_true = ops.convert_to_tensor(y_true)
+        if y_true.value.dtype.kind == "f" and y_true.value.dtype != self._np_dtype:
+            y_true = P.cast(y_true, self._np_dtype)
+        values = self.call(y_true, y_pred)
+        out_mask = get_keras_mask(values)
+        mask = in_mask if out_mask is None else np.logical_and(in_mask, out_mask)
         return reduce_weighted_values(values, sample_weight, mask, self.reduction)
 
     def call(self, y_true: Tensor, y_pred: Tensor) -> Tensor:
@@ -514,6 +505,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False,
     if not from_logits:
         y_pred = _logits_of(y_pred, "softmax")
     labels = ops.convert_to_numpy(y_true)
+    _check_integer_labels(labels)
     if labels.ndim == y_pred.ndim and labels.shape[axis] == 1:
         labels = np.squeeze(labels, axis=axis)
     if ignore_class is None:
@@ -776,10 +768,22 @@ def _cce_over_batch(y_true: Tensor, y_pred: Tensor, from_logits: bool = False,
     return P.softmax_cross_entropy(y_true, found[0], cache=found[1], over_batch=True)
 
 
+def _check_integer_labels(labels: np.ndarray) -> None:
+    """Sparse labels are class indices. Keras 3 casts float labels to int (1.7 becomes
+    class 1 silently); we refuse a label with a fractional part."""
+    if labels.dtype.kind == "f" and labels.size:
+        bad = labels != np.trunc(labels)
+        if bad.any():
+            raise ValueError("sparse_categorical_crossentropy: sparse labels must be integer "
+                             f"class indices, but y_true holds {int(bad.sum())} fractional "
+                             f"value(s), e.g. {labels[bad].flat[0]!r} (shape {labels.shape})")
+
+
 def _sparse_cce_over_batch(y_true: Tensor, y_pred: Tensor, from_logits: bool = False,
                            ignore_class: int | None = None,
                            axis: int = -1) -> Tensor | None:
     labels = y_true.value
+    _check_integer_labels(labels)
     shape = y_pred.value.shape[:-1]
     if ignore_class is not None or not _last_axis(axis, y_pred) or \
             labels.dtype.kind not in "iuf" or labels.shape not in (shape, shape + (1,)):

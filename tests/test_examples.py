@@ -24,6 +24,8 @@ TESTED = {"perceptron", "xor", "regression", "binary_classification",
           "multiclass_classification", "multilabel_classification", "activations",
           "initialisation", "optimisers", "overfitting", "regularisation",
           "dropout_and_noise", "normalisation", "cross_validation", "save_and_share"}
+TESTED |= {"mnist_mlp", "tensorboard_logging", "plot_model",  # in tests/test_examples_data.py
+           "sklearn_cross_validation"}
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 
 from minikeras import config
+from minikeras.autodiff.masks import get_keras_mask, set_keras_mask
 
 
 class _State(threading.local):
@@ -225,6 +226,15 @@ class Tensor:
 
     def astype(self, dtype):
         return _p().cast(self, dtype)
+
+    # Keras' `x._keras_mask` (kept in a side table: see autodiff/masks.py)
+    @property
+    def _keras_mask(self):
+        return get_keras_mask(self)
+
+    @_keras_mask.setter
+    def _keras_mask(self, mask) -> None:
+        set_keras_mask(self, mask)
 
 
 # The operator methods of Tensor (`+`, `@`, `.sum()`, ...) run primitives. primitives.py

@@ -10,7 +10,7 @@ import numpy as np
 from minikeras import activations, constraints, initializers, regularizers
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.tensor import Tensor
-from minikeras.layers.layer import KerasTensor, Layer, Node
+from minikeras.layers.layer import INPUT_DTYPES, KerasTensor, Layer, Node
 from minikeras.random import generator
 
 
@@ -25,6 +25,8 @@ class InputLayer(Layer):
 
     Accepts Keras 3's `shape`/`batch_shape` and Keras 2's `input_shape`/`batch_input_shape`.
     """
+
+    _allowed_dtypes = INPUT_DTYPES  # integer indices and boolean masks come in too
 
     def __init__(self, shape: Any = None, batch_size: int | None = None, dtype: Any = None,
                  batch_shape: Any = None, name: str | None = None, sparse: Any = None,
@@ -93,6 +95,7 @@ class Dense(Layer):
             raise ValueError("Dense: LoRA (lora_rank) is not supported by minikeras")
         kwargs.pop("quantization_config", None)
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.supports_masking = True  # passes masks through, as Keras 3
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
@@ -155,6 +158,7 @@ class Dense(Layer):
 class Activation(Layer):
     def __init__(self, activation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.supports_masking = True  # passes masks through, as Keras 3
         self.activation = activations.get(activation)
         self.built = True
 
@@ -200,6 +204,7 @@ class Dropout(Layer):
                                      f"or None. Received negative or zero value at index "
                                      f"{i}: {d}")
         super().__init__(**kwargs)
+        self.supports_masking = True  # passes masks through, as Keras 3
         self.rate = float(rate)
         self.noise_shape = None if noise_shape is None else tuple(noise_shape)
         self.seed = seed
@@ -288,6 +293,7 @@ class Reshape(Layer):
 class Identity(Layer):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.supports_masking = True  # passes masks through, as Keras 3
         self.built = True
 
     def call(self, inputs: Any) -> Any:

@@ -16,6 +16,7 @@ import numpy as np
 
 from minikeras import config, initializers, ops, regularizers, constraints
 from minikeras.autodiff import primitives as P
+from minikeras.autodiff.masks import get_keras_mask, set_keras_mask
 from minikeras.autodiff.tensor import Tensor, Variable, no_grad, wrap
 from minikeras.utils.naming import auto_name, closest, to_snake_case
 
@@ -70,6 +71,36 @@ def standardize_dtype(dtype: Any) -> str:
     return name
 
 
+# The dtypes a layer may compute in. Keras 3 accepts any floating dtype (its policies refuse
+# "str" and "object"; "complex128" or "int32" fail only when the weights are made);
+# bfloat16 would need the ml_dtypes package, which minikeras does not depend on, so it is
+# refused with a message that says so (docs/decisions.md).
+FLOAT_DTYPES = ("float16", "float32", "float64")
+# InputLayer also takes the integer and boolean dtypes of index and mask inputs.
+INPUT_DTYPES = FLOAT_DTYPES + ("int8", "int16", "int32", "int64", "uint8", "uint16",
+                               "uint32", "uint64", "bool")
+
+
+def check_layer_dtype(layer: "Layer", dtype: Any, allowed: tuple) -> str:
+    """`dtype` (a name, NumPy dtype, Keras 3 DTypePolicy dict or Keras 2 Policy dict) as a
+    name from `allowed`, or a ValueError naming the layer, the dtype and what is allowed."""
+    what = f"{type(layer).__name__} {getattr(layer, 'name', '?')!r}"
+    raw = dtype.get("config", {}).get("name") if isinstance(dtype, dict) and \
+        isinstance(dtype.get("config"), dict) else dtype
+    if isinstance(raw, str) and "bfloat16" in raw and not raw.startswith("mixed_"):
+        raise ValueError(f"{what}: dtype={raw!r} is not supported: NumPy has no bfloat16 "
+                         "(it needs the ml_dtypes package, which minikeras does not depend on). "
+                         f"Use one of {', '.join(allowed)}.")
+    try:
+        name = standardize_dtype(dtype)
+    except (TypeError, ValueError):
+        name = None
+    if name not in allowed:
+        raise ValueError(f"{what}: dtype={raw!r} is not supported; a layer's dtype must be one "
+                         f"of {', '.join(allowed)} (or a Keras dtype policy of them)")
+    return name
+
+
 _PLAIN_TYPES = (str, int, float, bool, type(None))
 
 
@@ -114,6 +145,8 @@ _context = _CallContext()
 
 class KerasTensor:
     """A symbolic tensor of a functional graph: a shape (batch axis None) and a dtype."""
+
+    _keras_mask = None  # a boolean KerasTensor when the layer that made it attaches a mask
 
     def __init__(self, shape: tuple, dtype: str = "float32", history: tuple | None = None,
                  name: str | None = None) -> None:
@@ -229,6 +262,13 @@ class Layer:
     `batch_size`. An unknown keyword raises a TypeError naming the closest known one.
     """
 
+    # the dtypes this class can compute in (InputLayer widens it)
+    _allowed_dtypes: tuple = FLOAT_DTYPES
+    # False: inputs are never cast when the layer is called (models: each of their layers
+    # casts for itself, as in Keras 3); a layer whose inputs are indices (Embedding) may set
+    # this, or `autocast=False`, to keep floating indices as they are
+    _convert_input_args = True
+
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
         object.__setattr__(obj, "_layers", [])
@@ -255,15 +295,22 @@ class Layer:
             raise TypeError(f"name must be a string, got {name!r}")
         self.name = name or auto_name(to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        self.dtype = standardize_dtype(dtype)
+        self.dtype = check_layer_dtype(self, dtype, self._allowed_dtypes)
+        # Keras' `autocast`: floating inputs of another dtype are cast to the layer's dtype
+        # when it is called (see `_autocast`)
+        self.autocast = bool(kwargs.get("autocast", True))
         self.built = False
         self._losses: list = []
         self._inbound_nodes: list[Node] = []
         self.activity_regularizer = regularizers.get(kwargs.get("activity_regularizer"))
         self._initial_weights = kwargs.get("weights")
         self._batch_input_shape = self._declared_input_shape(kwargs)
-        self.supports_masking = False
-        self._call_has_training = "training" in inspect.signature(self.call).parameters
+        # As Keras 3: a layer supports masking when it defines its own `compute_mask`
+        # (layers that pass masks through unchanged set it to True themselves).
+        self.supports_masking = type(self).compute_mask is not Layer.compute_mask
+        call_params = inspect.signature(self.call).parameters
+        self._call_has_training = "training" in call_params
+        self._call_has_mask = "mask" in call_params
 
     def _accepted_kwargs(self) -> list:
         names = set(_LAYER_KWARGS)
@@ -291,6 +338,35 @@ class Layer:
             return (batch, int(dim))
         return None
 
+    @property
+    def dtype(self) -> str:
+        """The dtype of the layer's weights and computations (`compute_dtype` in Keras 3)."""
+        return self._dtype
+
+    @dtype.setter
+    def dtype(self, value: Any) -> None:
+        object.__setattr__(self, "_dtype", value)
+        object.__setattr__(self, "_np_dtype", np.dtype(value))
+
+    compute_dtype = dtype
+
+    def _autocast(self, x: Any) -> Any:
+        """Keras 3's input casting: a floating tensor whose dtype is not the layer's is cast
+        to it (integer and boolean inputs stay as they are), unless `autocast` is False or
+        the class sets `_convert_input_args = False`."""
+        if not (self.autocast and self._convert_input_args):
+            return x
+        if isinstance(x, Tensor):
+            dt = x.value.dtype
+            if dt is not self._np_dtype and dt.kind == "f" and dt != self._np_dtype:
+                return P.cast(x, self._np_dtype)
+            return x
+        if isinstance(x, (list, tuple)):
+            return type(x)(self._autocast(i) for i in x)
+        if isinstance(x, dict):
+            return {k: self._autocast(v) for k, v in x.items()}
+        return x
+
     # --- attribute tracking -----------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, Layer) and name != "_outer" and value is not self:
@@ -298,8 +374,10 @@ class Layer:
                 self._layers.append(value)
         elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer)
                                                                  for v in value):
+            known = {id(x) for x in self._layers}  # (a scan per element was quadratic)
             for v in value:
-                if all(v is not x for x in self._layers):
+                if id(v) not in known:
+                    known.add(id(v))
                     self._layers.append(v)
         elif isinstance(value, Variable):
             pool = self._trainable_weights if value.trainable else self._non_trainable_weights
@@ -337,6 +415,9 @@ class Layer:
         if any(d is None or (isinstance(d, (int, np.integer)) and d < 0) for d in shape):
             raise ValueError(f"add_weight: shape must be fully defined, got shape={shape}")
         dtype = standardize_dtype(kwargs.pop("dtype", None) or self.dtype)
+        if np.dtype(dtype).kind not in "fiub":  # numbers and flags only
+            raise ValueError(f"add_weight: a variable of layer {self.name!r} cannot have "
+                             f"dtype={dtype!r}; use a float, integer or boolean dtype")
         init = kwargs.pop("initializer", None)
         if init is None:
             init = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
@@ -490,7 +571,10 @@ class Layer:
             if type(inputs) is not np.ndarray and any(
                     isinstance(t, KerasTensor) for t in flatten_structure(inputs)):
                 return self._symbolic_call(args, kwargs)
-            inputs = self._convert_inputs(inputs)
+            inputs = self._autocast(self._convert_inputs(inputs))
+            args = (inputs,) + args[1:]
+        elif inputs.value.dtype is not self._np_dtype:
+            inputs = self._autocast(inputs)
             args = (inputs,) + args[1:]
         if not self.built:
             self._maybe_build(_shapes(inputs))
@@ -502,6 +586,11 @@ class Layer:
             kwargs["training"] = bool(training)
         if self._losses:
             self._losses = []
+        previous_mask = kwargs.get("mask")
+        if previous_mask is None:
+            previous_mask = _input_mask(inputs)
+            if previous_mask is not None and self._call_has_mask:
+                kwargs["mask"] = previous_mask  # as Keras: `call(..., mask)` gets it
         if training is outer and not self._layers:  # nothing inside needs the context
             outputs = self.call(*args, **kwargs)
         else:
@@ -510,6 +599,8 @@ class Layer:
                 outputs = self.call(*args, **kwargs)
             finally:
                 _context.training = outer
+        if previous_mask is not None or type(self).compute_mask is not Layer.compute_mask:
+            self._set_mask_metadata(inputs, outputs, previous_mask)
         if self.activity_regularizer is not None:
             for out in flatten_structure(outputs):
                 if isinstance(out, Tensor):
@@ -517,13 +608,45 @@ class Layer:
                     self._losses.append(P.divide(self.activity_regularizer(out), batch))
         return outputs
 
+    # --- masks (see autodiff/masks.py and docs/architecture.md) ---------------------
+    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
+        """The mask of the outputs: by default the input's mask, unchanged (Keras 3)."""
+        return previous_mask
+
+    def _set_mask_metadata(self, inputs: Any, outputs: Any, previous_mask: Any) -> None:
+        """Attach `compute_mask`'s result to the outputs (Keras 3's `_set_mask_metadata`):
+        only for layers that support masking, and not over a mask `call` attached itself.
+        A layer that does not support masking drops a mask it received, with Keras' warning.
+        """
+        flat = flatten_structure(outputs)
+        if not self.supports_masking:
+            if any(m is not None for m in flatten_structure(previous_mask)):
+                import warnings
+
+                warnings.warn(f"Layer '{self.name}' (of type {type(self).__name__}) was passed "
+                              "an input with a mask attached to it. However, this layer does "
+                              "not support masking and will therefore destroy the mask "
+                              "information. Downstream layers will not see the mask.",
+                              stacklevel=3)
+            return
+        if flat and all(get_keras_mask(t) is not None for t in flat):
+            return
+        masks = self.compute_mask(inputs, previous_mask)
+        if masks is None:
+            return
+        flat_masks = flatten_structure(masks) if isinstance(masks, (list, tuple)) else [masks]
+        for t, m in zip(flat, flat_masks):
+            if m is not None and isinstance(t, Tensor) and get_keras_mask(t) is None:
+                set_keras_mask(t, m)
+
     def _is_plain(self) -> bool:
         """True when calling this layer on a Tensor needs nothing but `call`: it is built,
         takes no `training` flag, has no sublayers, no activity regulariser, no pending
         losses and the standard `__call__`."""
         return (self.built and not self._call_has_training and not self._layers and
                 self.activity_regularizer is None and not self._losses and
-                type(self).__call__ is Layer.__call__)
+                type(self).__call__ is Layer.__call__ and
+                type(self).compute_mask is Layer.compute_mask)
 
     def _convert_inputs(self, inputs: Any) -> Any:
         if isinstance(inputs, Tensor):
@@ -557,7 +680,34 @@ class Layer:
         else:
             outputs = make(output_shape, 0)
         self._inbound_nodes.append(Node(self, args, dict(kwargs), outputs))
+        self._symbolic_masks(inputs, outputs, kwargs.get("mask"))
         return outputs
+
+    def _symbolic_masks(self, inputs: Any, outputs: Any, mask: Any) -> None:
+        """Give the symbolic outputs the masks a call on data would give them: a boolean
+        KerasTensor in `_keras_mask`, its shape found by `compute_mask` on zeros."""
+        in_masks = mask if mask is not None else _map_leaves(
+            inputs, lambda t: getattr(t, "_keras_mask", None))
+        has_mask = any(m is not None for m in flatten_structure(in_masks))
+        if not self.supports_masking or not (
+                has_mask or type(self).compute_mask is not Layer.compute_mask):
+            return
+
+        def fake(t, dtype):
+            if t is None:
+                return None
+            return Tensor(np.zeros(tuple(1 if d is None else d for d in t.shape), dtype=dtype))
+
+        dummy = _map_leaves(inputs, lambda t: fake(t, self.dtype))
+        dummy_mask = _map_leaves(in_masks, lambda t: fake(t, bool)) if has_mask else None
+        with no_grad():
+            masks = self.compute_mask(dummy, dummy_mask)
+        if masks is None:
+            return
+        flat_masks = flatten_structure(masks) if isinstance(masks, (list, tuple)) else [masks]
+        for t, m in zip(flatten_structure(outputs), flat_masks):
+            if m is not None:
+                t._keras_mask = KerasTensor((None,) + tuple(np.shape(m))[1:], "bool")
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """Found by running `call` on zeros with a batch of 1 (layers may override it)."""
@@ -647,6 +797,23 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _input_mask(inputs: Any) -> Any:
+    """The mask(s) attached to the first positional input (a list for a list of inputs,
+    None when nothing carries one)."""
+    if isinstance(inputs, (list, tuple)):
+        masks = [get_keras_mask(t) for t in inputs]
+        return masks if any(m is not None for m in masks) else None
+    return get_keras_mask(inputs)
+
+
+def _map_leaves(x: Any, fn) -> Any:
+    if isinstance(x, (list, tuple)):
+        return [_map_leaves(i, fn) for i in x]
+    if isinstance(x, dict):
+        return {k: _map_leaves(v, fn) for k, v in x.items()}
+    return fn(x)
 
 
 def _shapes(x: Any) -> Any:

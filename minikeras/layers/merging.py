@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.tensor import Tensor
 from minikeras.layers.layer import Layer
@@ -28,6 +30,19 @@ class Merge(Layer):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.supports_masking = True
+
+    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
+        """Keras 3: the logical OR of the inputs' masks, None unless every input has one."""
+        if previous_mask is None:
+            return None
+        masks = list(previous_mask) if isinstance(previous_mask, (list, tuple)) else \
+            [previous_mask]
+        if any(m is None for m in masks):
+            return None
+        out = np.asarray(masks[0], dtype=bool)
+        for m in masks[1:]:
+            out = np.logical_or(out, m)
+        return out
 
     # A merge layer's input is always a list, even of one tensor: keep it a list.
     def _maybe_build(self, input_shape: Any) -> None:
@@ -211,6 +226,22 @@ class Concatenate(Merge):
                              f"of inputs. Received: inputs of type {type(inputs).__name__}")
         self._concat_shapes([tuple(x.shape) for x in inputs])
         return P.concatenate(list(inputs), axis=self.axis)
+
+    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
+        """Keras 3: each input's mask (all True where it has none) widened to its input's
+        rank, concatenated along `axis`, then any() over the last axis."""
+        if previous_mask is None or all(m is None for m in previous_mask):
+            return None
+        parts = []
+        for x, m in zip(inputs, previous_mask):
+            shape = tuple(x.shape)
+            if m is None:
+                parts.append(np.ones(shape, dtype=bool))
+            elif np.ndim(m) < len(shape):
+                parts.append(np.broadcast_to(np.expand_dims(m, -1), shape))
+            else:
+                parts.append(np.asarray(m, dtype=bool))
+        return np.any(np.concatenate(parts, axis=self.axis), axis=-1)
 
     def get_config(self) -> dict:
         cfg = super().get_config()

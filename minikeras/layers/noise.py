@@ -25,6 +25,7 @@ def _check_rate(layer: str, name: str, value: Any, upper: float | None = 1.0) ->
 class _Noise(Layer):
     def __init__(self, seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.supports_masking = True  # passes masks through, as Keras 3
         self.seed = seed
         self._rng = generator(seed) if seed is not None else None
         self.built = True

@@ -23,6 +23,7 @@ class Normalization(Layer):
     def __init__(self, axis: Any = -1, mean: Any = None, variance: Any = None,
                  invert: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.supports_masking = True  # passes masks through, as Keras 3
         if axis is None:
             axis = ()
         elif isinstance(axis, int):
@@ -117,6 +118,7 @@ class Rescaling(Layer):
 
     def __init__(self, scale: Any, offset: Any = 0.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.supports_masking = True  # passes masks through, as Keras 3
         self.scale = scale
         self.offset = offset
         self.built = True

@@ -232,6 +232,9 @@ class MeanMetricWrapper(Mean):
             y_pred_t = y_pred if isinstance(y_pred, Tensor) else ops.convert_to_tensor(y_pred)
             y_true_t = y_true if isinstance(y_true, Tensor) else Tensor(to_numpy(y_true))
             values = self._fn(y_true_t, y_pred_t, **self._fn_kwargs)
+        mask = losses.get_keras_mask(y_pred)
+        if mask is not None:  # Keras 3: the prediction's mask weighs the values (0 or 1)
+            sample_weight = losses.apply_mask(sample_weight, mask, self.dtype, "sum")
         Mean.update_state(self, values, sample_weight)
 
     def get_config(self) -> dict:

@@ -23,6 +23,10 @@ _K3_ONLY_INIT_KEYS = ("input_axes", "output_axes")
 # whose (estimated) weights exceed MAX_WEIGHT_ELEMENTS.
 MAX_DIM = 2 ** 26
 MAX_WEIGHT_ELEMENTS = 2 ** 30
+# ... and no model of more than MAX_LAYERS layers (nested models' layers counted): about
+# 100 times the largest real Keras models (a few hundred to a few thousand layers), so
+# that a hostile config cannot make loading run for hours (docs/saving.md).
+MAX_LAYERS = 100_000
 
 
 # --- writing configs --------------------------------------------------------------------
@@ -60,6 +64,11 @@ def serialize_layer(layer: Layer) -> dict:
     if type(layer).__name__ == "LayerNormalization" and cfg.get("rms_scaling") is False:
         # Keras 2 refuses the key; Keras 3's default is False
         cfg = {k: v for k, v in cfg.items() if k != "rms_scaling"}
+    if type(layer).__name__ == "ZeroPadding1D" and cfg.get("data_format") == "channels_last":
+        # Keras 2 refuses the key (its ZeroPadding1D is channels_last only); Keras 3's default
+        cfg = {k: v for k, v in cfg.items() if k != "data_format"}
+    if hasattr(layer, "_legacy_config"):  # a layer's own trims for Keras 2 (e.g. RNNs)
+        cfg = layer._legacy_config(cfg)
     name = get_registered_name(type(layer))
     return {"class_name": name if ">" in name else type(layer).__name__,
             "config": _clean(cfg)}
@@ -433,11 +442,32 @@ def weights_lower_bound(config: Any, _check: bool = True) -> int:
     return total
 
 
+def count_layers(config: Any, limit: int | None = None) -> int:
+    """The number of layer entries of a model config, nested models' layers included;
+    a ValueError above `limit` (MAX_LAYERS when None), found without building anything."""
+    limit = MAX_LAYERS if limit is None else limit
+    total = 0
+    stack = [config]
+    while stack:
+        entries = _layer_entries(stack.pop())
+        total += len(entries)
+        if total > limit:
+            raise ValueError(f"The model config has more than {limit} layers; minikeras "
+                             f"refuses configs above {limit} layers (real models have a few "
+                             "thousand at most)")
+        for entry in entries:
+            if isinstance(entry, dict) and entry.get("class_name") in (
+                    "Sequential", "Functional", "Model"):
+                stack.append(entry.get("config"))
+    return total
+
+
 def check_config_sizes(config: Any, stored: int | None = None) -> None:
     """Refuse configs that would allocate absurd amounts of memory, before any layer is
     built: see `weights_lower_bound`. With `stored` (the number of weights the file
     holds), a config that needs more weights than the file stores is refused too: its
     weights could not load anyway."""
+    count_layers(config)
     bound = weights_lower_bound(config)
     if stored is not None and bound > max(stored, 0):
         raise ValueError(f"The model config describes at least {bound} weights, but the file "

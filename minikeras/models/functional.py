@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 from typing import Any
 
+from minikeras.autodiff.masks import set_keras_mask
 from minikeras.layers.core import InputLayer
 from minikeras.layers.layer import KerasTensor, Layer, Node, flatten_structure, pack_like
 from minikeras.models.model import Model
@@ -111,8 +112,10 @@ class Functional(Model):
                 layer_depth[id(node.layer)] = 0
                 layer_index[id(node.layer)] = -1
         layers: list[Layer] = []
+        seen_layers: set = set()  # (a scan of `layers` made building quadratic)
         for node in order:
-            if all(node.layer is not x for x in layers):
+            if id(node.layer) not in seen_layers:
+                seen_layers.add(id(node.layer))
                 layers.append(node.layer)
         layers.sort(key=lambda x: (-layer_depth[id(x)], layer_index[id(x)]))
         rank = {id(x): i for i, x in enumerate(layers)}
@@ -187,6 +190,11 @@ class Functional(Model):
         if len(flat) != len(self.inputs):
             raise ValueError(f"Model {self.name!r} expects {len(self.inputs)} input(s), got "
                              f"{len(flat)}")
+        if mask is not None:  # Keras 3: a mask given to the model goes onto its inputs
+            for v, m in zip(flat, flatten_structure(mask) if isinstance(mask, (list, tuple))
+                            else [mask]):
+                if m is not None and hasattr(v, "value"):
+                    set_keras_mask(v, m)
         values = {id(t): v for t, v in zip(self.inputs, flat)}
         for node in self._nodes:
             if isinstance(node.layer, InputLayer):

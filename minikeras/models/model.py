@@ -31,6 +31,9 @@ def _functional_subclass(cls: type) -> type:
 class Model(Trainer, Layer):
     """Keras' `Model`. `Model(inputs=..., outputs=...)` returns a `Functional` model."""
 
+    # a model's layers each cast their own inputs (Keras 3's Functional does not cast either)
+    _convert_input_args = False
+
     def __new__(cls, *args: Any, **kwargs: Any):
         if cls is Model and ("inputs" in kwargs or "outputs" in kwargs or
                              (args and _is_symbolic(args[0]))):
@@ -142,7 +145,11 @@ class Model(Trainer, Layer):
         lines.append(rule("\u2521", "\u2547", "\u2529", "\u2501"))
         entries = self._summary_rows()
         for i, (label, shape, params) in enumerate(entries):
-            lines.append(row([label, shape, params]))
+            # a cell too long for its column wraps at spaces, as Keras' (rich) table does:
+            # "global_average_pooling2d" / "(GlobalAveragePooling2D)" on two lines
+            cells = [_wrap(c, w - 2) for c, w in zip((label, shape, params), widths)]
+            for k in range(max(len(c) for c in cells)):
+                lines.append(row([c[k] if k < len(c) else "" for c in cells]))
             if i < len(entries) - 1:
                 lines.append(rule("\u251c", "\u253c", "\u2524", "\u2500"))
         lines.append(rule("\u2514", "\u2534", "\u2518", "\u2500"))
@@ -199,6 +206,19 @@ class Model(Trainer, Layer):
 
 def _is_symbolic(x: Any) -> bool:
     return any(isinstance(t, KerasTensor) for t in flatten_structure(x))
+
+
+def _wrap(text: str, width: int) -> list:
+    """Greedy word wrap of a summary cell; a single word longer than the width stays whole."""
+    if len(text) <= width:
+        return [text]
+    lines: list = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
 
 
 def _human_bytes(n: int) -> str:

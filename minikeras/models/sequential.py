@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from collections.abc import Callable
 
+from minikeras.autodiff.masks import get_keras_mask, set_keras_mask
 from minikeras.autodiff.tensor import Tensor
 from minikeras.layers.core import InputLayer
 from minikeras.layers.layer import KerasTensor, Layer
@@ -21,6 +22,9 @@ class Sequential(Model):
                  **kwargs: Any) -> None:
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._stack: list[Layer] = []
+        # the names in `_stack`, kept in step with it, so that the unique-name check of
+        # `add` costs O(1) and building n layers O(n) (a scan made it O(n^2))
+        self._stack_names: set[str] = set()
         self._input_layer: InputLayer | None = None
         self._build_shape: tuple | None = None
         self.inputs: list = []
@@ -50,7 +54,7 @@ class Sequential(Model):
             self._input_layer = layer
             object.__setattr__(self, "_build_shape", tuple(layer.batch_shape))
         else:
-            if any(existing.name == layer.name for existing in self._stack):
+            if layer.name in self._stack_names and self._name_taken(layer.name):
                 raise ValueError(f"All layers added to a Sequential model should have unique "
                                  f"names. Name {layer.name!r} is already the name of a layer in "
                                  "this model.")
@@ -59,15 +63,26 @@ class Sequential(Model):
                 self._input_layer = InputLayer(batch_shape=layer._batch_input_shape,
                                                dtype=layer.dtype)
             self._stack.append(layer)
+            self._stack_names.add(layer.name)
             self._layers.append(layer)
         if rebuild:
             self._rebuild()
+
+    def _name_taken(self, name: str) -> bool:
+        """Confirms a hit of `_stack_names` (a layer renamed after `add` leaves a stale
+        name there: rebuild the set then; a rare path, so the scan does not matter)."""
+        self._stack_names = {layer.name for layer in self._stack}
+        return name in self._stack_names
 
     def pop(self, rebuild: bool = True) -> Layer:
         if not self._stack:
             raise TypeError("There are no layers in the model.")
         layer = self._stack.pop()
-        self._layers.remove(layer)
+        self._stack_names.discard(layer.name)
+        if self._layers and self._layers[-1] is layer:
+            self._layers.pop()
+        else:
+            self._layers.remove(layer)
         self.built = False
         self.outputs = []
         if rebuild:
@@ -136,8 +151,11 @@ class Sequential(Model):
 
     def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
         x = inputs
+        if mask is not None and isinstance(x, Tensor):
+            set_keras_mask(x, mask)
         for layer in self._stack:
-            if type(x) is Tensor and layer._is_plain():
+            if (type(x) is Tensor and x.value.dtype is layer._np_dtype and layer._is_plain()
+                    and get_keras_mask(x) is None):
                 x = layer.call(x)  # what layer(x) would do, without its bookkeeping
             else:
                 x = layer(x, training=training)

@@ -14,6 +14,11 @@ backend's `_backend_apply_gradients`) in this order:
 7. the variables' constraints;
 8. `iterations += 1`.
 
+The update is all or nothing: when any of it raises (a constraint, a schedule, a user's
+`update_step`), every variable, slot, EMA average and `iterations` is as before the call.
+Everything that cannot write is done first; the variables whose step runs a user's code are
+stepped first, after a copy of what they hold (no copy at all in the common case).
+
 The learning rate of a step is the float (a settable variable), or `schedule(iterations)`,
 or `callable()`. Keras 2's `lr=` is accepted as `learning_rate=`, and Keras 2's `decay=d`
 divides that rate by `1 + d * t`, t being the number of updates done so far.
@@ -42,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from minikeras import config
+from minikeras.autodiff import primitives as P
 from minikeras.autodiff.tensor import Tensor, Variable, no_grad
 from minikeras.optimizers import schedules as schedules_module
 from minikeras.utils.naming import auto_name, closest, to_snake_case
@@ -167,6 +173,7 @@ class Optimizer:
         self._set_learning_rate(learning_rate)
         self.built = False
         self._slot_variables: list = []
+        self._slots_of: dict = {}  # id(variable) -> its slots (add_variable_from_reference)
         self._trainable_variables: list = []
         self._index: dict = {}
         self._ema: list = []
@@ -287,9 +294,12 @@ class Optimizer:
         """A slot shaped like `reference_variable`, named `<its path>_<name>` as in Keras."""
         name = name or "var"
         ref = str(getattr(reference_variable, "path", None) or reference_variable.name)
-        return self.add_variable(reference_variable.shape, initializer,
+        slot = self.add_variable(reference_variable.shape, initializer,
                                  reference_variable.dtype,
                                  name=f"{ref.replace('/', '_').replace(':', '_')}_{name}")
+        # which slots belong to which variable: what a failed step must restore (apply)
+        self._slots_of.setdefault(id(reference_variable), []).append(slot)
+        return slot
 
     def add_optimizer_variables(self, trainable_variables: list, name: Any,
                                 initializer: Any = "zeros") -> Any:
@@ -348,8 +358,29 @@ class Optimizer:
             if w.shape != v.shape:
                 raise ValueError(f"Optimizer variable {v.path!r} has shape {v.shape}, "
                                  f"got an array of shape {w.shape}")
+            problem = self._bad_state_value(v, w)
+            if problem:
+                raise ValueError(problem)
         for v, w in zip(own, arrays):
             v.value[...] = w.astype(v.dtype)
+
+    def _bad_state_value(self, variable: Variable, value: Any) -> str | None:
+        """Why `value` cannot be this optimizer's iteration count or learning rate (NaN,
+        infinite, negative, a fractional count), or None. Slots are not checked."""
+        if variable is self.iterations:
+            what = "iteration count"
+        elif variable is self._learning_rate:
+            what = "learning rate"
+        else:
+            return None
+        try:
+            x = float(np.asarray(value, dtype=np.float64).reshape(()))
+        except (TypeError, ValueError):
+            return f"the stored {what} {value!r} is not a number"
+        if not math.isfinite(x) or x < 0 or (variable is self.iterations and x != int(x)):
+            return f"the stored {what} is {x!r}; it must be a finite number >= 0" + \
+                (" and whole" if variable is self.iterations else "")
+        return None
 
     def save_own_variables(self, store: Any) -> None:
         for i, v in enumerate(self.variables):
@@ -490,24 +521,46 @@ class Optimizer:
             gs = self._clip_gradients(gs)
         lr = self._current_learning_rate()
         self._coef.clear()
-        if self.weight_decay:
-            self._apply_weight_decay(vs, lr)
-        self._prepare_step(lr)
         lr_dtype = lr.dtype
-        update = self.update_step
-        if self._numpy_update_step:
-            for g, v in zip(gs, vs):
-                update(g, v, lr if g.dtype is lr_dtype else lr.astype(g.dtype))
-        else:
-            with no_grad():
-                for g, v in zip(gs, vs):
-                    update(g, v, lr if g.dtype is lr_dtype else lr.astype(g.dtype))
-        if self.use_ema:
-            self._update_ema()
-        for v in vs:
-            if v.constraint is not None:
-                out = v.constraint(v)
-                v.value[...] = np.asarray(out.value if isinstance(out, Tensor) else out)
+        # All or nothing: the rate, the gradients and their clipping are ready before the
+        # first write. What may still fail is a user's code: a constraint, or the
+        # update_step of an optimizer written with keras.ops. The variables it concerns
+        # (and their slots, EMA averages, and the optimizer's own scalars such as Nadam's
+        # u_product) are stepped first, after a copy of what they hold, and their
+        # constrained values are computed into temporaries; on any exception the copies
+        # come back. Only then are the other variables stepped, by built-in NumPy code.
+        custom = not self._numpy_update_step
+        guarded = [i for i, v in enumerate(vs) if custom or v.constraint is not None]
+        undo = self._undo_copy([vs[i] for i in guarded], everything=custom) \
+            if guarded else None
+        rest = [] if custom else [i for i, v in enumerate(vs) if v.constraint is None]
+        try:
+            self._prepare_step(lr)
+            self._step_some(gs, vs, guarded, lr, lr_dtype)
+            constrained = []
+            for i in guarded:
+                v = vs[i]
+                if v.constraint is not None:
+                    out = v.constraint(v)
+                    out = np.asarray(out.value if isinstance(out, Tensor) else out)
+                    if out.shape != v.value.shape:
+                        raise ValueError(f"The constraint of variable {v.path!r} returned "
+                                         f"shape {out.shape}, the variable has shape "
+                                         f"{v.value.shape}")
+                    constrained.append((v, out))
+        except BaseException:
+            if undo is not None:
+                for array, copy in undo:
+                    array[...] = copy
+            raise
+        for v, out in constrained:
+            v.value[...] = out
+        self._step_some(gs, vs, rest, lr, lr_dtype)
+        if self.use_ema and len(vs) != len(self._trainable_variables):
+            stepped = {id(v) for v in vs}  # variables without a gradient are averaged too
+            for i, v in enumerate(self._trainable_variables):
+                if id(v) not in stepped:
+                    self._ema_one(i)
         self._count_step()
         # Remember a list that needs none of the above, so that the next steps can skip
         # straight to the updates (see the top of this method).
@@ -519,6 +572,46 @@ class Optimizer:
         self._plain_shapes = [v.value.shape for v in vs]
         self._plain_vars = trainable_variables if plain and \
             type(trainable_variables) is list else None
+
+    def _undo_copy(self, variables: list, everything: bool = False) -> list:
+        """(array, copy) pairs of what stepping `variables` may write: their values, their
+        slots and the optimizer's scalars that belong to no variable (every slot with
+        `everything`, for an update_step that may write anywhere)."""
+        arrays = [v.value for v in variables]
+        if everything:
+            arrays += [s.value for s in self._slot_variables]
+        else:
+            owned = set()
+            for v in variables:
+                for slot in self._slots_of.get(id(v), ()):
+                    arrays.append(slot.value)
+            for slots in self._slots_of.values():
+                owned.update(id(s) for s in slots)
+            arrays += [s.value for s in self._slot_variables if id(s) not in owned]
+        return [(a, a.copy()) for a in arrays]
+
+    def _step_some(self, gs: list, vs: list, which: list, lr: np.ndarray,
+                   lr_dtype: np.dtype) -> None:
+        """Weight decay, update_step and the moving average, for the variables `vs[i]`,
+        i in `which` (each variable's step is independent of the others')."""
+        if not which:
+            return
+        if self.weight_decay:
+            self._apply_weight_decay([vs[i] for i in which], lr)
+        update = self.update_step
+        if self._numpy_update_step:
+            for i in which:
+                g = gs[i]
+                update(g, vs[i], lr if g.dtype is lr_dtype else lr.astype(g.dtype))
+        else:
+            with no_grad():
+                for i in which:
+                    g = gs[i]
+                    update(g, vs[i], lr if g.dtype is lr_dtype else lr.astype(g.dtype))
+        if self.use_ema:
+            index = self._index
+            for i in which:
+                self._ema_one(index[id(vs[i])])
 
     def _count_step(self) -> None:
         it = self.iterations.value
@@ -570,14 +663,15 @@ class Optimizer:
         c = self.clipvalue
         return [np.clip(g, -c, c) for g in grads]
 
-    def _update_ema(self) -> None:
-        first = int(self.iterations.value) == 0
-        for i, (var, avg) in enumerate(zip(self._trainable_variables, self._ema)):
-            a = avg.value
-            w = var.value
-            if first:
-                a[...] = w
-                continue
+    def _ema_one(self, i: int) -> None:
+        """The moving average of variable i (the first step copies it), and every
+        `ema_overwrite_frequency` steps the variable takes the average."""
+        var, avg = self._trainable_variables[i], self._ema[i]
+        a = avg.value
+        w = var.value
+        if int(self.iterations.value) == 0:
+            a[...] = w
+        else:
             t = a.dtype.type
             m = t(self.ema_momentum)
             tmp = self._scratch_for(i, a)
@@ -586,8 +680,7 @@ class Optimizer:
             a += tmp
         freq = self.ema_overwrite_frequency
         if freq and (int(self.iterations.value) + 1) % freq == 0:
-            for var, avg in zip(self._trainable_variables, self._ema):
-                var.value[...] = avg.value
+            w[...] = a
 
     def finalize_variable_values(self, var_list: list) -> None:
         """At the end of `fit`: with EMA, the variables take their moving averages."""
@@ -616,8 +709,18 @@ class Optimizer:
     def assign_sub(self, variable: Variable, value: Any) -> None:
         variable.assign_sub(value)
 
+    @property
+    def _scales_loss(self) -> bool:
+        """Whether training must multiply the loss by `scale_loss` before backpropagation
+        (`apply` divides the gradients back)."""
+        return self.loss_scale_factor is not None
+
     def scale_loss(self, loss: Any) -> Any:
-        return loss * self.loss_scale_factor if self.loss_scale_factor is not None else loss
+        if self.loss_scale_factor is None:
+            return loss
+        if isinstance(loss, Tensor):
+            return P.multiply(loss, float(self.loss_scale_factor))
+        return loss * self.loss_scale_factor
 
     # --- config -----------------------------------------------------------------------
     def get_config(self) -> dict:

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from typing import Any
 
@@ -337,6 +338,64 @@ def _compile_from_config(model: Any, train_cfg: dict, custom_objects: dict | Non
                   loss_weights=train_cfg.get("loss_weights"))
 
 
+def _metric_keys(spec: Any) -> Any:
+    """What each metric computes, by function or class name (Keras' training_config keeps
+    no more than that of a named wrapper)."""
+    if isinstance(spec, dict):
+        return {k: _metric_keys(v) for k, v in spec.items()}
+    if isinstance(spec, (list, tuple)):
+        return [_metric_keys(v) for v in spec]
+    fn = getattr(spec, "_fn", None)
+    if fn is not None:
+        return _metric_name(fn) or _loss_name(fn) or getattr(fn, "__name__", repr(fn))
+    if isinstance(spec, str) or spec is None:
+        return spec if spec is None else _metric_string(spec)
+    if callable(spec) and not isinstance(spec, type) and hasattr(spec, "__name__") and \
+            not hasattr(spec, "get_config"):
+        return _metric_name(spec) or _loss_name(spec) or spec.__name__
+    return type(spec).__name__
+
+
+def _settings(train_cfg: Any, custom_objects: dict | None, n_outputs: int) -> str:
+    """The compile settings a record means, in one canonical JSON form (names resolved,
+    aliases folded, the optimizer rebuilt and serialized the portable way)."""
+    if not isinstance(train_cfg, dict):
+        raise ValueError("not a JSON object")
+    opt = deserialize_optimizer(train_cfg.get("optimizer_config", train_cfg.get("optimizer")),
+                                custom_objects)
+    settings = {
+        "loss": loss_spec(deserialize_loss(train_cfg.get("loss"), custom_objects)),
+        "metrics": _metric_keys(deserialize_metrics(train_cfg.get("metrics"), custom_objects,
+                                                    n_outputs)),
+        "weighted_metrics": _metric_keys(deserialize_metrics(
+            train_cfg.get("weighted_metrics"), custom_objects, n_outputs)),
+        "loss_weights": train_cfg.get("loss_weights"),
+        "optimizer": portable_optimizer_config(opt)}
+    return json.dumps(settings, sort_keys=True, default=repr)
+
+
+def warn_if_records_disagree(model: Any, exact: dict, keras_record: Any,
+                             custom_objects: dict | None, source: str, what: str) -> None:
+    """A file written by minikeras holds its exact compile record (the one used) and Keras'
+    own record of the same settings (`training_config`, `compile_config`). When the two do
+    not mean the same settings, a tool has changed one of them: say so."""
+    n_outputs = len(list(getattr(model, "output_names", None) or ["output"]))
+    try:
+        ours = _settings(exact, custom_objects, n_outputs)
+    except Exception:  # noqa: BLE001 - compiling from it worked; nothing to compare then
+        return
+    try:
+        theirs = _settings(keras_record, custom_objects, n_outputs)
+    except Exception as e:  # noqa: BLE001 - any failure to read it is a disagreement
+        theirs = f"unreadable: {e}"
+    if ours != theirs:
+        warnings.warn(f"{source} holds minikeras' compile record and Keras' {what}, and they "
+                      "disagree (loss, metrics or optimizer): one was changed after minikeras "
+                      "wrote the file. minikeras compiles the model from its own record; "
+                      "load with compile=False and call compile() to choose otherwise.",
+                      stacklevel=4)
+
+
 # --- optimizer state --------------------------------------------------------------------
 
 def _build_optimizer(model: Any) -> Any:
@@ -373,8 +432,22 @@ def restore_positional(model: Any, arrays_or_reader: Any, count: int, source: st
             warnings.warn(f"Not restoring the optimizer state from {source}: {e}",
                           stacklevel=3)
             return False
+    if not _state_is_sane(optimizer, zip(own, values), source):
+        return False
     for v, a in zip(own, values):
         v.assign(np.asarray(a).astype(v.dtype).reshape(v.shape))
+    return True
+
+
+def _state_is_sane(optimizer: Any, pairs: Any, source: str) -> bool:
+    """False, with the warning every unusable optimizer state gets, when the iteration
+    count or the learning rate to restore is NaN, infinite or negative."""
+    for var, value in pairs:
+        problem = optimizer._bad_state_value(var, value)
+        if problem:
+            warnings.warn(f"Not restoring the optimizer state from {source}: {problem}. "
+                          "Training continues with a fresh optimizer state.", stacklevel=4)
+            return False
     return True
 
 
@@ -482,6 +555,8 @@ def restore_keras_slots(model: Any, names: list, read: Any, source: str) -> bool
         elif tag == "learning_rate" and type(getattr(optimizer, "_learning_rate", None)) \
                 .__name__ == "Variable":
             assignments.append((optimizer._learning_rate, read(i, ())))
+    if not _state_is_sane(optimizer, assignments, source):
+        return False
     for var, value in assignments:
         var.assign(np.asarray(value).astype(var.dtype).reshape(var.shape))
     return True

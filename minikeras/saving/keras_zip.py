@@ -26,7 +26,7 @@ METADATA = "metadata.json"
 WEIGHTS = "model.weights.h5"
 WEIGHTS_NPZ = "model.weights.npz"
 KERAS3_VERSION = "3.15.1"  # the Keras 3 release these archives are checked against
-MAX_JSON_BYTES = 64 * 1024 ** 2
+MAX_JSON_BYTES = h5_io.MAX_JSON_BYTES
 MAX_MEMBER_BYTES = 16 * 1024 ** 3
 IN_MEMORY_BYTES = 256 * 1024 ** 2
 
@@ -325,8 +325,12 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
                 if isinstance(train, dict) and train:
                     compile_io.compile_from_config(model, train, custom_objects,
                                                    source=path)
+                    if train is exact and getattr(model, "compiled", False):
+                        compile_io.warn_if_records_disagree(
+                            model, exact, config.get("compile_config"), custom_objects, path,
+                            "compile_config")
                     if getattr(model, "compiled", False):
-                        group = weights_h5._vars_group(f, "optimizer")
+                        group = weights_h5.optimizer_vars_group(f, "optimizer", path)
                         if group is not None:
                             weights_h5.restore_optimizer_vars(model, group, path)
     return model

@@ -37,9 +37,10 @@ COMPILE_CONFIG_ATTR = "minikeras_compile_config"
 # models, not the reverse. They are re-exported here for the file code and for callers that
 # import them from this module, lazily because `minikeras.models` imports the trainers,
 # which import this package.
-_FROM_CONFIG_FORMS = ("MAX_DIM", "MAX_WEIGHT_ELEMENTS", "_clean", "check_config_sizes",
-                      "functional_config", "functional_from_config", "model_config_dict",
-                      "model_from_config", "serialize_layer", "weights_lower_bound")
+_FROM_CONFIG_FORMS = ("MAX_DIM", "MAX_LAYERS", "MAX_WEIGHT_ELEMENTS", "_clean",
+                      "check_config_sizes", "count_layers", "functional_config",
+                      "functional_from_config", "model_config_dict", "model_from_config",
+                      "serialize_layer", "weights_lower_bound")
 
 
 def __getattr__(name: str) -> Any:
@@ -252,6 +253,9 @@ def _compile_from_file(model: Any, f: Any, custom_objects: dict | None, path: st
     if h5_io.has_attr(f, COMPILE_CONFIG_ATTR):  # written by minikeras: exact settings
         exact = h5_io.read_json_attr(f, COMPILE_CONFIG_ATTR)
         compile_io.compile_from_config(model, exact, custom_objects, source=path)
+        if getattr(model, "compiled", False):
+            compile_io.warn_if_records_disagree(model, exact, train_cfg, custom_objects, path,
+                                                "training_config")
     else:
         opt_cfg = h5_io.read_json_attr(f, OPTIMIZER_CONFIG_ATTR) \
             if h5_io.has_attr(f, OPTIMIZER_CONFIG_ATTR) else None
@@ -259,6 +263,14 @@ def _compile_from_file(model: Any, f: Any, custom_objects: dict | None, path: st
                                        source=path)
     if not getattr(model, "compiled", False):
         return
+    for group_name in (OPTIMIZER_STATE_GROUP, "optimizer_weights"):
+        if group_name in f and not h5_io.has_child(f, group_name):
+            # a soft or external link where the state should be: never followed, and
+            # said like any other state that cannot be used
+            warnings.warn(f"Not restoring the optimizer state from {path}: "
+                          f"{group_name!r} is a link, which minikeras never follows. "
+                          "Training continues with a fresh optimizer state.", stacklevel=3)
+            return
     if h5_io.has_child(f, OPTIMIZER_STATE_GROUP):
         g = h5_io.safe_get(f, OPTIMIZER_STATE_GROUP)
         names = h5_io.read_name_list(g, "weight_names")

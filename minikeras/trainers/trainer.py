@@ -17,6 +17,7 @@ import numpy as np
 
 from minikeras import config as _config
 from minikeras import optimizers as optimizers_module
+from minikeras.autodiff.masks import get_keras_mask, set_keras_mask
 from minikeras.autodiff.tensor import Tape, Tensor, no_grad
 from minikeras.autodiff import primitives as P
 from minikeras.callbacks.callback import CallbackList
@@ -27,10 +28,13 @@ from minikeras.trainers import data_adapter as da
 from minikeras.trainers.compile_utils import CompileLoss, CompileMetrics, NoCompiledLoss
 
 
-def _capped_steps(steps: int) -> int:
-    """`keras.config.set_max_steps_per_epoch`'s cap on the steps of fit/evaluate/predict."""
+def _capped_steps(steps: int | None) -> int | None:
+    """`keras.config.set_max_steps_per_epoch`'s cap on the steps of fit/evaluate/predict
+    (None: as many as the data gives)."""
     cap = _config.max_steps_per_epoch()
-    return min(steps, cap) if cap else steps
+    if not cap:
+        return steps
+    return cap if steps is None else min(steps, cap)
 
 
 def _wants_nonfinite(callbacks: Any) -> bool:
@@ -81,6 +85,52 @@ class _HoldSigint:
 _SIGINT = _HoldSigint()
 
 
+def _check_verbose(verbose: Any) -> int:
+    """`verbose`: "auto" (= 1), 0, 1 or 2."""
+    if verbose == "auto" and isinstance(verbose, str):
+        return 1
+    if isinstance(verbose, (bool, np.bool_)) or not isinstance(verbose, (int, np.integer)) \
+            or verbose not in (0, 1, 2):
+        raise ValueError(f'`verbose` must be "auto", 0, 1 or 2, got verbose={verbose!r}')
+    return int(verbose)
+
+
+def _check_validation_freq(freq: Any) -> Any:
+    """As Keras: an integer >= 1 (validate every `freq` epochs) or a collection of epoch
+    numbers, counted from 1."""
+    if isinstance(freq, (int, np.integer)) and not isinstance(freq, bool):
+        if freq < 1:
+            raise ValueError(f"`validation_freq` must be an integer >= 1 or a list of epochs "
+                             f"(counted from 1), got validation_freq={freq!r}")
+        return int(freq)
+    if isinstance(freq, (list, tuple, set, range)) and all(
+            isinstance(e, (int, np.integer)) and not isinstance(e, bool) for e in freq):
+        return {int(e) for e in freq}
+    raise ValueError(f"`validation_freq` must be an integer >= 1 or a list of epochs (counted "
+                     f"from 1), got validation_freq={freq!r}")
+
+
+def _should_validate(epoch: int, freq: Any) -> bool:
+    if isinstance(freq, int):
+        return (epoch + 1) % freq == 0
+    return epoch + 1 in freq
+
+
+def _pop_keras2_worker_arguments(kwargs: dict) -> None:
+    """Keras 2's `workers`, `use_multiprocessing` and `max_queue_size` on fit/evaluate/
+    predict: checked and accepted; batches are always fetched in the calling thread."""
+    for name in ("workers", "max_queue_size"):
+        if name in kwargs:
+            value = kwargs.pop(name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise ValueError(f"`{name}` must be an integer, got {name}={value!r}")
+    if "use_multiprocessing" in kwargs:
+        value = kwargs.pop("use_multiprocessing")
+        if not isinstance(value, bool):
+            raise ValueError("`use_multiprocessing` must be True or False, got "
+                             f"use_multiprocessing={value!r}")
+
+
 def _looks_like_metrics(value: Any) -> bool:
     return isinstance(value, (list, tuple)) and all(
         isinstance(v, str) or callable(v) for v in value)
@@ -88,6 +138,8 @@ def _looks_like_metrics(value: Any) -> bool:
 
 class Trainer:
     """Mixed into `Model`. Keras 3 signatures; Keras 2 spellings accepted where they differ."""
+
+    _nonfinite_ok = False  # set by `fit` while a TerminateOnNaN callback is given
 
     _train_plan: Any = None  # set by _plan_step, once per fit
 
@@ -240,11 +292,13 @@ class Trainer:
         if sws is not None:
             groups["sample_weight"] = sws
         da.check_lengths(groups)
-        if not allow_nonfinite:  # refused unless fit's caller opted in (TerminateOnNaN)
+        # refused unless fit's caller opted in (a TerminateOnNaN callback, see `fit`)
+        if not (allow_nonfinite or self._nonfinite_ok):
             da.check_finite(xs, "x")
             if ys is not None:
                 da.check_finite(ys, "y")
         if sws is not None:
+            da.check_finite(sws, "sample_weight")
             for s in sws:
                 if s.ndim > 2 or (s.ndim == 2 and s.shape[1] != 1 and ys is not None and
                                   s.shape[1:] != ys[0].shape[1:len(s.shape)]):
@@ -254,13 +308,15 @@ class Trainer:
 
     @staticmethod
     def _apply_class_weight(ys: list, sws: list | None, class_weight: dict) -> list:
-        """Per-sample weights from the class of each target, times any sample weights."""
+        """Per-sample weights from the class of each target. Keras 3 refuses `class_weight`
+        together with sample weights (Keras 2 multiplied them); so do we."""
+        if sws is not None:
+            raise ValueError("You cannot use `class_weight` and `sample_weight` at the same "
+                             "time (Keras 3 refuses it too): fold the class weights into "
+                             "`sample_weight` instead")
         if len(ys) > 1:
             raise ValueError("class_weight is only supported for models with one output")
-        cw = da.class_weight_to_sample_weight(ys[0], class_weight)
-        if sws is None:
-            return [cw]
-        return [sws[0] * cw.reshape(sws[0].shape[:1] + (1,) * (sws[0].ndim - 1))]
+        return [da.class_weight_to_sample_weight(ys[0], class_weight)]
 
     def _check_input_shapes(self, xs: list) -> None:
         expected = self._expected_input_shapes()
@@ -343,36 +399,44 @@ class Trainer:
         self._loss_plan = (regularized, layers)
 
     def _train_step(self, xs: list, ys: list, sws: list | None, variables: list) -> float:
-        """One step, atomic with respect to interrupts: an exception (KeyboardInterrupt
-        included) before the update undoes what the forward pass changed, and a SIGINT
-        during the update is raised once the update is complete."""
+        """One step, all or nothing: an exception (KeyboardInterrupt included) in the
+        forward pass, the gradients or the optimizer update (which restores its own
+        variables, see `Optimizer.apply`) undoes what the forward pass changed
+        (BatchNormalization's moving statistics), and a SIGINT during the update is raised
+        once the update is complete."""
         state = getattr(self, "_step_state", None)
         saved = [v.value.copy() for v in state] if state else None
         try:
             with Tape() as tape:
                 preds = self._forward(xs, training=True)
                 loss = self._total_loss(ys, preds, sws)
+                # as Keras' train step: a loss-scaling optimizer gets the scaled loss's
+                # gradients (its `apply` divides them back); the logs keep the loss
+                target = self.optimizer.scale_loss(loss) if self.optimizer._scales_loss \
+                    else loss
             if loss.ndim:
                 raise ValueError(f"The loss must be a scalar, got shape {loss.shape}; a "
                                  "custom loss should return one value per sample or a scalar")
-            grads = tape.leaf_gradients(loss, variables)  # trainable weights are leaves
+            grads = tape.leaf_gradients(target, variables)  # trainable weights are leaves
+            _SIGINT.updating = True
+            try:
+                # all or nothing itself (Optimizer.apply); when it fails, the moving
+                # statistics of this forward pass are undone below too
+                self.optimizer.apply(grads, variables)
+            finally:
+                _SIGINT.updating = False
         except BaseException:
             if saved is not None:
                 for v, old in zip(state, saved):
                     v.value[...] = old
             raise
-        _SIGINT.updating = True
-        try:
-            self.optimizer.apply(grads, variables)
-        finally:
-            _SIGINT.updating = False
         if _SIGINT.pending:
             _SIGINT.pending = False
             raise KeyboardInterrupt
         value = float(loss.value)
         self._loss_tracker.add(value, xs[0].shape[0])
         if self.compiled_metrics.has_metrics:
-            self.compiled_metrics.update(ys, [Tensor(p.value) for p in preds], sws)
+            self.compiled_metrics.update(ys, [_detached(p) for p in preds], sws)
         return value
 
     def _test_step(self, xs: list, ys: list, sws: list | None) -> float:
@@ -411,10 +475,12 @@ class Trainer:
             validation_data: Any = None, shuffle: Any = True, class_weight: Any = None,
             sample_weight: Any = None, initial_epoch: int = 0, steps_per_epoch: Any = None,
             validation_steps: Any = None, validation_batch_size: Any = None,
-            validation_freq: int = 1, **kwargs: Any):
-        """Train for `epochs` epochs; returns a `History`. Keras 3 semantics (see DESIGN)."""
+            validation_freq: Any = 1, **kwargs: Any):
+        """Train for `epochs` epochs; returns a `History`. Keras 3 semantics (see DESIGN).
+        `x` may be arrays, a Python generator or iterator of batches, or a PyDataset."""
         if "nb_epoch" in kwargs:  # Keras 1
             epochs = kwargs.pop("nb_epoch")
+        _pop_keras2_worker_arguments(kwargs)
         if kwargs:
             raise TypeError(f"fit() got unexpected keyword arguments {sorted(kwargs)}")
         self._require_compiled("training")
@@ -428,40 +494,66 @@ class Trainer:
                              f"validation_split={validation_split!r}")
         if shuffle not in (True, False, "batch"):
             raise ValueError(f"`shuffle` must be True, False or 'batch', got {shuffle!r}")
-        # NaN/inf in the data is refused, unless a TerminateOnNaN callback is there to act
-        # on the NaN loss it gives (Keras trains on such data; see docs/decisions.md)
-        nan_ok = _wants_nonfinite(callbacks)
-        xs, ys, sws = self._prepare(x, y, sample_weight, allow_nonfinite=nan_ok,
-                                    need_y=self._needs_targets())
-        ys = [] if ys is None else ys
-        if class_weight is not None:
-            da.class_weight_to_sample_weight(ys[0], class_weight)  # validate before any work
-        val = None
-        if validation_data is not None:
-            val = self._unpack_validation(validation_data, nan_ok)
-        elif validation_split:
-            groups = [xs, ys] + ([sws] if sws is not None else [])
-            train, valid = da.split_validation(groups, validation_split)
-            xs, ys = train[0], train[1]
-            sws = train[2] if sws is not None else None
-            val = (valid[0], valid[1], valid[2] if sws is not None else None)
-        if class_weight is not None:  # the training part only: Keras leaves validation alone
-            sws = self._apply_class_weight(ys, sws, class_weight)
-        n = xs[0].shape[0]
-        if n == 0:
-            raise ValueError("fit() received no training samples")
-        steps = da.num_batches(n, batch_size)
-        if steps_per_epoch is not None:
-            steps = min(steps, int(steps_per_epoch))
-        steps = _capped_steps(steps)
+        verbose = _check_verbose(verbose)
+        validation_freq = _check_validation_freq(validation_freq)
+        steps_per_epoch = _capped_steps(da.check_steps(steps_per_epoch, "steps_per_epoch"))
+        validation_steps = _capped_steps(da.check_steps(validation_steps, "validation_steps"))
         if _config.max_epochs() and _config.max_epochs() < epochs:  # keras.config's cap
             warnings.warn(f"Limiting epochs to {_config.max_epochs()}", stacklevel=2)
             epochs = _config.max_epochs()
-        verbose = 1 if verbose == "auto" else int(verbose)
+        # NaN/inf in the data is refused, unless a TerminateOnNaN callback is there to act
+        # on the NaN loss it gives (Keras trains on such data; see docs/decisions.md)
+        self._nonfinite_ok = _wants_nonfinite(callbacks)
+        try:
+            return self._fit_sources(x, y, batch_size, epochs, verbose, callbacks,
+                                     validation_split, validation_data, shuffle, class_weight,
+                                     sample_weight, initial_epoch, steps_per_epoch,
+                                     validation_steps, validation_batch_size, validation_freq)
+        finally:
+            self._nonfinite_ok = False
+
+    def _fit_sources(self, x: Any, y: Any, batch_size: int, epochs: int, verbose: int,
+                     callbacks: Any, validation_split: float, validation_data: Any,
+                     shuffle: Any, class_weight: Any, sample_weight: Any, initial_epoch: int,
+                     steps_per_epoch: int | None, validation_steps: int | None,
+                     validation_batch_size: int | None, validation_freq: Any):
+        """`fit` after its arguments are checked: the batch sources, then the epochs."""
+        first_use = not getattr(self, "_data_seen", False)
+        if da.is_stream(x):
+            if validation_split:
+                raise ValueError("`validation_split` is only supported for arrays; with a "
+                                 "generator or PyDataset, pass `validation_data`")
+            train, first = self._stream_source(x, y, sample_weight, steps_per_epoch, shuffle,
+                                               class_weight, first_use)
+        else:
+            # compiled without a loss: `y` may be left out (Keras 3)
+            xs, ys, sws = self._prepare(x, y, sample_weight, need_y=self._needs_targets())
+            ys = [] if ys is None else ys
+            if class_weight is not None:
+                da.class_weight_to_sample_weight(ys[0], class_weight)  # validate before work
+            if validation_split and validation_data is None:
+                groups = [xs, ys] + ([sws] if sws is not None else [])
+                part, held = da.split_validation(groups, validation_split)
+                xs, ys = part[0], part[1]
+                sws = part[2] if sws is not None else None
+                validation_data = (held[0], held[1], held[2] if sws is not None else None)
+            if class_weight is not None:  # the training part only: Keras leaves validation
+                sws = self._apply_class_weight(ys, sws, class_weight)
+            if xs[0].shape[0] == 0:
+                raise ValueError("fit() received no training samples")
+            train = da.ArrayBatches(xs, ys, sws, batch_size, shuffle, steps_per_epoch)
+            first = (xs, ys, sws)
+        val = None
+        if validation_data is not None:
+            val = self._validation_source(validation_data, validation_steps,
+                                          validation_batch_size or batch_size)
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self,
-            verbose=verbose, epochs=epochs, steps=steps)
-        self._ensure_built(xs)
+            verbose=verbose, epochs=epochs, steps=train.num_batches)
+        self._ensure_built(first[0] if first is not None else None)
+        self._data_seen = True
+        if val is not None:
+            self._probe_validation(first, val)
         variables = self.trainable_weights
         rng = generator()
         self.stop_training = False
@@ -473,14 +565,13 @@ class Trainer:
             logs: dict = {}
             epoch_logs: dict = {}
             for epoch in range(initial_epoch, epochs):
+                if not train.has_more():  # a generator that stopped cannot start again
+                    if not train.warned:
+                        train.warn_ran_out()
+                    break
                 self.reset_metrics()
                 cbs.on_epoch_begin(epoch)
-                for step, index in enumerate(da.batch_slices(n, batch_size, shuffle, rng)):
-                    if step >= steps:
-                        break
-                    bx = [a[index] for a in xs]
-                    by = [a[index] for a in ys]
-                    bw = [a[index] for a in sws] if sws is not None else None
+                for step, (bx, by, bw) in enumerate(self._batches(train, rng, class_weight)):
                     if batch_hooks:
                         cbs.on_train_batch_begin(step)
                     self._train_step(bx, by, bw, variables)
@@ -490,10 +581,8 @@ class Trainer:
                     if self.stop_training:
                         break
                 epoch_logs = self._logs()
-                if val is not None and (epoch + 1) % validation_freq == 0:
-                    val_logs = self._evaluate_arrays(val[0], val[1], val[2],
-                                                     validation_batch_size or batch_size, cbs,
-                                                     validation_steps)
+                if val is not None and _should_validate(epoch, validation_freq):
+                    val_logs = self._evaluate_source(val, cbs)
                     epoch_logs.update({"val_" + k: v for k, v in val_logs.items()})
                 cbs.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
@@ -503,7 +592,75 @@ class Trainer:
             cbs.on_train_end(epoch_logs)
         return cbs.history
 
-    def _unpack_validation(self, data: Any, allow_nonfinite: bool = False) -> tuple:
+    def fit_generator(self, generator: Any, steps_per_epoch: Any = None, epochs: int = 1,
+                      verbose: Any = 1, callbacks: Any = None, validation_data: Any = None,
+                      validation_steps: Any = None, validation_freq: Any = 1,
+                      class_weight: Any = None, max_queue_size: int = 10, workers: int = 1,
+                      use_multiprocessing: bool = False, shuffle: bool = True,
+                      initial_epoch: int = 0):
+        """Keras 2: `fit` on a generator or Sequence (removed in Keras 3). The worker
+        arguments are accepted; batches are fetched in the training thread."""
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs,
+                        verbose=verbose, callbacks=callbacks, validation_data=validation_data,
+                        validation_steps=validation_steps, validation_freq=validation_freq,
+                        class_weight=class_weight, shuffle=shuffle,
+                        initial_epoch=initial_epoch, max_queue_size=max_queue_size,
+                        workers=workers, use_multiprocessing=use_multiprocessing)
+
+    def _stream_source(self, x: Any, y: Any, sample_weight: Any, steps: int | None,
+                       shuffle: Any, class_weight: Any, first_use: bool,
+                       need_y: bool = True, cache: bool = False) -> tuple:
+        """A generator or PyDataset as a batch source, and the checked inputs of its first
+        batch (to build the model). As Keras 3 does at the start of `fit`/`evaluate`, a
+        PyDataset is read once at batch 0 on first use, and its `on_epoch_end` is called."""
+        source = da.StreamBatches(x, steps, shuffle, cache=cache)
+        da.refuse_with_stream(source.kind, y=y, sample_weight=sample_weight)
+        if source.dataset is not None and not first_use and self.built:
+            source.reset()
+            return source, None
+        if source.dataset is not None:
+            source.dataset.on_epoch_begin()
+        first = source.peek()
+        source.reset()
+        bx, by, bw = da.unpack_batch(first, source.kind)
+        if not need_y:
+            by = bw = class_weight = None
+        return source, self._prepare(bx, by, bw, class_weight, need_y=need_y)
+
+    def _probe_validation(self, first: tuple | None, val: Any) -> None:
+        """Run the test step on one sample of the training data, then of the validation
+        data, so that validation targets the loss or metrics would refuse at the end of the
+        first epoch fail now, before any weight changes. (Metrics are reset at each epoch's
+        start, so the probe leaves no trace.)"""
+        if first is not None and first[1] is not None:
+            xs, ys, sws = first
+            self._test_step([a[:1] for a in xs], [a[:1] for a in ys],
+                            [a[:1] for a in sws] if sws is not None else None)
+        if val.prepared:
+            xs, ys, sws = val.xs, val.ys, val.sws
+        elif val.dataset is None:
+            xs, ys, sws = self._prepare(*da.unpack_batch(val.peek(), val.kind))
+        else:
+            return
+        try:
+            self._test_step([a[:1] for a in xs], [a[:1] for a in ys],
+                            [a[:1] for a in sws] if sws is not None else None)
+        except ValueError as e:
+            raise ValueError(f"validation_data does not fit the model: {e}") from None
+        finally:
+            self.reset_metrics()
+
+    def _validation_source(self, data: Any, steps: int | None, batch_size: int) -> Any:
+        """`validation_data`: a tuple of arrays (checked now, before any weight changes),
+        or a generator/PyDataset (batches checked as they come). The batches of a finite
+        validation generator without `validation_steps` are kept after the first pass and
+        reused each epoch; Keras 3 reuses only the first two batches it peeked at."""
+        if da.is_stream(data):
+            source = da.StreamBatches(data, steps, False, cache=True)
+            if source.dataset is None:
+                bx, by, bw = da.unpack_batch(source.peek(), source.kind)
+                self._prepare(bx, by, bw)
+            return source
         if isinstance(data, (list, tuple)) and len(data) in (2, 3):
             vx, vy = data[0], data[1]
             vsw = data[2] if len(data) == 3 else None
@@ -511,37 +668,54 @@ class Trainer:
             raise ValueError("validation_data must be a tuple (x_val, y_val) or "
                              f"(x_val, y_val, val_sample_weight); got {type(data).__name__}"
                              + (f" of length {len(data)}" if hasattr(data, "__len__") else ""))
-        xs, ys, sws = self._prepare(vx, vy, vsw, allow_nonfinite=allow_nonfinite)
-        return xs, ys, sws
+        try:
+            xs, ys, sws = self._prepare(vx, vy, vsw)
+        except ValueError as e:
+            raise ValueError(f"validation_data: {e}") from None
+        if xs[0].shape[0] == 0:
+            raise ValueError("validation_data holds no samples")
+        return da.ArrayBatches(xs, ys, sws, batch_size, False, steps)
 
-    def _ensure_built(self, xs: list) -> None:
+    def _batches(self, source: Any, rng: Any = None, class_weight: Any = None,
+                 need_y: bool = True) -> Any:
+        """The batches of one epoch as checked lists (xs, ys, sws). Batches of a stream
+        are checked one by one here, before the step that uses them."""
+        if source.prepared:
+            yield from source.epoch(rng)
+            return
+        for raw in source.epoch(rng):
+            bx, by, bw = da.unpack_batch(raw, source.kind)
+            if not need_y:
+                yield self._prepare(bx, None, None, need_y=False)
+                continue
+            yield self._prepare(bx, by, bw, class_weight)
+
+    def _ensure_built(self, xs: list | None) -> None:
         """Build a lazily defined model on a first batch, so that weights exist before the
         optimizer sees them."""
-        if not self.built:
+        if not self.built and xs is not None:
             with no_grad():
                 self._forward([a[:1] for a in xs], training=False)
         self._plan_step()
 
     # --- evaluate ---------------------------------------------------------------------
-    def _evaluate_arrays(self, xs: list, ys: list, sws: list | None, batch_size: int,
-                         cbs: CallbackList, steps: Any = None) -> dict:
+    def _evaluate_source(self, source: Any, cbs: CallbackList, reset: bool = True) -> dict:
+        """One pass of the test step over `source`; raises when it yields no batch."""
         self.reset_metrics()
-        n = xs[0].shape[0]
-        n_steps = da.num_batches(n, batch_size)
-        if steps is not None:
-            n_steps = min(n_steps, int(steps))
-        n_steps = _capped_steps(n_steps)
+        if reset and getattr(source, "dataset", None) is not None:
+            source.reset()  # Keras 3 resets a PyDataset before each evaluation
         cbs.on_test_begin()
         batch_hooks = cbs.has_batch_hooks("test")
-        for step, index in enumerate(da.batch_slices(n, batch_size, False, None)):
-            if step >= n_steps:
-                break
+        n_steps = 0
+        for step, (bx, by, bw) in enumerate(self._batches(source)):
             if batch_hooks:
                 cbs.on_test_batch_begin(step)
-            self._test_step([a[index] for a in xs], [a[index] for a in ys],
-                            [a[index] for a in sws] if sws is not None else None)
+            self._test_step(bx, by, bw)
+            n_steps += 1
             if batch_hooks:
                 cbs.on_test_batch_end(step, self._logs())
+        if n_steps == 0:
+            raise ValueError("evaluate() received no data: the input yielded no batch")
         logs = self._logs()
         cbs.on_test_end(logs)
         return logs
@@ -550,54 +724,77 @@ class Trainer:
                  verbose: Any = "auto", sample_weight: Any = None, steps: Any = None,
                  callbacks: Any = None, return_dict: bool = False, **kwargs: Any):
         """The loss and metrics on the given data: a scalar when there are no metrics, else a
-        list `[loss, metric...]`, or a dict with `return_dict=True`."""
+        list `[loss, metric...]`, or a dict with `return_dict=True`. `x` may also be a
+        generator or PyDataset (then `steps` bounds the number of batches)."""
+        _pop_keras2_worker_arguments(kwargs)
         if kwargs:
             raise TypeError(f"evaluate() got unexpected keyword arguments {sorted(kwargs)}")
         self._require_compiled("evaluation")
         batch_size = da.check_batch_size(batch_size) or 32
-        xs, ys, sws = self._prepare(x, y, sample_weight, need_y=self._needs_targets())
-        ys = [] if ys is None else ys
-        self._ensure_built(xs)
-        verbose = 1 if verbose == "auto" else int(verbose)
-        steps_n = da.num_batches(xs[0].shape[0], batch_size)
+        verbose = _check_verbose(verbose)
+        steps = _capped_steps(da.check_steps(steps, "steps"))
+        if da.is_stream(x):
+            source, first = self._stream_source(x, y, sample_weight, steps, False, None,
+                                                not getattr(self, "_data_seen", False))
+            first = first[0] if first is not None else None
+        else:
+            xs, ys, sws = self._prepare(x, y, sample_weight, need_y=self._needs_targets())
+            ys = [] if ys is None else ys
+            if xs[0].shape[0] == 0:
+                raise ValueError("evaluate() received no samples: `x` has shape "
+                                 f"{xs[0].shape}")
+            source, first = da.ArrayBatches(xs, ys, sws, batch_size, False, steps), xs
+        self._ensure_built(first)
+        self._data_seen = True
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=None,
-            steps=steps_n)
-        logs = self._evaluate_arrays(xs, ys, sws, batch_size, cbs, steps)
+            steps=source.num_batches)
+        logs = self._evaluate_source(source, cbs, reset=False)
         if return_dict:
             return logs
         return self._ordered_values(logs)
+
+    def evaluate_generator(self, generator: Any, steps: Any = None, callbacks: Any = None,
+                           max_queue_size: int = 10, workers: int = 1,
+                           use_multiprocessing: bool = False, verbose: Any = 0):
+        """Keras 2: `evaluate` on a generator or Sequence (removed in Keras 3)."""
+        return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose,
+                             max_queue_size=max_queue_size, workers=workers,
+                             use_multiprocessing=use_multiprocessing)
 
     # --- predict ----------------------------------------------------------------------
     def predict(self, x: Any, batch_size: int | None = None, verbose: Any = "auto",
                 steps: Any = None, callbacks: Any = None, **kwargs: Any):
         """Outputs for `x`, batch by batch, in inference mode (Dropout off). A NumPy array,
-        or a list of arrays for several outputs."""
+        or a list of arrays for several outputs. `x` may also be a generator or PyDataset
+        of batches `x`, `(x,)` or `(x, y, ...)` (targets ignored)."""
+        _pop_keras2_worker_arguments(kwargs)
         if kwargs:
             raise TypeError(f"predict() got unexpected keyword arguments {sorted(kwargs)}")
         batch_size = da.check_batch_size(batch_size) or 32
-        xs = da.cast_inputs(da.to_flat_arrays(x, "x", getattr(self, "input_names", None),
-                                              self._n_inputs()))
-        n = da.check_lengths({"x": xs})
-        self._check_input_shapes(xs)
-        verbose = 1 if verbose == "auto" else int(verbose)
-        n_steps = da.num_batches(n, batch_size)
-        if steps is not None:
-            n_steps = min(n_steps, int(steps))
-        n_steps = _capped_steps(n_steps)
+        verbose = _check_verbose(verbose)
+        steps = _capped_steps(da.check_steps(steps, "steps"))
+        if da.is_stream(x):
+            source = da.StreamBatches(x, steps, False)
+            bx = da.unpack_batch(source.peek(), source.kind)[0]
+            xs = self._prepare(bx, None, None, need_y=False)[0]
+        else:
+            xs = da.cast_inputs(da.to_flat_arrays(x, "x", getattr(self, "input_names", None),
+                                                  self._n_inputs()))
+            da.check_lengths({"x": xs})
+            self._check_input_shapes(xs)
+            source = da.ArrayBatches(xs, None, None, batch_size, False, steps)
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=None,
-            steps=n_steps)
+            steps=source.num_batches)
         cbs.on_predict_begin()
         batch_hooks = cbs.has_batch_hooks("predict")
         outputs: list = []
         with no_grad():
-            for step, index in enumerate(da.batch_slices(n, batch_size, False, None)):
-                if step >= n_steps:
-                    break
+            for step, (bx, _, _) in enumerate(self._batches(source, need_y=False)):
                 if batch_hooks:
                     cbs.on_predict_batch_begin(step)
-                preds = self._forward([a[index] for a in xs], training=False)
+                preds = self._forward(bx, training=False)
                 outputs.append([p.value for p in preds])
                 if batch_hooks:
                     cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
@@ -609,6 +806,14 @@ class Trainer:
         result = [np.concatenate([o[i] for o in outputs], axis=0)
                   for i in range(len(outputs[0]))]
         return result[0] if len(result) == 1 else result
+
+    def predict_generator(self, generator: Any, steps: Any = None, callbacks: Any = None,
+                          max_queue_size: int = 10, workers: int = 1,
+                          use_multiprocessing: bool = False, verbose: Any = 0):
+        """Keras 2: `predict` on a generator or Sequence (removed in Keras 3)."""
+        return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose,
+                            max_queue_size=max_queue_size, workers=workers,
+                            use_multiprocessing=use_multiprocessing)
 
     # --- on_batch ---------------------------------------------------------------------
     def train_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
@@ -644,3 +849,12 @@ class Trainer:
             return logs
         return self._ordered_values(logs)
 
+
+
+def _detached(p: Tensor) -> Tensor:
+    """The prediction without its graph, keeping its Keras mask (metrics weigh by it)."""
+    out = Tensor(p.value)
+    mask = get_keras_mask(p)
+    if mask is not None:
+        set_keras_mask(out, mask)
+    return out

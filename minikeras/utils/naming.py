@@ -23,9 +23,11 @@ def auto_name(prefix: str) -> str:
 
 
 def to_snake_case(name: str) -> str:
-    """`GaussianNoise` -> `gaussian_noise`, as Keras derives default layer names."""
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+    """`GaussianNoise` -> `gaussian_noise`, as Keras derives default layer names (Keras 3's
+    rules exactly: a digit does not start a word, so `ZeroPadding2D` -> `zero_padding2d`)."""
+    s = re.sub(r"\W+", "", name)
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", s)
+    s = re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
     return s
 
 
