@@ -123,9 +123,9 @@ def test_bad_arguments_name_the_argument(cls, kwargs, match):
 
 
 def test_unknown_keyword_suggests_the_closest():
-    with pytest.raises(TypeError, match="'momentun'.*Did you mean 'momentum'"):
+    with pytest.raises(ValueError, match="'momentun'.*Did you mean 'momentum'"):
         O.SGD(momentun=0.9)
-    with pytest.raises(TypeError, match="'clip_norm'.*'clipnorm'"):
+    with pytest.raises(ValueError, match="'clip_norm'.*'clipnorm'"):
         O.Adam(clip_norm=1.0)
 
 

@@ -234,6 +234,12 @@ class KerasTensor:
 
         return symbolic_call("get_item", (self, key), {})
 
+    def __iter__(self):  # (without this, Python would iterate through __getitem__)
+        raise TypeError("A KerasTensor is symbolic: it cannot be iterated over")
+
+    def __bool__(self):
+        raise TypeError("A symbolic KerasTensor cannot be used as a boolean.")
+
 
 class Node:
     """One call of a layer inside a functional graph."""
@@ -281,8 +287,10 @@ class Layer:
             for k in unknown:
                 guess = closest(k, self._accepted_kwargs())
                 hints.append(f"{k!r}" + (f" (did you mean {guess!r}?)" if guess else ""))
-            raise TypeError(f"Unrecognized keyword argument(s) passed to "
-                            f"{type(self).__name__}: {', '.join(hints)}")
+            # Keras 3's ValueError and wording, then the closest known names
+            given = {k: kwargs[k] for k in unknown}
+            raise ValueError(f"Unrecognized keyword arguments passed to "
+                             f"{type(self).__name__}: {given} ({', '.join(hints)})")
         if name is not None and not isinstance(name, str):
             raise TypeError(f"name must be a string, got {name!r}")
         self.name = name or auto_name(to_snake_case(type(self).__name__))
@@ -378,6 +386,15 @@ class Layer:
         object.__setattr__(self, name, value)
 
     # --- weights ----------------------------------------------------------------------
+    def add_variable(self, shape: Any, initializer: Any, dtype: Any = None,
+                     trainable: bool = True, autocast: bool = True, regularizer: Any = None,
+                     constraint: Any = None, name: str | None = None) -> Variable:
+        """Keras 3's `add_variable` (on layers and models): `add_weight` with Keras 3's
+        argument order."""
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype,
+                               trainable=trainable, regularizer=regularizer,
+                               constraint=constraint, name=name)
+
     def add_weight(self, *args: Any, **kwargs: Any) -> Variable:
         """Keras 3 `add_weight(shape, initializer, dtype, trainable, regularizer, constraint,
         name)`; the Keras 2 positional form `add_weight(name, shape, ...)` also works."""

@@ -10,6 +10,22 @@ from minikeras.layers.layer import KerasTensor, Layer, flatten_structure
 from minikeras.trainers.trainer import Trainer
 
 
+_FUNCTIONAL_SUBCLASSES: dict = {}
+
+
+def _functional_subclass(cls: type) -> type:
+    """`cls` with Functional behind it: what a Model subclass built from inputs and outputs
+    becomes (same name and module; `isinstance(model, cls)` holds)."""
+    from minikeras.models.functional import Functional
+
+    if cls not in _FUNCTIONAL_SUBCLASSES:
+        _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional),
+                                           {"__module__": cls.__module__,
+                                            "__qualname__": cls.__qualname__,
+                                            "_functional_of": cls})
+    return _FUNCTIONAL_SUBCLASSES[cls]
+
+
 class Model(Trainer, Layer):
     """Keras' `Model`. `Model(inputs=..., outputs=...)` returns a `Functional` model."""
 
@@ -26,6 +42,15 @@ class Model(Trainer, Layer):
 
     def __init__(self, *args: Any, name: str | None = None, trainable: bool = True,
                  dtype: Any = None, **kwargs: Any) -> None:
+        if ("inputs" in kwargs or "outputs" in kwargs or (args and _is_symbolic(args[0]))):
+            from minikeras.models.functional import Functional
+
+            if not isinstance(self, Functional):
+                # a subclass given inputs and outputs is a functional model, as in Keras 3
+                # (which puts Functional among the subclass' bases)
+                self.__class__ = _functional_subclass(type(self))
+                Functional.__init__(self, *args, name=name, trainable=trainable, **kwargs)
+                return
         if args:
             raise TypeError(f"{type(self).__name__}() got unexpected positional arguments; "
                             "for a functional model use Model(inputs, outputs)")
@@ -153,7 +178,13 @@ class Model(Trainer, Layer):
         if "layers" in config and ("input_layers" in config or "output_layers" in config):
             from minikeras.models.functional import Functional
 
-            return Functional.from_config(config, custom_objects)
+            graph = Functional.from_config(config, custom_objects)
+            target = getattr(cls, "_functional_of", cls)
+            if target is Model or issubclass(Functional, target):
+                return graph
+            # a Model subclass saved as a functional graph (Keras 3 rebuilds that class)
+            return target(inputs=graph._inputs_struct, outputs=graph._outputs_struct,
+                          name=graph.name)
         try:
             return cls(**config)
         except TypeError as e:

@@ -132,13 +132,14 @@ class Optimizer:
             k = next(iter(kwargs))
             guess = closest(k, self._accepted())
             hint = f" Did you mean {guess!r}?" if guess else ""
-            raise TypeError(f"{owner} got an unexpected keyword argument {k!r}.{hint}")
-        given = [f"{n}={v!r}" for n, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
-                                           ("global_clipnorm", global_clipnorm))
-                 if v is not None]
+            # Keras 3: ValueError "Argument(s) not recognized: {...}"
+            raise ValueError(f"Argument(s) not recognized: {kwargs}. {owner} got an "
+                             f"unexpected keyword argument {k!r}.{hint}")
+        given = [v for v in (clipnorm, clipvalue, global_clipnorm) if v is not None]
         if len(given) > 1:
-            raise ValueError(f"{owner}: only one of `clipnorm`, `clipvalue` and "
-                             f"`global_clipnorm` can be set. Received: {', '.join(given)}")
+            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be "
+                             f"set. Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
+                             f"global_clipnorm={global_clipnorm} ({owner})")
         for n, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
                      ("global_clipnorm", global_clipnorm), ("weight_decay", weight_decay),
                      ("loss_scale_factor", loss_scale_factor)):

@@ -1,6 +1,7 @@
 """Saving and loading models (`keras.saving`)."""
 
 from minikeras.saving.object_registry import (  # noqa: F401
+    CustomObjectScope,
     custom_object_scope,
     get_custom_objects,
     get_registered_name,

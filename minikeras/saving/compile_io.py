@@ -349,10 +349,7 @@ def _compile_from_config(model: Any, train_cfg: dict, custom_objects: dict | Non
     metrics = deserialize_metrics(train_cfg.get("metrics"), custom_objects, len(outputs))
     weighted = deserialize_metrics(train_cfg.get("weighted_metrics"), custom_objects,
                                    len(outputs))
-    if loss is None:
-        warnings.warn("The file records compile settings without a loss; the model is "
-                      "returned uncompiled.", stacklevel=3)
-        return
+    # loss None: compiled without a loss, as Keras 3 allows (the model's own losses)
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics or None,
                   weighted_metrics=weighted or None,
                   loss_weights=train_cfg.get("loss_weights"))

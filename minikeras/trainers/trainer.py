@@ -22,10 +22,10 @@ from minikeras.autodiff.tensor import Tape, Tensor, no_grad
 from minikeras.autodiff import primitives as P
 from minikeras.callbacks.callback import CallbackList
 from minikeras.layers.layer import Layer
-from minikeras.metrics import Mean
+from minikeras.metrics import Mean, Metric
 from minikeras.random import generator
 from minikeras.trainers import data_adapter as da
-from minikeras.trainers.compile_utils import CompileLoss, CompileMetrics
+from minikeras.trainers.compile_utils import CompileLoss, CompileMetrics, NoCompiledLoss
 
 
 def _capped_steps(steps: int | None) -> int | None:
@@ -175,11 +175,12 @@ class Trainer:
                                 "jit_compile"])
             raise TypeError(f"compile() got an unexpected keyword argument {k!r}" +
                             (f". Did you mean {guess!r}?" if guess else ""))
-        if loss is None:
-            raise ValueError("compile() needs a `loss`, e.g. compile('sgd', 'mse')")
         opt = optimizers_module.get(optimizer)
         output_names = self._output_names_for_compile()
-        compile_loss = CompileLoss(loss, loss_weights, output_names)
+        # no loss: the model's own losses (add_loss) are the training loss (Keras 3); a
+        # model without any gets Keras' error at the first step
+        compile_loss = NoCompiledLoss() if loss is None else \
+            CompileLoss(loss, loss_weights, output_names)
         compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names)
         # everything validated: now change state
         self.optimizer = opt
@@ -200,20 +201,47 @@ class Trainer:
 
     @property
     def metrics(self) -> list:
+        """Keras 3's list: the loss tracker, the compiled metrics as one entry (named
+        "compile_metrics", when there are any), the per-output loss trackers."""
+        own = self._attribute_metrics()
         if not getattr(self, "compiled", False):
-            return []
+            return own
         out: list = [self._loss_tracker]
+        if self.compiled_metrics.has_metrics:
+            out.append(self.compiled_metrics)
         out += self.compiled_loss.metrics
-        out += self.compiled_metrics.metrics
-        return out
+        return out + own
+
+    def _attribute_metrics(self) -> list:
+        """Metrics the model holds as attributes (`self.my_metric = keras.metrics.Mean()`),
+        which Keras 3 tracks in `model.metrics` after the compiled ones."""
+        return [v for k, v in vars(self).items()
+                if isinstance(v, Metric) and k != "_loss_tracker"]
+
+    @property
+    def metrics_variables(self) -> list:
+        return [v for m in self.metrics for v in m.variables]
+
+    def _flat_metrics(self) -> list:
+        """Every metric object, in the order of the logs: loss, per-output losses, metrics."""
+        if not getattr(self, "compiled", False):
+            return self._attribute_metrics()
+        return ([self._loss_tracker] + self.compiled_loss.metrics +
+                self.compiled_metrics.metrics + self._attribute_metrics())
 
     @property
     def metrics_names(self) -> list[str]:
-        return [m.name for m in self.metrics]
+        """The names of the logs (Keras 2's meaning, which `zip(model.metrics_names,
+        model.evaluate(...))` relies on; Keras 3 gives the names of `model.metrics`)."""
+        return [m.name for m in self._flat_metrics()]
 
     def reset_metrics(self) -> None:
-        for m in self.metrics:
+        for m in self._flat_metrics():
             m.reset_state()
+
+    def _needs_targets(self) -> bool:
+        """False when compiled without a loss: then `y` may be left out (Keras 3)."""
+        return getattr(self.compiled_loss, "needs_targets", True)
 
     def _require_compiled(self, what: str) -> None:
         if not getattr(self, "compiled", False):
@@ -323,7 +351,13 @@ class Trainer:
         """The compiled loss plus every penalty: weight regularisers (recomputed, so they
         take part in differentiation) and losses added by layers during this call."""
         loss = self.compiled_loss(ys, preds, sws)
-        for extra in self._collect_losses():
+        extras = self._collect_losses()
+        if loss is None:  # compiled without a loss: the model's own losses only
+            if not extras:
+                raise ValueError("No loss to compute. Provide a `loss` argument in "
+                                 "`compile()`, or add losses in the model (add_loss).")
+            loss, extras = extras[0], extras[1:]
+        for extra in extras:
             loss = P.add(loss, extra)
         return loss
 
@@ -412,7 +446,8 @@ class Trainer:
             loss = self._total_loss(ys, preds, sws)
         value = float(loss.value)
         self._loss_tracker.add(value, xs[0].shape[0])
-        self.compiled_metrics.update(ys, preds, sws)
+        if ys:  # (a model compiled without a loss may be evaluated without targets)
+            self.compiled_metrics.update(ys, preds, sws)
         return value
 
     def _ordered_values(self, logs: dict) -> Any:
@@ -429,7 +464,7 @@ class Trainer:
         """Each metric's result: a float, or an array for vector results (e.g. F1Score with
         average=None), as Keras keeps them."""
         logs = {}
-        for m in self.metrics:
+        for m in self._flat_metrics():
             r = m.result()
             v = np.asarray(r.value if isinstance(r, Tensor) else r)
             logs[m.name] = float(v) if v.ndim == 0 else v
@@ -492,7 +527,9 @@ class Trainer:
             train, first = self._stream_source(x, y, sample_weight, steps_per_epoch, shuffle,
                                                class_weight, first_use)
         else:
-            xs, ys, sws = self._prepare(x, y, sample_weight)
+            # compiled without a loss: `y` may be left out (Keras 3)
+            xs, ys, sws = self._prepare(x, y, sample_weight, need_y=self._needs_targets())
+            ys = [] if ys is None else ys
             if class_weight is not None:
                 da.class_weight_to_sample_weight(ys[0], class_weight)  # validate before work
             if validation_split and validation_data is None:
@@ -711,7 +748,8 @@ class Trainer:
                                                 not getattr(self, "_data_seen", False))
             first = first[0] if first is not None else None
         else:
-            xs, ys, sws = self._prepare(x, y, sample_weight)
+            xs, ys, sws = self._prepare(x, y, sample_weight, need_y=self._needs_targets())
+            ys = [] if ys is None else ys
             if xs[0].shape[0] == 0:
                 raise ValueError("evaluate() received no samples: `x` has shape "
                                  f"{xs[0].shape}")
@@ -792,7 +830,9 @@ class Trainer:
                        class_weight: Any = None, return_dict: bool = False):
         """One optimizer step on one batch; returns the loss (and metrics) of that batch."""
         self._require_compiled("training")
-        xs, ys, sws = self._prepare(x, y, sample_weight, class_weight)
+        xs, ys, sws = self._prepare(x, y, sample_weight, class_weight,
+                                    need_y=self._needs_targets())
+        ys = [] if ys is None else ys
         self._ensure_built(xs)
         self.reset_metrics()
         with _SIGINT:
@@ -802,7 +842,8 @@ class Trainer:
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
                       return_dict: bool = False):
         self._require_compiled("evaluation")
-        xs, ys, sws = self._prepare(x, y, sample_weight)
+        xs, ys, sws = self._prepare(x, y, sample_weight, need_y=self._needs_targets())
+        ys = [] if ys is None else ys
         self._ensure_built(xs)
         self.reset_metrics()
         self._test_step(xs, ys, sws)
