@@ -26,6 +26,8 @@ from minikeras.metrics import Mean
 from minikeras.random import generator
 from minikeras.trainers import data_adapter as da
 from minikeras.trainers.compile_utils import CompileLoss, CompileMetrics
+from minikeras.trainers.threads import largest_product, threads_for
+from minikeras.models.inference_plan import plan_inference
 
 
 def _capped_steps(steps: int | None) -> int | None:
@@ -142,6 +144,7 @@ class Trainer:
     _nonfinite_ok = False  # set by `fit` while a TerminateOnNaN callback is given
 
     _train_plan: Any = None  # set by _plan_step, once per fit
+    _infer_plan: Any = None  # set by evaluate and fit for their calls (inference_plan.py)
 
     # --- compile ----------------------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, *args: Any,
@@ -311,9 +314,14 @@ class Trainer:
 
     # --- steps ------------------------------------------------------------------------
     def _forward(self, xs: list, training: bool) -> list:
-        plan = self._train_plan if training else None
-        if plan is not None and len(xs) == 1:
-            return [plan(xs[0])]
+        if training:
+            plan = self._train_plan
+            if plan is not None and len(xs) == 1:
+                return [plan(xs[0])]
+        else:
+            plan = self._infer_plan
+            if plan is not None and len(xs) == 1 and plan.fits(xs[0]):
+                return [plan.forward(xs[0])]
         inputs = xs[0] if len(xs) == 1 else xs
         out = self(inputs, training=training)
         return list(out) if isinstance(out, (list, tuple)) else [out]
@@ -348,6 +356,7 @@ class Trainer:
         a forward pass in training may change (BatchNormalization's moving statistics: the
         non-trainable variables of trainable layers); and the forward pass itself."""
         object.__setattr__(self, "_train_plan", self._make_train_plan())
+        object.__setattr__(self, "_infer_plan", plan_inference(self))
         layers: list = []
         stack = [self]
         while stack:
@@ -521,7 +530,7 @@ class Trainer:
         rng = generator()
         self.stop_training = False
         batch_hooks = cbs.has_batch_hooks("train")
-        with _SIGINT:
+        with _SIGINT, threads_for(largest_product(self, batch_size)):
             cbs.on_train_begin()
             # BackupAndRestore sets `_initial_epoch` in on_train_begin (as in Keras 3)
             initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
@@ -657,6 +666,7 @@ class Trainer:
         """Build a lazily defined model on a first batch, so that weights exist before the
         optimizer sees them."""
         if not self.built and xs is not None:
+            object.__setattr__(self, "_infer_plan", None)
             with no_grad():
                 self._forward([a[:1] for a in xs], training=False)
         self._plan_step()
@@ -711,7 +721,9 @@ class Trainer:
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=None,
             steps=source.num_batches)
-        logs = self._evaluate_source(source, cbs, reset=False)
+        with threads_for(largest_product(self, batch_size) if source.num_batches != 1
+                         else None):
+            logs = self._evaluate_source(source, cbs, reset=False)
         if return_dict:
             return logs
         return self._ordered_values(logs)
@@ -730,6 +742,21 @@ class Trainer:
         """Outputs for `x`, batch by batch, in inference mode (Dropout off). A NumPy array,
         or a list of arrays for several outputs. `x` may also be a generator or PyDataset
         of batches `x`, `(x,)` or `(x, y, ...)` (targets ignored)."""
+        if (type(x) is np.ndarray and x.ndim == 2 and type(verbose) is int and verbose == 0
+                and callbacks is None and steps is None and not kwargs and self.built and
+                (batch_size is None or type(batch_size) is int and batch_size > 0) and
+                x.flags.c_contiguous and x.dtype == _config.floatx() and
+                not _config.max_steps_per_epoch()):
+            # the usual quiet call on one array (students predict in loops): nothing to
+            # check but the plan's own conditions
+            plan = plan_inference(self)
+            if plan is not None and plan.fits(x):
+                object.__setattr__(self, "_infer_plan", plan)
+                size = batch_size or 32
+                if x.shape[0] <= size:
+                    return self._predict_planned(plan, x, size, x.shape[0], None)
+                with threads_for(size * plan.max_product):
+                    return self._predict_planned(plan, x, size, x.shape[0], None)
         _pop_keras2_worker_arguments(kwargs)
         if kwargs:
             raise TypeError(f"predict() got unexpected keyword arguments {sorted(kwargs)}")
@@ -746,9 +773,17 @@ class Trainer:
             da.check_lengths({"x": xs})
             self._check_input_shapes(xs)
             source = da.ArrayBatches(xs, None, None, batch_size, False, steps)
+        plan = plan_inference(self) if self.built else None
+        object.__setattr__(self, "_infer_plan", plan)
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=None,
             steps=source.num_batches)
+        if plan is not None and source.prepared and len(xs) == 1 and plan.fits(xs[0]):
+            x = xs[0]
+            n = min(x.shape[0], source.num_batches * batch_size)
+            with threads_for(batch_size * plan.max_product if source.num_batches > 1
+                             else None):
+                return self._predict_planned(plan, x, batch_size, n, cbs)
         cbs.on_predict_begin()
         batch_hooks = cbs.has_batch_hooks("predict")
         outputs: list = []
@@ -768,6 +803,32 @@ class Trainer:
         result = [np.concatenate([o[i] for o in outputs], axis=0)
                   for i in range(len(outputs[0]))]
         return result[0] if len(result) == 1 else result
+
+    def _predict_planned(self, plan: Any, x: np.ndarray, size: int, n: int,
+                         cbs: CallbackList | None) -> np.ndarray:
+        """`predict` of the first `n` samples of `x` through the inference plan, in
+        batches of `size`: each batch's output is written straight into the result, with
+        work arrays reused over the batches. `cbs` None: no callbacks at all."""
+        result = np.empty((n, plan.units), plan.dtype)
+        buffers = plan.buffers(min(size, n))
+        if cbs is None:
+            run = plan.run
+            for start in range(0, n, size):
+                end = start + size
+                run(x[start:end], result[start:end], buffers)
+            return result
+        batch_hooks = cbs.has_batch_hooks("predict")
+        cbs.on_predict_begin()
+        run = plan.run
+        for step, start in enumerate(range(0, n, size)):
+            if batch_hooks:
+                cbs.on_predict_batch_begin(step)
+            end = start + size
+            run(x[start:end], result[start:end], buffers)
+            if batch_hooks:
+                cbs.on_predict_batch_end(step, {"outputs": [result[start:end]]})
+        cbs.on_predict_end()
+        return result
 
     def predict_generator(self, generator: Any, steps: Any = None, callbacks: Any = None,
                           max_queue_size: int = 10, workers: int = 1,
