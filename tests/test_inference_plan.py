@@ -1,4 +1,4 @@
-"""The inference plan (minikeras/models/inference_plan.py) and the BLAS thread choice
+"""The inference plan (minikeras/trainers/inference_plan.py) and the BLAS thread choice
 (minikeras/trainers/threads.py): predict and evaluate through the plan must give bit-for-bit
 the outputs, losses and metrics of calling the layers; anything the plan does not know
 falls back to the model's call."""
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
-from minikeras.models import inference_plan
+from minikeras.trainers import inference_plan
 from minikeras.trainers import threads, trainer
 
 L = keras.layers

@@ -6,8 +6,6 @@ without paying for the file formats and h5py.
 
 from __future__ import annotations
 
-import importlib as _importlib
-
 _NAMES = {
     "custom_object_scope": "object_registry",
     "get_custom_objects": "object_registry",
@@ -26,7 +24,14 @@ _NAMES = {
 def __getattr__(name: str):
     if name not in _NAMES:
         raise AttributeError(f"module 'minikeras.saving' has no attribute {name!r}")
-    value = getattr(_importlib.import_module(f"minikeras.saving.{_NAMES[name]}"), name)
+    where = _NAMES[name]
+    if where == "object_registry":
+        from minikeras.saving import object_registry as module
+    elif where == "saving_api":
+        from minikeras.saving import saving_api as module
+    else:
+        from minikeras.saving import serialization as module
+    value = getattr(module, name)
     globals()[name] = value
     return value
 

@@ -286,6 +286,18 @@ class ArrayBatches:
             yield ([a[index] for a in xs], [a[index] for a in ys] if ys is not None else None,
                    [a[index] for a in sws] if sws is not None else None)
 
+    def single_pairs(self, rng: Any = None) -> Iterator | None:
+        """The batches of one epoch as bare (x, y) arrays, when there is one input, one
+        target and no sample weights (the training loop's fast path); else None."""
+        if len(self.xs) != 1 or self.ys is None or len(self.ys) != 1 or \
+                self.sws is not None:
+            return None
+        x, y = self.xs[0], self.ys[0]
+        slices = batch_slices(self.n, self.batch_size, self.shuffle, rng)
+        if self.num_batches < num_batches(self.n, self.batch_size):
+            slices = (index for _, index in zip(range(self.num_batches), slices))
+        return ((x[index], y[index]) for index in slices)
+
 
 class StreamBatches:
     """Raw batches from a Python generator/iterator or a PyDataset, counted per epoch as

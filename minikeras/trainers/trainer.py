@@ -27,7 +27,8 @@ from minikeras.random import generator
 from minikeras.trainers import data_adapter as da
 from minikeras.trainers.compile_utils import CompileLoss, CompileMetrics
 from minikeras.trainers.threads import largest_product, threads_for
-from minikeras.models.inference_plan import plan_inference
+from minikeras.trainers.step_plan import plan_train_step
+from minikeras.trainers.inference_plan import plan_inference
 
 
 def _capped_steps(steps: int | None) -> int | None:
@@ -145,6 +146,9 @@ class Trainer:
 
     _train_plan: Any = None  # set by _plan_step, once per fit
     _infer_plan: Any = None  # set by evaluate and fit for their calls (inference_plan.py)
+    # the replayed training step (step_plan.py): None until planned after the first step
+    # of a fit, False when the step cannot be replayed
+    _replay: Any = None
 
     # --- compile ----------------------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, *args: Any,
@@ -357,6 +361,7 @@ class Trainer:
         non-trainable variables of trainable layers); and the forward pass itself."""
         object.__setattr__(self, "_train_plan", self._make_train_plan())
         object.__setattr__(self, "_infer_plan", plan_inference(self))
+        object.__setattr__(self, "_replay", None)
         layers: list = []
         stack = [self]
         while stack:
@@ -378,7 +383,63 @@ class Trainer:
         forward pass, the gradients or the optimizer update (which restores its own
         variables, see `Optimizer.apply`) undoes what the forward pass changed
         (BatchNormalization's moving statistics), and a SIGINT during the update is raised
-        once the update is complete."""
+        once the update is complete. A step the replay covers (step_plan.py) runs there."""
+        replay = self._replay
+        if replay and sws is None and replay.variables is variables and \
+                self.optimizer._plain_vars is variables and replay.fits(xs[0], ys[0]):
+            value = self._replayed_step(replay, xs[0], ys[0], variables)
+            if value is not None:
+                return value
+        value = self._layer_step(xs, ys, sws, variables)
+        if replay is None and self._train_plan is not None and len(xs) == 1 and \
+                len(ys) == 1:
+            replay = plan_train_step(self, variables, ys[0],
+                                     getattr(self, "_fit_targets", None)) or False
+            if replay:
+                replay.variables = variables
+            object.__setattr__(self, "_replay", replay)
+        return value
+
+    def _train_pair(self, x: np.ndarray, y: np.ndarray, variables: list) -> float:
+        """`_train_step` for one input and one target array, without sample weights."""
+        replay = self._replay
+        if replay and replay.variables is variables and \
+                self.optimizer._plain_vars is variables and replay.fits(x, y):
+            value = self._replayed_step(replay, x, y, variables)
+            if value is not None:
+                return value
+        return self._train_step([x], [y], None, variables)
+
+    def _replayed_step(self, replay: Any, x: np.ndarray, y: np.ndarray,
+                       variables: list) -> float | None:
+        """The step through the replay: its forward and backward write only its own work
+        arrays, then the optimizer's all-or-nothing update (a SIGINT held until done).
+        None when the batch needs the regular step (e.g. to raise its error)."""
+        result = replay.run(x, y)
+        if result is None:
+            return None
+        value, pred, grads = result
+        flat = replay.flat
+        if flat is not None and not flat.usable():
+            flat = replay.flat = None
+        _SIGINT.updating = True
+        try:
+            if flat is not None:
+                flat.apply()
+            else:
+                self.optimizer.apply(grads, variables)
+        finally:
+            _SIGINT.updating = False
+        if _SIGINT.pending:
+            _SIGINT.pending = False
+            raise KeyboardInterrupt
+        self._loss_tracker.add(value, x.shape[0])
+        if self.compiled_metrics.has_metrics:
+            self.compiled_metrics.update([y], [Tensor(pred)], None)
+        return value
+
+    def _layer_step(self, xs: list, ys: list, sws: list | None, variables: list) -> float:
+        """The step through the layers and the tape."""
         state = getattr(self, "_step_state", None)
         saved = [v.value.copy() for v in state] if state else None
         try:
@@ -485,6 +546,7 @@ class Trainer:
                                      validation_steps, validation_batch_size, validation_freq)
         finally:
             self._nonfinite_ok = False
+            object.__setattr__(self, "_fit_targets", None)
 
     def _fit_sources(self, x: Any, y: Any, batch_size: int, epochs: int, verbose: int,
                      callbacks: Any, validation_split: float, validation_data: Any,
@@ -530,6 +592,9 @@ class Trainer:
         rng = generator()
         self.stop_training = False
         batch_hooks = cbs.has_batch_hooks("train")
+        # the whole target array, for the replayed step's plan (cleared by `fit`)
+        object.__setattr__(self, "_fit_targets", train.ys[0] if train.prepared and
+                           train.ys is not None and len(train.ys) == 1 else None)
         with _SIGINT, threads_for(largest_product(self, batch_size)):
             cbs.on_train_begin()
             # BackupAndRestore sets `_initial_epoch` in on_train_begin (as in Keras 3)
@@ -543,15 +608,28 @@ class Trainer:
                     break
                 self.reset_metrics()
                 cbs.on_epoch_begin(epoch)
-                for step, (bx, by, bw) in enumerate(self._batches(train, rng, class_weight)):
-                    if batch_hooks:
-                        cbs.on_train_batch_begin(step)
-                    self._train_step(bx, by, bw, variables)
-                    if batch_hooks:
-                        logs = self._logs()
-                        cbs.on_train_batch_end(step, logs)
-                    if self.stop_training:
-                        break
+                pairs = train.single_pairs(rng) if train.prepared else None
+                if pairs is not None:  # one input, one target: no lists per batch
+                    for step, (bx, by) in enumerate(pairs):
+                        if batch_hooks:
+                            cbs.on_train_batch_begin(step)
+                        self._train_pair(bx, by, variables)
+                        if batch_hooks:
+                            logs = self._logs()
+                            cbs.on_train_batch_end(step, logs)
+                        if self.stop_training:
+                            break
+                else:
+                    for step, (bx, by, bw) in enumerate(self._batches(train, rng,
+                                                                      class_weight)):
+                        if batch_hooks:
+                            cbs.on_train_batch_begin(step)
+                        self._train_step(bx, by, bw, variables)
+                        if batch_hooks:
+                            logs = self._logs()
+                            cbs.on_train_batch_end(step, logs)
+                        if self.stop_training:
+                            break
                 epoch_logs = self._logs()
                 if val is not None and _should_validate(epoch, validation_freq):
                     val_logs = self._evaluate_source(val, cbs)
@@ -845,6 +923,7 @@ class Trainer:
         self._require_compiled("training")
         xs, ys, sws = self._prepare(x, y, sample_weight, class_weight)
         self._ensure_built(xs)
+        object.__setattr__(self, "_replay", False)  # replayed steps are planned per fit
         self.reset_metrics()
         with _SIGINT:
             self._train_step(xs, ys, sws, self.trainable_weights)
