@@ -20,6 +20,7 @@ cover (sample weights, another shape or dtype) runs the regular step.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -27,8 +28,10 @@ import numpy as np
 from minikeras import activations
 from minikeras import losses as losses_module
 from minikeras.autodiff.primitives import _sigmoid_value
+from minikeras.autodiff.tensor import Variable
 from minikeras.layers.core import Dense
 from minikeras.optimizers.adam import Adam
+from minikeras.optimizers.base import Optimizer
 from minikeras.optimizers.sgd import SGD
 
 _HIDDEN = {activations.linear: None, activations.relu: "relu", activations.tanh: "tanh",
@@ -59,7 +62,15 @@ def plan_train_step(model: Any, variables: list, y: np.ndarray,
     opt = model.optimizer
     if opt._scales_loss or not opt._numpy_update_step:
         return None
-    loss = model.compiled_loss._single
+    if any(type(layer) is not Dense or not layer.built for layer in layers):
+        return None
+    compiled = model.compiled_loss
+    if compiled.losses is None:  # built on the first batch, as the regular step would
+        try:
+            compiled.build([y], [(y.shape[0], layers[-1].units)])
+        except Exception:  # the regular step raises it
+            return None
+    loss = compiled._single
     if loss is None or type(loss) is not losses_module.LossFunctionWrapper or \
             loss.reduction != "sum_over_batch_size" or type(loss).__call__ is not \
             losses_module.Loss.__call__:
@@ -129,6 +140,7 @@ class ReplayedStep:
         self.grads: list = []
         self.flat: FlatUpdate | None = None
         self.rows_sum_to_one = False
+        self.program: tuple | None = None
         self.variables: list | None = None
 
     def fits(self, x: np.ndarray, y: np.ndarray) -> bool:
@@ -158,7 +170,102 @@ class ReplayedStep:
         units = self.steps[-1][0].value.shape[1]
         self.tmp = np.empty((rows, units), dt)  # the loss' work array
         self.tmp2 = np.empty((rows, units), dt)
-        self.col = np.empty((rows, 1), dt)
+        self.program = None
+        self.grad_index = []  # per layer: the index of its kernel's gradient
+        k = 0
+        for _, bias, _ in self.steps:
+            self.grad_index.append(k)
+            k += 1 if bias is None else 2
+
+    def _compile(self) -> None:
+        """`run` for full batches as lists of (function, arguments): every operand is a
+        fixed array (the work arrays, and the variables' views of the flat update), so a
+        step is a loop of calls. Only the batch's own arrays are passed at each step."""
+        steps, zs, gzs, rows = self.steps, self.z, self.gz, self.rows
+        dt = self.dtype
+        last = len(steps) - 1
+        forward: list = []
+        for i, (kernel, bias, act) in enumerate(steps):
+            z = zs[i]
+            if i:
+                forward.append((zs[i - 1].dot, (kernel.value, z)))
+            if bias is not None:
+                forward.append((np.add, (z, bias.value, z)))
+            if act == "relu":
+                forward.append((functools.partial(np.maximum, out=z), (z, 0)))
+            elif act == "tanh":
+                forward.append((np.tanh, (z, z)))
+            elif act == "sigmoid":
+                forward.append((_sigmoid_into, (z,)))
+        h = zs[last]
+        if self.kind == "cce":  # softmax and its cache, then log p
+            col = (rows, 1)
+            self.m, self.s, self.lse = (np.empty(col, dt) for _ in range(3))
+            self.logs, self.ysum = np.empty(col, dt), np.empty(col, dt)
+            forward += [(_max_reduce, (h, -1, None, self.m, True)),
+                        (np.subtract, (h, self.m, self.tmp)),
+                        (np.exp, (self.tmp, self.tmp)),
+                        (_add_reduce, (self.tmp, -1, None, self.s, True)),
+                        (np.divide, (self.tmp, self.s, self.tmp2)),
+                        (np.log, (self.s, self.logs)),
+                        (np.add, (self.m, self.logs, self.lse)),
+                        (np.subtract, (h, self.lse, self.tmp))]
+        backward: list = []
+        for i in range(last, -1, -1):
+            kernel, bias, act = steps[i]
+            g, out = gzs[i], zs[i]
+            if act is not None and i != last:
+                if act == "relu":
+                    backward += [(np.greater, (out, 0, self.mask[i])),
+                                 (np.multiply, (g, self.mask[i], g))]
+                else:
+                    t, t2 = np.empty_like(out), np.empty_like(out)
+                    if act == "tanh":
+                        backward += [(np.multiply, (out, out, t)), (np.subtract, (1.0, t, t)),
+                                     (np.multiply, (g, t, g))]
+                    else:
+                        backward += [(np.multiply, (g, out, t)), (np.subtract, (1.0, out, t2)),
+                                     (np.multiply, (t, t2, g))]
+            k = self.grad_index[i]
+            if bias is not None:
+                backward.append((_add_reduce, (g, 0, None, self.grads[k + 1])))
+            if i:
+                backward.append((zs[i - 1].T.dot, (g, self.grads[k])))
+                backward.append((g.dot, (kernel.value.T, gzs[i - 1])))
+        self.program = (forward, backward)
+
+    def run_full(self, x: np.ndarray, y: np.ndarray) -> tuple | None:
+        """`run` for a batch of `rows` rows through the compiled lists (only while the
+        variables are the flat update's views: their arrays are operands)."""
+        if self.program is None:
+            self._compile()
+        forward, backward = self.program
+        steps = self.steps
+        last = len(steps) - 1
+        x.dot(steps[0][0].value, self.z[0])
+        for fn, args in forward:
+            fn(*args)
+        g = self.gz[last]
+        if self.kind == "mse":
+            d = np.subtract(self.z[last], y, out=self.tmp)
+            size = d.size
+            value = np.vdot(d, d) / size
+            np.multiply(d, 2.0 / size, out=g)
+            pred = self.z[last]
+        else:
+            h, pred = self.z[last], self.tmp2
+            inv_n = h.shape[-1] / h.size
+            value = -np.vdot(y, self.tmp) * inv_n
+            if self.rows_sum_to_one:  # p * 1 is p, bit for bit
+                np.subtract(pred, y, out=g)
+            else:
+                np.multiply(pred, _add_reduce(y, -1, None, self.ysum, True), out=g)
+                g -= y
+            g *= inv_n
+        for fn, args in backward:
+            fn(*args)
+        x.T.dot(self.gz[0], self.grads[self.grad_index[0]])
+        return float(value), pred, self.grads
 
     def run(self, x: np.ndarray, y: np.ndarray) -> tuple:
         """Forward, loss and backward for one batch: (loss value, prediction array, the
@@ -265,6 +372,10 @@ class ReplayedStep:
         return float(value), pred, grads
 
 
+def _sigmoid_into(z: np.ndarray) -> None:
+    z[...] = _sigmoid_value(z)
+
+
 def _flat_views(arrays: list, dtype: np.dtype) -> tuple:
     """One flat array holding `arrays` one after the other (each from a 64-byte boundary),
     and a view of it shaped like each."""
@@ -311,9 +422,20 @@ class FlatUpdate:
     @classmethod
     def make(cls, opt: Any, variables: list, dtype: np.dtype) -> "FlatUpdate | None":
         kind = type(opt)
-        if kind not in (SGD, Adam) or not opt.built or opt._plain_vars is not variables or \
-                (kind is Adam and opt.amsgrad) or opt._learning_rate is None:
+        if kind not in (SGD, Adam) or (kind is Adam and opt.amsgrad) or \
+                type(opt)._prepare_step is not Optimizer._prepare_step or \
+                opt.loss_scale_factor is not None or opt.weight_decay or opt.use_ema or \
+                opt.clipnorm or opt.global_clipnorm or opt.clipvalue:
             return None
+        try:  # `Optimizer.apply`'s checks, as its short path requires
+            if opt._current_learning_rate().dtype is not dtype:
+                return None
+        except Exception:  # a schedule that fails: the regular step raises it
+            return None
+        if not opt.built:
+            opt.build(variables)
+        elif any(id(v) not in opt._index for v in variables):
+            return None  # the regular step raises its error
         if kind is SGD:
             slots = [opt.momentums] if opt.momentum else []
         else:
@@ -343,9 +465,11 @@ class FlatUpdate:
         """One update of every variable from the flat gradients (`Optimizer.apply`'s
         short path, over the flat arrays)."""
         opt = self.opt
-        lr = opt._current_learning_rate()
-        opt._coef.clear()
-        opt._prepare_step(lr)
+        lr = opt._learning_rate
+        # the rate variable's array, or a schedule's value (Optimizer._current_learning_rate)
+        lr = lr.value if type(lr) is Variable and not opt.decay else \
+            opt._current_learning_rate()
+        opt._coef.clear()  # (SGD and Adam have no `_prepare_step`)
         w, g, tmp = self.param_flat, self.grad_flat, self.tmp
         if self.kind == "sgd":
             np.multiply(g, lr, tmp)  # lr * g

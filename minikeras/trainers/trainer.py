@@ -385,26 +385,33 @@ class Trainer:
         (BatchNormalization's moving statistics), and a SIGINT during the update is raised
         once the update is complete. A step the replay covers (step_plan.py) runs there."""
         replay = self._replay
+        if replay is None:
+            replay = self._plan_replay(xs, ys, variables)
         if replay and sws is None and replay.variables is variables and \
-                self.optimizer._plain_vars is variables and replay.fits(xs[0], ys[0]):
+                replay.fits(xs[0], ys[0]):
             value = self._replayed_step(replay, xs[0], ys[0], variables)
             if value is not None:
                 return value
-        value = self._layer_step(xs, ys, sws, variables)
-        if replay is None and self._train_plan is not None and len(xs) == 1 and \
-                len(ys) == 1:
+        return self._layer_step(xs, ys, sws, variables)
+
+    def _plan_replay(self, xs: list, ys: list, variables: list) -> Any:
+        """The replayed step of this fit (False when there is none), planned on its first
+        batch."""
+        replay = False
+        if self._train_plan is not None and len(xs) == 1 and len(ys) == 1:
             replay = plan_train_step(self, variables, ys[0],
                                      getattr(self, "_fit_targets", None)) or False
             if replay:
                 replay.variables = variables
-            object.__setattr__(self, "_replay", replay)
-        return value
+        object.__setattr__(self, "_replay", replay)
+        return replay
 
     def _train_pair(self, x: np.ndarray, y: np.ndarray, variables: list) -> float:
         """`_train_step` for one input and one target array, without sample weights."""
         replay = self._replay
-        if replay and replay.variables is variables and \
-                self.optimizer._plain_vars is variables and replay.fits(x, y):
+        if replay is None:
+            replay = self._plan_replay([x], [y], variables)
+        if replay and replay.variables is variables and replay.fits(x, y):
             value = self._replayed_step(replay, x, y, variables)
             if value is not None:
                 return value
@@ -415,13 +422,16 @@ class Trainer:
         """The step through the replay: its forward and backward write only its own work
         arrays, then the optimizer's all-or-nothing update (a SIGINT held until done).
         None when the batch needs the regular step (e.g. to raise its error)."""
-        result = replay.run(x, y)
-        if result is None:
-            return None
-        value, pred, grads = result
         flat = replay.flat
         if flat is not None and not flat.usable():
             flat = replay.flat = None
+        if flat is not None and x.shape[0] == replay.rows and replay.kind in ("mse", "cce"):
+            result = replay.run_full(x, y)
+        else:
+            result = replay.run(x, y)
+        if result is None:
+            return None
+        value, pred, grads = result
         _SIGINT.updating = True
         try:
             if flat is not None:
