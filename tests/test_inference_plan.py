@@ -165,3 +165,35 @@ def test_small_products_run_on_one_blas_thread(monkeypatch):
     assert fake.num_threads == 2
     conv = keras.Sequential([keras.Input(shape=(8, 8, 1)), L.Conv2D(2, 3)])
     assert threads.largest_product(conv, 32) is None
+
+
+@pytest.mark.parametrize("kind,loss", [("linear", "mse"),
+                                       ("relu_softmax", "categorical_crossentropy"),
+                                       ("activation_layer", "categorical_crossentropy"),
+                                       ("tanh_sigmoid", "binary_crossentropy")])
+def test_evaluate_loss_alone_is_bit_identical(kind, loss, monkeypatch):
+    """Without metrics, evaluate computes only the loss through the plan."""
+    keras.utils.set_random_seed(4)
+    model = _model(kind, False)
+    model.compile("sgd", loss)
+    rng = np.random.default_rng(1)
+    x = (rng.normal(size=(70, 6)) * 3).astype("float32")
+    y = rng.uniform(size=(70, 3)).astype("float32")
+    if loss == "categorical_crossentropy":
+        y = np.eye(3, dtype="float32")[rng.integers(0, 3, 70)]
+    calls = []
+    original = inference_plan.InferencePlan.loss_function
+
+    def spy(self, model, y):
+        fn = original(self, model, y)
+        calls.append(fn is not None)
+        return fn
+
+    monkeypatch.setattr(inference_plan.InferencePlan, "loss_function", spy)
+    planned = [model.evaluate(x, y, batch_size=b, verbose=0) for b in (32, 7)]
+    assert calls == [loss != "binary_crossentropy"] * 2
+    with monkeypatch.context() as m:
+        m.setattr(trainer.Trainer, "_infer_plan", None)
+        m.setattr(trainer, "plan_inference", lambda model: None)
+        plain = [model.evaluate(x, y, batch_size=b, verbose=0) for b in (32, 7)]
+    assert planned == plain

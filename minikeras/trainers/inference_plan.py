@@ -86,6 +86,46 @@ class InferencePlan:
             h = z
         return h
 
+    def loss_function(self, model: Any, y: np.ndarray) -> Any:
+        """A function (x batch, y batch) -> the batch's loss value, computed with the
+        operations the test step makes (the output, then the fused mean squared error or
+        softmax cross-entropy from the softmax' cache), for a model whose loss is one of
+        those, with no metrics and no penalties; None otherwise."""
+        from minikeras.trainers.step_plan import fused_loss
+
+        plan = getattr(model, "_loss_plan", None)
+        if model.compiled_metrics.has_metrics or plan is None or plan[0] or \
+                any(layer._losses for layer in plan[1]) or y.dtype is not self.dtype or \
+                y.ndim != 2 or y.shape[1] != self.units:
+            return None
+        found = fused_loss(model, y, self.units)
+        if found is None or found[0]._np_dtype is not self.dtype:
+            return None
+        kind, acts = found[1], self.steps[-1][2]
+        if not ((kind == "mse" and not acts) or (kind == "cce" and acts == ["softmax"])):
+            return None
+        cache: dict = {}
+
+        def value(x: np.ndarray, y: np.ndarray) -> float | None:
+            if not (self.fits(x) and x.shape[0] == y.shape[0] > 0 and y.dtype is self.dtype):
+                return None
+            rows = x.shape[0]
+            work = cache.get(rows)
+            if work is None:
+                work = cache[rows] = (np.empty((rows, self.units), self.dtype),
+                                      self.buffers(rows))
+            z = self.run(x, work[0], work[1], last_activation=False)
+            if kind == "mse":  # P.squared_error_mean(over_batch=True)
+                d = z - y
+                return float(np.vdot(d, d) / d.size)
+            # P.softmax's max and sum, its cached log-sum-exp, then the cross-entropy
+            m = _max_reduce(z, -1, keepdims=True)
+            s = _add_reduce(np.exp(z - m), -1, keepdims=True)
+            logp = z - (m + np.log(s))
+            return float(-np.vdot(y, logp) * (z.shape[-1] / z.size))
+
+        return value
+
     def last_activation(self) -> str | None:
         acts = self.steps[-1][2]
         return acts[-1] if acts and acts[-1] in ("sigmoid", "softmax") else None

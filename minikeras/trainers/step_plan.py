@@ -64,25 +64,10 @@ def plan_train_step(model: Any, variables: list, y: np.ndarray,
         return None
     if any(type(layer) is not Dense or not layer.built for layer in layers):
         return None
-    compiled = model.compiled_loss
-    if compiled.losses is None:  # built on the first batch, as the regular step would
-        try:
-            compiled.build([y], [(y.shape[0], layers[-1].units)])
-        except Exception:  # the regular step raises it
-            return None
-    loss = compiled._single
-    if loss is None or type(loss) is not losses_module.LossFunctionWrapper or \
-            loss.reduction != "sum_over_batch_size" or type(loss).__call__ is not \
-            losses_module.Loss.__call__:
+    found = fused_loss(model, y, layers[-1].units)
+    if found is None:
         return None
-    kind = _LOSSES.get(loss.fn)
-    if kind is None:
-        return None
-    kind, out_act = kind
-    kw = loss._fn_kwargs
-    if kw.get("from_logits") or kw.get("label_smoothing") or kw.get("axis", -1) != -1 or \
-            kw.get("ignore_class") is not None:
-        return None
+    loss, kind, out_act = found
     steps = []
     weights = []
     dtype = None
@@ -126,6 +111,31 @@ def plan_train_step(model: Any, variables: list, y: np.ndarray,
         # every target row sums to exactly 1 (one-hot): the gradient's `p * sum(y)` is p
         replay.rows_sum_to_one = bool((_add_reduce(targets, -1) == 1).all())
     return replay
+
+
+def fused_loss(model: Any, y: np.ndarray, units: int) -> tuple | None:
+    """(the compiled loss, its kind, the output activation it needs) when the model's loss
+    is one the replay computes (its fused `over_batch` form); None otherwise. Builds the
+    compiled loss on `y` as the regular step's first batch would."""
+    compiled = model.compiled_loss
+    if compiled.losses is None:
+        try:
+            compiled.build([y], [(y.shape[0], units)])
+        except Exception:  # the regular step raises it
+            return None
+    loss = compiled._single
+    if loss is None or type(loss) is not losses_module.LossFunctionWrapper or \
+            loss.reduction != "sum_over_batch_size" or type(loss).__call__ is not \
+            losses_module.Loss.__call__:
+        return None
+    kind = _LOSSES.get(loss.fn)
+    if kind is None:
+        return None
+    kw = loss._fn_kwargs
+    if kw.get("from_logits") or kw.get("label_smoothing") or kw.get("axis", -1) != -1 or \
+            kw.get("ignore_class") is not None:
+        return None
+    return (loss,) + kind
 
 
 class ReplayedStep:

@@ -768,7 +768,23 @@ class Trainer:
         cbs.on_test_begin()
         batch_hooks = cbs.has_batch_hooks("test")
         n_steps = 0
-        for step, (bx, by, bw) in enumerate(self._batches(source)):
+        plan = self._infer_plan
+        pairs = source.single_pairs() if plan is not None and source.prepared and \
+            not batch_hooks else None
+        loss_value = plan.loss_function(self, source.ys[0]) if pairs is not None else None
+        if loss_value is None:
+            pairs = None
+        else:  # the loss alone, through the inference plan
+            tracker = self._loss_tracker
+            for bx, by in pairs:
+                value = loss_value(bx, by)
+                if value is None:
+                    self._test_step([bx], [by], None)
+                else:
+                    tracker.add(value, bx.shape[0])
+                n_steps += 1
+            pairs = ()
+        for step, (bx, by, bw) in enumerate(self._batches(source) if pairs is None else ()):
             if batch_hooks:
                 cbs.on_test_batch_begin(step)
             self._test_step(bx, by, bw)
