@@ -8,6 +8,7 @@ graph instead of computing anything.
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import threading
 from typing import Any
@@ -104,12 +105,18 @@ def check_layer_dtype(layer: "Layer", dtype: Any, allowed: tuple) -> str:
 _PLAIN_TYPES = (str, int, float, bool, type(None))
 
 
+@functools.lru_cache(maxsize=1024)
+def _signature(fn: Any) -> inspect.Signature:
+    """inspect.signature, once per function (layer constructors ask for it every time)."""
+    return inspect.signature(fn)
+
+
 def _auto_config(cls: type, args: tuple, kwargs: dict) -> dict | None:
     """Keras 3's automatic config: the constructor's arguments by name, defaults included,
     **kwargs spread out, without `name`; None when they cannot be given back by name or
     are not all plain values."""
     try:
-        signature = inspect.signature(cls.__init__)
+        signature = _signature(cls.__init__)
         bound = signature.bind(None, *args, **kwargs)
     except (TypeError, ValueError):
         return None
@@ -308,7 +315,8 @@ class Layer:
         # As Keras 3: a layer supports masking when it defines its own `compute_mask`
         # (layers that pass masks through unchanged set it to True themselves).
         self.supports_masking = type(self).compute_mask is not Layer.compute_mask
-        call_params = inspect.signature(self.call).parameters
+        call_params = _signature(type(self).call).parameters if "call" not in vars(self) \
+            else inspect.signature(self.call).parameters
         self._call_has_training = "training" in call_params
         self._call_has_mask = "mask" in call_params
 

@@ -209,8 +209,13 @@ class Functional(Model):
         return pack_like(self._outputs_struct, outs)
 
     def _make_train_plan(self) -> Any:
-        """A plan (see `train_plan.plan_layer_stack`) when the graph is a plain chain: one
-        input, one output, each layer called once on the previous layer's output."""
+        """A plan (see `train_plan.plan_layer_stack`) when the graph is a plain chain."""
+        layers = self._chain_layers()
+        return None if layers is None else plan_layer_stack(self, layers)
+
+    def _chain_layers(self) -> list | None:
+        """The layers in call order when the graph is a plain chain: one input, one
+        output, each layer called once on the previous layer's output; else None."""
         if len(self.inputs) != 1 or len(self.outputs) != 1 or \
                 type(self).call is not Functional.call or type(self).__call__ is not \
                 Layer.__call__:
@@ -229,7 +234,7 @@ class Functional(Model):
             previous = node.output_tensors[0]
         if previous is not self.outputs[0]:
             return None
-        return plan_layer_stack(self, layers)
+        return layers
 
     def _maybe_build(self, input_shape: Any) -> None:
         self.built = True

@@ -163,10 +163,16 @@ class Sequential(Model):
 
     def _make_train_plan(self) -> Callable | None:
         """See `train_plan.plan_layer_stack`: the layers of the stack, in order."""
+        layers = self._chain_layers()
+        return None if layers is None else plan_layer_stack(self, layers)
+
+    def _chain_layers(self) -> list | None:
+        """The layers the model's call applies one after the other (None: a subclass with
+        its own call)."""
         if type(self).call is not Sequential.call or \
                 type(self).__call__ is not Sequential.__call__:
             return None
-        return plan_layer_stack(self, self._stack)
+        return self._stack
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not self._stack:
