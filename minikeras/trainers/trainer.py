@@ -8,6 +8,7 @@ forward values, without recording.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 import warnings
@@ -178,6 +179,12 @@ class Trainer:
         if loss is None:
             raise ValueError("compile() needs a `loss`, e.g. compile('sgd', 'mse')")
         opt = optimizers_module.get(optimizer)
+        # dtype policies: as Keras 3, a "mixed_float16" model's optimizer is wrapped in a
+        # LossScaleOptimizer (dynamic loss scaling against float16 underflow)
+        policy = getattr(self, "dtype_policy", None)
+        if auto_scale_loss and policy is not None and policy.name == "mixed_float16" and \
+                not isinstance(opt, optimizers_module.LossScaleOptimizer):
+            opt = optimizers_module.LossScaleOptimizer(opt, name="loss_scale_optimizer")
         output_names = self._output_names_for_compile()
         compile_loss = CompileLoss(loss, loss_weights, output_names)
         compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names)
@@ -383,7 +390,11 @@ class Trainer:
             if loss.ndim:
                 raise ValueError(f"The loss must be a scalar, got shape {loss.shape}; a "
                                  "custom loss should return one value per sample or a scalar")
-            grads = tape.leaf_gradients(target, variables)  # trainable weights are leaves
+            # a scaled float16 backward pass may overflow: that is what the loss scaler
+            # detects (it skips the step and halves the scale), so no NumPy warning
+            with np.errstate(over="ignore", invalid="ignore") if self.optimizer._scales_loss \
+                    else contextlib.nullcontext():
+                grads = tape.leaf_gradients(target, variables)  # trainable weights are leaves
             _SIGINT.updating = True
             try:
                 # all or nothing itself (Optimizer.apply); when it fails, the moving
