@@ -441,7 +441,7 @@ def test_dtype_forms(tmp_path, dtype):
     write_h5(tmp_path / "m.h5", config, [("d1", w1)])
     model = keras.models.load_model(tmp_path / "m.h5")
     assert model.layers[0].dtype == "float32"  # the variables' dtype (Keras 3's layer.dtype)
-    if "mixed_float16" in str(dtype):  # computes in float16, as Keras 3 (tests/test_dtype_policies.py)
+    if "mixed_float16" in str(dtype):  # computes in float16, as Keras 3 (test_dtype_policies)
         assert model.layers[0].compute_dtype == "float16"
         return
     _check_predicts(model, [w1], rng.normal(size=(3, 4)).astype("float32"))
@@ -864,7 +864,8 @@ _F32 = {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "floa
 
 
 def test_layer_without_get_config_gets_its_constructor_arguments():
-    # the expected dicts are those Keras 3.15 returned for the same classes (the dtype entry is the DTypePolicy dict Keras 3 writes)
+    # the expected dicts are those Keras 3.15 returned for the same classes (the dtype
+    # entry is the DTypePolicy dict Keras 3 writes)
     assert _Scaled(5, name="s").get_config() == {"name": "s", "units": 5, "scale": 1.0,
                                        "trainable": True, "dtype": _F32}
     cfg = _Scaled(5, scale=0.5, name="zz", trainable=False).get_config()
