@@ -196,7 +196,7 @@ def _optimizer_values(model: Any) -> list | None:
     copy = optimizers_module.deserialize(optimizers_module.serialize(opt))
     copy.build(model.trainable_weights)
     values = [np.asarray(v.value) for v in copy.variables]
-    values[0] = np.asarray(opt.iterations.value)
+    values[0] = np.asarray(opt.variables[0].value)
     return values
 
 
