@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import importlib as _importlib
 
+# dtype policies (branch `policy`)
+from minikeras import dtype_policies, mixed_precision  # noqa: F401,E402
+from minikeras.dtype_policies import DTypePolicy, FloatDTypePolicy  # noqa: F401,E402
+
 __version__ = "0.1.0"
 
 # `keras.<module>`: loaded on first attribute access.

@@ -505,7 +505,8 @@ def _our_slots(model: Any, optimizer: Any) -> dict:
     """{(kind, variable index): slot variable} for a built minikeras optimizer."""
     paths = [str(getattr(v, "path", v.name)).replace("/", "_") for v in model.trainable_weights]
     out: dict = {}
-    skip = {id(optimizer.iterations), id(getattr(optimizer, "_learning_rate", None))}
+    skip = {id(optimizer._iteration_variable), id(optimizer.variables[0]),
+            id(getattr(optimizer, "_learning_rate", None))}
     for var in optimizer.variables:
         if id(var) in skip:
             continue
@@ -568,7 +569,7 @@ def restore_keras_slots(model: Any, names: list, read: Any, source: str) -> bool
         assignments.append((var, value))
     for i, (tag, _, _) in enumerate(parsed):
         if tag == "iteration":
-            assignments.append((optimizer.iterations, read(i, ())))
+            assignments.append((optimizer._iteration_variable, read(i, ())))
         elif tag == "learning_rate" and type(getattr(optimizer, "_learning_rate", None)) \
                 .__name__ == "Variable":
             assignments.append((optimizer._learning_rate, read(i, ())))

@@ -8,6 +8,7 @@ forward values, without recording.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 import warnings
@@ -183,6 +184,12 @@ class Trainer:
             raise TypeError(f"compile() got an unexpected keyword argument {k!r}" +
                             (f". Did you mean {guess!r}?" if guess else ""))
         opt = optimizers_module.get(optimizer)
+        # dtype policies: as Keras 3, a "mixed_float16" model's optimizer is wrapped in a
+        # LossScaleOptimizer (dynamic loss scaling against float16 underflow)
+        policy = getattr(self, "dtype_policy", None)
+        if auto_scale_loss and policy is not None and policy.name == "mixed_float16" and \
+                not isinstance(opt, optimizers_module.LossScaleOptimizer):
+            opt = optimizers_module.LossScaleOptimizer(opt, name="loss_scale_optimizer")
         output_names = self._output_names_for_compile()
         # no loss: the model's own losses (add_loss) are the training loss (Keras 3); a
         # model without any gets Keras' error at the first step
@@ -498,7 +505,11 @@ class Trainer:
             if loss.ndim:
                 raise ValueError(f"The loss must be a scalar, got shape {loss.shape}; a "
                                  "custom loss should return one value per sample or a scalar")
-            grads = tape.leaf_gradients(target, variables)  # trainable weights are leaves
+            # a scaled float16 backward pass may overflow: that is what the loss scaler
+            # detects (it skips the step and halves the scale), so no NumPy warning
+            with np.errstate(over="ignore", invalid="ignore") if self.optimizer._scales_loss \
+                    else contextlib.nullcontext():
+                grads = tape.leaf_gradients(target, variables)  # trainable weights are leaves
             _SIGINT.updating = True
             try:
                 # all or nothing itself (Optimizer.apply); when it fails, the moving
