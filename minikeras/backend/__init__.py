@@ -601,3 +601,7 @@ def get_uid(prefix: str = "") -> int:
     from minikeras.utils.naming import get_uid as _get_uid
 
     return _get_uid(prefix)
+
+
+# --- sequences (branch rnn) ---
+from minikeras.backend.rnn import rnn  # noqa: E402,F401
