@@ -1,7 +1,7 @@
 """Do real Keras 3 and tf_keras load, predict and train sequence-model files written by
 minikeras? Run from the repo root with the repo's Python:
 
-    python compat_tests/check_rnn_files_in_keras.py [--log compat_tests/check_rnn_files_in_keras.log]
+    python compat_tests/check_rnn_files_in_keras.py [--log FILE]
 
 minikeras trains every model of rnn_file_cases.py for 2 epochs and writes `.h5`, `.keras`
 and `.weights.h5` to a temporary folder, with x, y, its predictions and the loss of one more
@@ -10,13 +10,13 @@ epoch after reloading its own file. Then this script runs itself under
 loaded (`.weights.h5` into the same model built by that Keras), predictions compared
 (rtol 1e-5), and for full-model files one epoch trained (batch 8, no shuffle) and its loss
 compared with minikeras' continuation (rtol 1e-4; for `.h5`, whose optimizer state
-Keras does not read, minikeras' continuation with a fresh optimizer). Each line of the log is one check.
+Keras does not read, minikeras' continuation with a fresh optimizer). Each line of the log
+is one check.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys

@@ -44,6 +44,15 @@ NAMESPACES = [
     ("keras.utils", keras.utils, None),
     ("keras.config", keras.config, None),
     ("keras.saving", keras.saving, None),
+    # data in, results out (issue 10, branch `data`)
+    *[(f"keras.datasets.{name}", getattr(keras.datasets, name), None)
+      for name in ("boston_housing", "california_housing", "cifar10", "cifar100",
+                   "fashion_mnist", "imdb", "mnist", "reuters")],
+    ("keras.preprocessing", keras.preprocessing, None),
+    ("keras.preprocessing.sequence", keras.preprocessing.sequence, None),
+    ("keras.wrappers", keras.wrappers, None),
+    ("keras.wrappers.scikit_learn", keras.wrappers.scikit_learn,
+     ["KerasClassifier", "KerasRegressor"]),
 ]
 
 # Where minikeras deliberately differs, or accepts Keras 2's spelling (see decisions.md).
@@ -58,7 +67,8 @@ NOTES = {
     "keras.optimizers.Nadam": ("Keras 2 spelling accepted", "with `lr=`/`decay=` Keras 2's "
                                "momentum schedule; `decay` really decays"),
     "keras.layers.Dense": ("Keras 2 spelling accepted", "`input_dim`, `input_shape`, "
-                           "`batch_input_shape`; LoRA (`lora_rank`) refused"),
+                           "`batch_input_shape`; LoRA (`lora_rank`) refused; no "
+                           "`quantization_config` in its config (quantization out of scope)"),
     "keras.layers.InputLayer": ("Keras 2 spelling accepted", "`input_shape`, "
                                 "`batch_input_shape` besides `shape`, `batch_shape`"),
     "keras.layers.Lambda": ("differs", "works in code; never saved or loaded (a file would "
@@ -70,7 +80,8 @@ NOTES = {
                                       "the last axis, or raises)"),
     "keras.layers.LeakyReLU": ("Keras 2 spelling accepted", "`alpha=` as `negative_slope`"),
     "keras.Model": ("differs", "subclassed models without `get_config` cannot be cloned or "
-                    "rebuilt from a config (Keras 3 generates one)"),
+                    "rebuilt from a config (Keras 3 generates one); `metrics_names` lists the "
+                    "log names (Keras 2), while `metrics` is Keras 3's list"),
     "keras.backend.hard_sigmoid": ("differs", "Keras 2's clip(0.2x+0.5, 0, 1); "
                                    "`keras.activations.hard_sigmoid` is Keras 3's"),
     "keras.backend.sqrt": ("Keras 2 spelling accepted", "clips negatives to 0 first, as "
@@ -83,12 +94,80 @@ NOTES = {
     "keras.callbacks.ModelCheckpoint": ("differs", "batch-level saving with `save_best_only` "
                                         "works (Keras 3 crashes)"),
     "keras.utils.plot_history": ("addition", "not in Keras: learning curves of a History"),
+    # data in, results out (issue 10, branch `data`; see decisions.md)
+    "keras.utils.plot_model": ("differs", "without pydot/Graphviz, draws the graph with "
+                               "matplotlib (Keras raises ImportError)"),
+    "keras.utils.get_file": ("differs", "archive members outside the target folder raise "
+                             "(Keras skips them with a warning); `KERAS_HOME` read at each call"),
+    "keras.utils.timeseries_dataset_from_array": ("differs", "returns a list-like of NumPy "
+                                                  "batches, not a tf.data/Grain dataset; "
+                                                  "one shuffle (no buffer re-shuffle)"),
+    "keras.preprocessing.timeseries_dataset_from_array": ("differs", "as "
+                                                          "`keras.utils.timeseries_dataset_"
+                                                          "from_array`"),
+    "keras.utils.split_dataset": ("differs", "arrays and tuples of arrays only; returns "
+                                  "arrays, not tf.data datasets"),
+    "keras.callbacks.TensorBoard": ("differs", "needs the `tensorboard` package, not "
+                                    "TensorFlow; epoch summaries written for every epoch "
+                                    "with any `update_freq`; no profiler"),
+    "keras.wrappers.SKLearnClassifier": ("differs", "`clone` keeps `fit_kwargs`; "
+                                         "picklable after fit"),
+    "keras.wrappers.SKLearnRegressor": ("differs", "`clone` keeps `fit_kwargs`; "
+                                        "picklable after fit"),
+    "keras.wrappers.SKLearnTransformer": ("differs", "`clone` keeps `fit_kwargs`; "
+                                          "picklable after fit"),
+    "keras.wrappers.scikit_learn.KerasClassifier": ("addition", "Keras 2.3's `build_fn` "
+                                                    "wrapper (gone from Keras 3 and tf_keras)"),
+    "keras.wrappers.scikit_learn.KerasRegressor": ("addition", "Keras 2.3's `build_fn` "
+                                                   "wrapper (gone from Keras 3 and tf_keras)"),
     "keras.optimizers.legacy": ("Keras 2 spelling accepted", "tf.keras 2.11+'s namespace"),
     "keras.Variable": ("same", ""),
     "keras.ops.linspace": ("differs", "a constant: no gradient flows to `start`/`stop`; "
                            "default dtype floatx"),
     "keras.ops.normalize": ("differs", "`order` other than 2 over several axes (a matrix "
                             "norm) raises"),
+    # issue 11 (serialization, symbolic ops, errors, config): see decisions.md
+    "keras.saving.deserialize_keras_object": ("differs", "never runs code: `__lambda__` "
+                                              "configs are refused even with "
+                                              "`safe_mode=False`; `module` selects a "
+                                              "namespace table, nothing is imported"),
+    "keras.saving.serialize_keras_object": ("differs", "a `lambda` is refused (Keras writes "
+                                            "its bytecode)"),
+    "keras.config.enable_unsafe_deserialization": ("differs", "accepted, but code from a "
+                                                   "config is still never executed"),
+    "keras.config.disable_interactive_logging": ("differs", "messages go to Python's "
+                                                 "`logging` (logger \"minikeras\"), not absl"),
+    "keras.config.set_max_epochs": ("differs", "a value other than a positive integer or "
+                                    "None is a ValueError"),
+    "keras.config.set_max_steps_per_epoch": ("differs", "a value other than a positive "
+                                             "integer or None is a ValueError"),
+    "keras.backend.result_type": ("differs", "64-bit results stay 64-bit (Keras' "
+                                  "TensorFlow-backend widths; JAX narrows them)"),
+    "keras.metrics.CosineSimilarity": ("differs", "`get_config` keeps `axis` (Keras 3 drops "
+                                       "it)"),
+    "keras.layers.Dropout": ("differs", "a non-number `rate` is a ValueError (Keras: an "
+                             "incidental TypeError)"),
+    # reshaping layers, initializers, regularizers, optimizers (branch `reshape`)
+    "keras.layers.SpatialDropout1D": ("Keras 2 spelling accepted", "tf_keras configs "
+                                      "(`noise_shape: None`, `trainable`) load"),
+    "keras.layers.SpatialDropout2D": ("Keras 2 spelling accepted", "tf_keras configs "
+                                      "(`noise_shape: None`, `trainable`, no `data_format`) "
+                                      "load"),
+    "keras.backend.resize_images": ("differs", "`interpolation` 'nearest' and 'bilinear' "
+                                    "only (tf_keras also has TensorFlow's area, bicubic, "
+                                    "gaussian, lanczos, mitchellcubic)"),
+    "keras.layers.UpSampling2D": ("differs", "an unknown `interpolation` is refused when the "
+                                  "layer is made (Keras 3: when it is called)"),
+    "keras.initializers.Identity": ("differs", "`gain` is kept in the config (Keras 3.15 "
+                                    "leaves it out, so its reloaded Identity(2.0) has gain 1)"),
+    "keras.initializers.Constant": ("differs", "`get('constant')` gives Constant(0.0) (Keras "
+                                    "3.15 raises KeyError)"),
+    "keras.regularizers.OrthogonalRegularizer": ("differs", "a single row (column) gives 0 "
+                                                 "where Keras divides 0 by 0"),
+    "keras.optimizers.LossScaleOptimizer": ("differs", "minikeras computes in float32/64, "
+                                            "where the scaling changes no value; `apply` "
+                                            "runs eagerly (Keras on jax only through "
+                                            "`stateless_apply`)"),
 }
 
 
@@ -102,6 +181,8 @@ def keras_names(label):
         data = json.loads((ROOT / f"compat_tests/fixtures/public_names_{version}.json")
                           .read_text())
         names |= set(data["namespaces"].get(label, []))
+    extra = ROOT / "compat_tests/fixtures/public_names_data_k3.json"  # datasets, wrappers, ...
+    names |= set(json.loads(extra.read_text())["namespaces"].get(label, []))
     return names
 
 

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from minikeras import config
-from minikeras.random import generator
+from minikeras.random import SeedGenerator, generator
+from minikeras.random import truncated_normal_array as _truncated_normal
 from minikeras.utils.naming import to_snake_case, unknown_name_error
 
 
@@ -27,7 +28,6 @@ class Initializer:
 
     @classmethod
     def from_config(cls, config: dict) -> "Initializer":
-        config = {k: v for k, v in config.items() if k not in ("input_axes", "output_axes")}
         return cls(**config)
 
     def clone(self) -> "Initializer":
@@ -39,13 +39,33 @@ def _dtype(dtype) -> np.dtype:
 
 
 class _Seeded(Initializer):
-    def __init__(self, seed: int | None = None) -> None:
-        if seed is not None and not isinstance(seed, (int, np.integer)):
-            raise ValueError(f"seed must be an int or None, got {seed!r}")
+    """A random initializer. `seed`: None (the global generator), an int (the same values
+    at every call, as Keras 3), a `keras.random.SeedGenerator` (new values at every call,
+    the sequence fixed by its seed) or a SeedGenerator's serialized config."""
+
+    def __init__(self, seed: Any = None) -> None:
+        self._init_seed = seed
+        if isinstance(seed, dict):
+            inner = seed.get("config", seed) if "class_name" in seed else seed
+            seed = SeedGenerator.from_config(dict(inner))
+        elif seed is not None and not isinstance(seed, SeedGenerator) and (
+                not isinstance(seed, (int, np.integer)) or isinstance(seed, bool)):
+            raise ValueError("`seed` argument should be an instance of "
+                             "`keras.random.SeedGenerator()` or an integer. Received: "
+                             f"seed={seed!r}")
         self.seed = seed
 
     def _rng(self) -> np.random.RandomState:
+        if isinstance(self.seed, SeedGenerator):
+            return self.seed.rng()
         return generator(self.seed)
+
+    def _seed_config(self) -> Any:
+        from minikeras.saving.serialization import serialize_keras_object
+
+        if isinstance(self._init_seed, dict):
+            return self._init_seed  # already a serialized SeedGenerator
+        return serialize_keras_object(self._init_seed)
 
 
 class Zeros(Initializer):
@@ -59,13 +79,27 @@ class Ones(Initializer):
 
 
 class Constant(Initializer):
-    def __init__(self, value: float = 0.0) -> None:
+    """`value` broadcast to the shape: a number, or an array that broadcasts to it."""
+
+    def __init__(self, value: Any = 0.0) -> None:
+        if isinstance(value, dict) and value.get("class_name") == "__numpy__":
+            inner = value["config"]  # Keras 3's serialized array
+            value = np.asarray(inner["value"], dtype=inner.get("dtype"))
+        elif hasattr(value, "numpy") and not isinstance(value, np.ndarray):
+            value = value.numpy()
         self.value = value
 
     def __call__(self, shape, dtype=None) -> np.ndarray:
-        return np.full(shape, self.value, dtype=_dtype(dtype))
+        return (np.asarray(self.value, dtype=_dtype(dtype)) *
+                np.ones(shape, dtype=_dtype(dtype)))
 
     def get_config(self) -> dict:
+        if isinstance(self.value, (np.ndarray, np.generic)):
+            arr = np.asarray(self.value)
+            if arr.ndim == 0:
+                return {"value": arr.item()}
+            return {"value": {"class_name": "__numpy__",
+                              "config": {"value": arr.tolist(), "dtype": str(arr.dtype)}}}
         return {"value": self.value}
 
 
@@ -75,7 +109,8 @@ class Identity(Initializer):
 
     def __call__(self, shape, dtype=None) -> np.ndarray:
         if len(shape) != 2:
-            raise ValueError(f"Identity initializer needs a 2D shape, got {tuple(shape)}")
+            raise ValueError("Identity matrix initializer can only be used for 2D matrices. "
+                             f"Received: shape={tuple(shape)} of rank {len(shape)}.")
         return (self.gain * np.eye(*shape)).astype(_dtype(dtype))
 
     def get_config(self) -> dict:
@@ -91,7 +126,7 @@ class RandomNormal(_Seeded):
         return self._rng().normal(self.mean, self.stddev, size=shape).astype(_dtype(dtype))
 
     def get_config(self) -> dict:
-        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+        return {"seed": self._seed_config(), "mean": self.mean, "stddev": self.stddev}
 
 
 class RandomUniform(_Seeded):
@@ -104,17 +139,7 @@ class RandomUniform(_Seeded):
         return self._rng().uniform(self.minval, self.maxval, size=shape).astype(_dtype(dtype))
 
     def get_config(self) -> dict:
-        return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
-
-
-def _truncated_normal(rng, mean, stddev, shape) -> np.ndarray:
-    """Normal values redrawn until they lie within two standard deviations of the mean."""
-    out = rng.normal(0.0, 1.0, size=shape)
-    bad = np.abs(out) > 2.0
-    while bad.any():
-        out[bad] = rng.normal(0.0, 1.0, size=int(bad.sum()))
-        bad = np.abs(out) > 2.0
-    return mean + stddev * out
+        return {"seed": self._seed_config(), "minval": self.minval, "maxval": self.maxval}
 
 
 class TruncatedNormal(_Seeded):
@@ -126,44 +151,63 @@ class TruncatedNormal(_Seeded):
         return _truncated_normal(self._rng(), self.mean, self.stddev, shape).astype(_dtype(dtype))
 
     def get_config(self) -> dict:
-        return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
+        return {"seed": self._seed_config(), "mean": self.mean, "stddev": self.stddev}
 
 
-def compute_fans(shape) -> tuple[float, float]:
-    """Keras' fan-in/fan-out: dense (in, out); conv kernels multiply in the receptive field."""
-    shape = tuple(shape)
+def compute_fans(shape, input_axes: Any = None, output_axes: Any = None) -> tuple[int, int]:
+    """Keras' fan-in/fan-out: dense (in, out); conv kernels multiply in the receptive field.
+    With `input_axes` and `output_axes` (Keras 3.15), the products of those axes' sizes."""
+    shape = tuple(int(d) for d in shape)
+    if input_axes is not None and output_axes is not None:
+        return (int(np.prod([shape[a] for a in input_axes])),
+                int(np.prod([shape[a] for a in output_axes])))
     if len(shape) == 0:
-        return 1.0, 1.0
+        return 1, 1
     if len(shape) == 1:
-        return float(shape[0]), float(shape[0])
+        return shape[0], shape[0]
     if len(shape) == 2:
-        return float(shape[0]), float(shape[1])
-    receptive = float(np.prod(shape[:-2]))
+        return shape[0], shape[1]
+    receptive = int(np.prod(shape[:-2]))
     return shape[-2] * receptive, shape[-1] * receptive
 
 
 class VarianceScaling(_Seeded):
-    """Draws with variance `scale / n`, n = fan_in, fan_out or their mean (`mode`)."""
+    """Draws with variance `scale / n`, n = fan_in, fan_out or their mean (`mode`);
+    `input_axes`/`output_axes` say which axes make the fans (Keras 3.15)."""
 
     _MODES = ("fan_in", "fan_out", "fan_avg")
     _DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform", "normal")
 
     def __init__(self, scale: float = 1.0, mode: str = "fan_in",
-                 distribution: str = "truncated_normal", seed: int | None = None) -> None:
-        super().__init__(seed)
-        if scale <= 0.0:
-            raise ValueError(f"scale must be positive, got scale={scale}")
+                 distribution: str = "truncated_normal", seed: Any = None,
+                 input_axes: Any = None, output_axes: Any = None) -> None:
+        if not isinstance(scale, (int, float, np.number)) or isinstance(scale, bool) or \
+                not scale > 0.0:
+            raise ValueError(f"Argument `scale` must be positive float. Received: "
+                             f"scale={scale!r}")
         if mode not in self._MODES:
-            raise unknown_name_error("mode", mode, self._MODES)
-        distribution = distribution.lower()
-        if distribution not in self._DISTRIBUTIONS:
-            raise unknown_name_error("distribution", distribution, self._DISTRIBUTIONS)
-        if distribution == "normal":
-            distribution = "truncated_normal"
-        self.scale, self.mode, self.distribution = scale, mode, distribution
+            err = unknown_name_error("mode", mode, self._MODES)
+            raise ValueError(f"Invalid `mode` argument: {mode}. Please use one of "
+                             f"{set(self._MODES)}. {err}")
+        dist = str(distribution).lower()
+        if dist not in self._DISTRIBUTIONS:
+            err = unknown_name_error("distribution", distribution, self._DISTRIBUTIONS)
+            raise ValueError(f"Invalid `distribution` argument: {distribution}. Please use one "
+                             f"of {set(self._DISTRIBUTIONS) - {'normal'}}. {err}")
+        if dist == "normal":
+            dist = "truncated_normal"
+        for name, axes in (("input_axes", input_axes), ("output_axes", output_axes)):
+            if axes is not None and not (isinstance(axes, (list, tuple)) and all(
+                    isinstance(a, (int, np.integer)) for a in axes)):
+                raise ValueError(f"`{name}` must be a list of axis indices or None. "
+                                 f"Received: {name}={axes!r}")
+        super().__init__(seed)
+        self.scale, self.mode, self.distribution = scale, mode, dist
+        self.input_axes = None if input_axes is None else list(input_axes)
+        self.output_axes = None if output_axes is None else list(output_axes)
 
     def __call__(self, shape, dtype=None) -> np.ndarray:
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         scale = self.scale / max(1.0, n)
         rng = self._rng()
@@ -179,16 +223,20 @@ class VarianceScaling(_Seeded):
         return np.asarray(values).astype(_dtype(dtype))
 
     def get_config(self) -> dict:
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
-                "seed": self.seed}
+        return {"seed": self._seed_config(), "scale": self.scale, "mode": self.mode,
+                "distribution": self.distribution, "input_axes": self.input_axes,
+                "output_axes": self.output_axes}
 
 
 def _fixed(name: str, scale: float, mode: str, distribution: str):
-    def __init__(self, seed: int | None = None) -> None:
-        VarianceScaling.__init__(self, scale, mode, distribution, seed)
+    def __init__(self, seed: Any = None, input_axes: Any = None,
+                 output_axes: Any = None) -> None:
+        VarianceScaling.__init__(self, scale, mode, distribution, seed, input_axes,
+                                 output_axes)
 
     def get_config(self) -> dict:
-        return {"seed": self.seed}
+        return {"seed": self._seed_config(), "input_axes": self.input_axes,
+                "output_axes": self.output_axes}
 
     return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config,
                                            "__doc__": f"VarianceScaling({scale}, {mode!r}, "
@@ -206,13 +254,14 @@ for _cls in (GlorotUniform, GlorotNormal, HeNormal, HeUniform, LecunNormal, Lecu
 
 
 class Orthogonal(_Seeded):
-    def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
+    def __init__(self, gain: float = 1.0, seed: Any = None) -> None:
         super().__init__(seed)
         self.gain = gain
 
     def __call__(self, shape, dtype=None) -> np.ndarray:
         if len(shape) < 2:
-            raise ValueError(f"Orthogonal initializer needs at least 2D, got {tuple(shape)}")
+            raise ValueError("The tensor to initialize must be at least two-dimensional. "
+                             f"Received: shape={tuple(shape)} of rank {len(shape)}.")
         rows = int(np.prod(shape[:-1]))
         cols = shape[-1]
         a = self._rng().normal(size=(max(rows, cols), min(rows, cols)))
@@ -223,7 +272,7 @@ class Orthogonal(_Seeded):
         return (self.gain * q.reshape(shape)).astype(_dtype(dtype))
 
     def get_config(self) -> dict:
-        return {"gain": self.gain, "seed": self.seed}
+        return {"seed": self._seed_config(), "gain": self.gain}
 
 
 _CLASSES = (Zeros, Ones, Constant, Identity, RandomNormal, RandomUniform, TruncatedNormal,
@@ -242,6 +291,9 @@ zeros, ones = Zeros, Ones
 glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal
 he_normal, he_uniform, lecun_normal, lecun_uniform = HeNormal, HeUniform, LecunNormal, LecunUniform
 random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
+# Keras 3's other public names
+constant, identity, orthogonal, variance_scaling = Constant, Identity, Orthogonal, VarianceScaling
+IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal
 
 
 def serialize(initializer: Initializer) -> dict:
@@ -251,9 +303,9 @@ def serialize(initializer: Initializer) -> dict:
 
 
 def deserialize(config: Any, custom_objects: dict | None = None) -> Initializer:
-    from minikeras.saving.serialization import deserialize_keras_object
+    from minikeras.saving.serialization import deserialize_from_table
 
-    obj = deserialize_keras_object(config, _TABLE, "initializer", custom_objects)
+    obj = deserialize_from_table(config, _TABLE, "initializer", custom_objects)
     return obj() if isinstance(obj, type) else obj
 
 
@@ -264,6 +316,17 @@ def get(identifier: Any) -> Any:
         return deserialize(identifier)
     if isinstance(identifier, type) and issubclass(identifier, Initializer):
         return identifier()
+    if isinstance(identifier, np.ndarray) or hasattr(identifier, "numpy"):
+        # Keras 3: an array is an initializer that returns it, for exactly its shape
+        value = np.asarray(identifier.numpy() if hasattr(identifier, "numpy") else identifier)
+
+        def initialize_fn(shape, dtype=None) -> np.ndarray:
+            if tuple(shape) != value.shape:
+                raise ValueError(f"Expected `shape` to be {value.shape} for direct tensor as "
+                                 f"initializer. Received shape={tuple(shape)}")
+            return value.astype(_dtype(dtype))
+
+        return initialize_fn
     if callable(identifier):
         return identifier
-    raise TypeError(f"Could not interpret initializer identifier: {identifier!r}")
+    raise ValueError(f"Could not interpret initializer identifier: {identifier!r}")

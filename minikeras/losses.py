@@ -39,7 +39,9 @@ def standardize_reduction(reduction: Any) -> str | None:
     if reduction == "auto":
         return "sum_over_batch_size"
     if reduction not in REDUCTIONS:
-        raise unknown_name_error("reduction", reduction, [r for r in REDUCTIONS if r])
+        hint = unknown_name_error("reduction", reduction, [r for r in REDUCTIONS if r])
+        raise ValueError("Invalid value for argument `reduction`. Expected one of "
+                         f"{tuple(REDUCTIONS)}. Received: reduction={reduction} ({hint})")
     return reduction
 
 
@@ -503,6 +505,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits: bool = False,
     if not from_logits:
         y_pred = _logits_of(y_pred, "softmax")
     labels = ops.convert_to_numpy(y_true)
+    _check_integer_labels(labels)
     if labels.ndim == y_pred.ndim and labels.shape[axis] == 1:
         labels = np.squeeze(labels, axis=axis)
     if ignore_class is None:
@@ -765,10 +768,22 @@ def _cce_over_batch(y_true: Tensor, y_pred: Tensor, from_logits: bool = False,
     return P.softmax_cross_entropy(y_true, found[0], cache=found[1], over_batch=True)
 
 
+def _check_integer_labels(labels: np.ndarray) -> None:
+    """Sparse labels are class indices. Keras 3 casts float labels to int (1.7 becomes
+    class 1 silently); we refuse a label with a fractional part."""
+    if labels.dtype.kind == "f" and labels.size:
+        bad = labels != np.trunc(labels)
+        if bad.any():
+            raise ValueError("sparse_categorical_crossentropy: sparse labels must be integer "
+                             f"class indices, but y_true holds {int(bad.sum())} fractional "
+                             f"value(s), e.g. {labels[bad].flat[0]!r} (shape {labels.shape})")
+
+
 def _sparse_cce_over_batch(y_true: Tensor, y_pred: Tensor, from_logits: bool = False,
                            ignore_class: int | None = None,
                            axis: int = -1) -> Tensor | None:
     labels = y_true.value
+    _check_integer_labels(labels)
     shape = y_pred.value.shape[:-1]
     if ignore_class is not None or not _last_axis(axis, y_pred) or \
             labels.dtype.kind not in "iuf" or labels.shape not in (shape, shape + (1,)):
@@ -1021,9 +1036,9 @@ def serialize(loss: Any) -> Any:
 
 
 def deserialize(config: Any, custom_objects: dict | None = None) -> Any:
-    from minikeras.saving.serialization import deserialize_keras_object
+    from minikeras.saving.serialization import deserialize_from_table
 
-    return deserialize_keras_object(config, _table(), "loss", custom_objects)
+    return deserialize_from_table(config, _table(), "loss", custom_objects)
 
 
 def get(identifier: Any) -> Any:

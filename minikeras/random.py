@@ -24,13 +24,40 @@ def set_seed(seed: int) -> None:
 
 class SeedGenerator:
     """Keras 3's stateful seed: successive draws through it differ, and a given seed makes
-    the whole sequence repeat."""
+    the whole sequence repeat. Its config is Keras': `{"seed", "name"}`."""
 
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, seed: int | None = None, name: str | None = None) -> None:
+        if seed is not None and (not isinstance(seed, (int, np.integer)) or
+                                 isinstance(seed, bool)):
+            raise ValueError(f"SeedGenerator: `seed` must be an integer or None. Received: "
+                             f"seed={seed!r}")
+        if name is None:
+            from minikeras.utils.naming import auto_name
+
+            name = auto_name("seed_generator")
+        self.name = name
+        self._initial_seed = None if seed is None else int(seed)
         self._rng = generator(seed) if seed is not None else None
 
     def rng(self) -> np.random.RandomState:
         return self._rng if self._rng is not None else generator()
+
+    def get_config(self) -> dict:
+        return {"seed": self._initial_seed, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "SeedGenerator":
+        return cls(**config)
+
+
+def truncated_normal_array(rng, mean, stddev, shape) -> np.ndarray:
+    """Normal values redrawn until they lie within two standard deviations of the mean."""
+    out = rng.normal(0.0, 1.0, size=shape)
+    bad = np.abs(out) > 2.0
+    while bad.any():
+        out[bad] = rng.normal(0.0, 1.0, size=int(bad.sum()))
+        bad = np.abs(out) > 2.0
+    return mean + stddev * out
 
 
 def _rng(seed) -> np.random.RandomState:
@@ -55,9 +82,7 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    from minikeras.initializers import _truncated_normal
-
-    return _tensor(_truncated_normal(_rng(seed), mean, stddev, shape), dtype)
+    return _tensor(truncated_normal_array(_rng(seed), mean, stddev, shape), dtype)
 
 
 def randint(shape, minval, maxval, dtype="int32", seed=None):

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from minikeras.autodiff import primitives as P
-from minikeras.utils.naming import unknown_name_error
+from minikeras.utils.naming import closest
 
 
 class Regularizer:
@@ -25,22 +27,22 @@ class Regularizer:
         return cls(**config)
 
 
-def _check(name: str, value: Any) -> float:
-    if value is None:
-        return 0.0
-    try:
-        value = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if value < 0 or value != value:
-        raise ValueError(f"{name} must be a non-negative number, got {name}={value}")
-    return value
+def validate_float_arg(value: Any, name: str) -> float:
+    """Keras 3's rule for a penalty factor: a finite, non-negative int or float (NumPy
+    scalars included); strings, None, lists, NaN and infinities are refused."""
+    import math
+
+    v = value.item() if isinstance(value, np.generic) else value
+    if not isinstance(v, (int, float)) or math.isinf(v) or math.isnan(v) or v < 0:
+        raise ValueError(f"Invalid value for argument {name}: expected a non-negative float. "
+                         f"Received: {name}={value!r}")
+    return float(v)
 
 
 class L1L2(Regularizer):
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
-        self.l1 = _check("l1", l1)
-        self.l2 = _check("l2", l2)
+        self.l1 = validate_float_arg(0.0 if l1 is None else l1, "l1")
+        self.l2 = validate_float_arg(0.0 if l2 is None else l2, "l2")
 
     def __call__(self, x):
         total = 0.0
@@ -56,7 +58,7 @@ class L1L2(Regularizer):
 
 class L1(Regularizer):
     def __init__(self, l1: float = 0.01) -> None:
-        self.l1 = _check("l1", l1)
+        self.l1 = validate_float_arg(0.01 if l1 is None else l1, "l1")
 
     def __call__(self, x):
         return P.multiply(P.sum(P.abs(x)), self.l1)
@@ -67,7 +69,7 @@ class L1(Regularizer):
 
 class L2(Regularizer):
     def __init__(self, l2: float = 0.01) -> None:
-        self.l2 = _check("l2", l2)
+        self.l2 = validate_float_arg(0.01 if l2 is None else l2, "l2")
 
     def __call__(self, x):
         return P.multiply(P.sum(P.square(x)), self.l2)
@@ -77,20 +79,32 @@ class L2(Regularizer):
 
 
 class OrthogonalRegularizer(Regularizer):
+    """Keras 3's penalty on a 2-D kernel whose rows (`mode="rows"`) or columns should be
+    orthogonal: factor * mean over pairs of |cosine| of the normalised rows/columns,
+    i.e. factor * 0.5 * sum(|off-diagonal of X Xt|) / (n (n - 1) / 2). For n = 1 (no pair)
+    it is 0, where Keras divides 0 by 0."""
+
     def __init__(self, factor: float = 0.01, mode: str = "rows") -> None:
+        self.factor = validate_float_arg(factor, "factor")
         if mode not in ("rows", "columns"):
-            raise unknown_name_error("mode", mode, ("rows", "columns"))
-        self.factor, self.mode = _check("factor", factor), mode
+            guess = closest(mode, ("rows", "columns"))
+            hint = f" Did you mean {guess!r}?" if guess else ""
+            raise ValueError('Invalid value for argument `mode`. Expected one of {"rows", '
+                             f'"columns"}}. Received: mode={mode}{hint}')
+        self.mode = mode
 
     def __call__(self, x):
+        from minikeras import ops
+
+        if len(x.shape) != 2:
+            raise ValueError("Inputs to OrthogonalRegularizer must have rank 2. Received: "
+                             f"inputs.shape={tuple(x.shape)}")
         if self.mode == "columns":
             x = P.transpose(x)
-        norm = P.sqrt(P.maximum(P.sum(P.square(x), axis=1, keepdims=True), 1e-12))
-        x = P.divide(x, norm)
+        with np.errstate(divide="ignore"):  # a zero row: rsqrt(0) = inf, capped at 1/eps
+            x = ops.normalize(x, axis=1)  # Keras' x * min(rsqrt(sum x**2), 1/epsilon)
         prod = P.matmul(x, P.transpose(x))
         n = x.shape[0]
-        import numpy as np
-
         off = P.multiply(prod, 1.0 - np.eye(n, dtype=x.dtype))
         return P.multiply(P.divide(P.sum(P.abs(off)), n * (n - 1) if n > 1 else 1), self.factor)
 
@@ -105,7 +119,8 @@ def l1_l2(l1: float = 0.01, l2: float = 0.01) -> L1L2:
 
 l1 = L1
 l2 = L2
-_TABLE = {"L1L2": L1L2, "L1": L1, "L2": L2, "l1": L1, "l2": L2, "l1_l2": l1_l2,
+_TABLE = {"L1L2": L1L2, "L1": L1, "L2": L2, "l1": L1, "l2": L2, "l1_l2": l1_l2, "l1l2": L1L2,
+          "Regularizer": Regularizer, "regularizer": Regularizer,
           "OrthogonalRegularizer": OrthogonalRegularizer,
           "orthogonal_regularizer": OrthogonalRegularizer}
 
@@ -117,9 +132,9 @@ def serialize(regularizer: Regularizer) -> dict:
 
 
 def deserialize(config: Any, custom_objects: dict | None = None) -> Regularizer:
-    from minikeras.saving.serialization import deserialize_keras_object
+    from minikeras.saving.serialization import deserialize_from_table
 
-    obj = deserialize_keras_object(config, _TABLE, "regularizer", custom_objects)
+    obj = deserialize_from_table(config, _TABLE, "regularizer", custom_objects)
     return obj() if isinstance(obj, type) or obj is l1_l2 else obj
 
 
@@ -130,4 +145,4 @@ def get(identifier: Any) -> Any:
         return deserialize(identifier)
     if callable(identifier):
         return identifier
-    raise TypeError(f"Could not interpret regularizer identifier: {identifier!r}")
+    raise ValueError(f"Could not interpret regularizer identifier: {identifier!r}")

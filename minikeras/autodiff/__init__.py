@@ -9,3 +9,4 @@ from minikeras.autodiff.tensor import (  # noqa: F401
     no_grad,
     watch,
 )
+from minikeras.autodiff import primitives  # noqa: F401,E402  (installs Tensor's operators)

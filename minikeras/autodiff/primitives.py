@@ -8,10 +8,12 @@ is built from these.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
 
+from minikeras.autodiff import tensor as _tensor_module
 from minikeras.autodiff.tensor import Tensor, constant_like, record
 from minikeras import config
 
@@ -853,3 +855,7 @@ def dropout(x, rate: float, rng) -> Tensor:
     keep = 1.0 - rate
     mask = (rng.uniform(size=x.value.shape) < keep).astype(x.value.dtype) / x.value.dtype.type(keep)
     return record(x.value * mask, (x,), lambda g: (g * mask,))
+
+
+# Tensor's operators call these functions (see tensor.install_primitives).
+_tensor_module.install_primitives(sys.modules[__name__])

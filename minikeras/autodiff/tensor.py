@@ -237,10 +237,20 @@ class Tensor:
         set_keras_mask(self, mask)
 
 
-def _p():
-    from minikeras.autodiff import primitives
+# The operator methods of Tensor (`+`, `@`, `.sum()`, ...) run primitives. primitives.py
+# imports this module, so it registers itself here when it is imported (autodiff/__init__
+# imports it) instead of this module importing it back: no import cycle.
+_PRIMITIVES: Any = None
 
-    return primitives
+
+def install_primitives(module: Any) -> None:
+    """Called once by `autodiff/primitives.py` to give Tensor's operators their functions."""
+    global _PRIMITIVES
+    _PRIMITIVES = module
+
+
+def _p() -> Any:
+    return _PRIMITIVES
 
 
 class Variable(Tensor):

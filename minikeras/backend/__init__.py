@@ -147,7 +147,7 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> Tens
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None) -> Tensor:
     """Normal values redrawn until within two standard deviations of the mean."""
-    from minikeras.initializers import _truncated_normal
+    from minikeras.random import truncated_normal_array as _truncated_normal
     from minikeras.random import generator
 
     values = _truncated_normal(generator(seed), mean, stddev, _shape(shape))
@@ -602,6 +602,70 @@ def get_uid(prefix: str = "") -> int:
 
     return _get_uid(prefix)
 
+
+# --- Keras 3's dtype helpers (issue 11, item 10) ---
+from minikeras.backend.dtypes import (  # noqa: E402,F401
+    is_float_dtype,
+    is_int_dtype,
+    result_type,
+    standardize_dtype,
+)
+# --- convolution and pooling (issue 9): Keras 2's signatures over keras.ops' ones --------
+
+def conv1d(x, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1) -> Tensor:
+    """Keras 2's K.conv1d; kernel (width, in, out); padding may be 'causal'."""
+    return ops.conv(x, kernel, strides, padding, data_format, dilation_rate)
+
+
+def conv2d(x, kernel, strides=(1, 1), padding="valid", data_format=None,
+           dilation_rate=(1, 1)) -> Tensor:
+    """Keras 2's K.conv2d; kernel (rows, cols, in, out)."""
+    return ops.conv(x, kernel, strides, padding, data_format, dilation_rate)
+
+
+def conv3d(x, kernel, strides=(1, 1, 1), padding="valid", data_format=None,
+           dilation_rate=(1, 1, 1)) -> Tensor:
+    return ops.conv(x, kernel, strides, padding, data_format, dilation_rate)
+
+
+def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding="valid", data_format=None,
+                     dilation_rate=(1, 1)) -> Tensor:
+    return ops.depthwise_conv(x, depthwise_kernel, strides, padding, data_format, dilation_rate)
+
+
+def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding="valid",
+                     data_format=None, dilation_rate=(1, 1)) -> Tensor:
+    return ops.separable_conv(x, depthwise_kernel, pointwise_kernel, strides, padding,
+                              data_format, dilation_rate)
+
+
+def _pool_nd(x, pool_size, strides, padding, data_format, pool_mode) -> Tensor:
+    if pool_mode == "max":
+        return ops.max_pool(x, pool_size, strides, padding, data_format)
+    if pool_mode == "avg":
+        return ops.average_pool(x, pool_size, strides, padding, data_format)
+    raise ValueError(f"Invalid pool_mode: {pool_mode!r}. Expected 'max' or 'avg'")
+
+
+def pool2d(x, pool_size, strides=(1, 1), padding="valid", data_format=None,
+           pool_mode="max") -> Tensor:
+    """Keras 2's K.pool2d (note: strides default to 1 here, unlike the layers)."""
+    return _pool_nd(x, pool_size, strides, padding, data_format, pool_mode)
+
+
+def pool3d(x, pool_size, strides=(1, 1, 1), padding="valid", data_format=None,
+           pool_mode="max") -> Tensor:
+    return _pool_nd(x, pool_size, strides, padding, data_format, pool_mode)
+
+
+# --- padding and resizing (issue 9, branch `reshape`) ---
+from minikeras.backend.reshaping import (  # noqa: E402,F401
+    resize_images,
+    resize_volumes,
+    spatial_2d_padding,
+    spatial_3d_padding,
+    temporal_padding,
+)
 
 # --- sequences (branch rnn) ---
 from minikeras.backend.rnn import rnn  # noqa: E402,F401

@@ -8,3 +8,5 @@ from minikeras.callbacks.model_checkpoint import ModelCheckpoint  # noqa: F401
 from minikeras.callbacks.monitor import MonitorCallback  # noqa: F401
 from minikeras.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau  # noqa: F401
 from minikeras.callbacks.simple import LambdaCallback, LearningRateScheduler, TerminateOnNaN  # noqa: F401
+# --- data in, results out (issue 10, branch `data`) ---
+from minikeras.callbacks.tensorboard import TensorBoard  # noqa: F401,E402

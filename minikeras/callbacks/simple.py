@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from minikeras.callbacks.callback import Callback
+from minikeras.utils.io_utils import print_msg
 
 
 def learning_rate_value(optimizer: Any) -> float:
@@ -49,7 +50,7 @@ class LearningRateScheduler(Callback):
                              f"Got: {new_lr!r}")
         opt.learning_rate = float(value)
         if self.verbose > 0:
-            print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "
+            print_msg(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "
                   f"{value}.")
 
     def on_epoch_end(self, epoch, logs=None):
@@ -72,7 +73,7 @@ class TerminateOnNaN(Callback):
             if self.raise_error:
                 raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: "
                                    f"{loss}. Terminating training immediately.")
-            print(f"Batch {batch}: Invalid loss, terminating training")
+            print_msg(f"Batch {batch}: Invalid loss, terminating training")
             self.model.stop_training = True
 
 

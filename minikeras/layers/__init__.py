@@ -42,6 +42,25 @@ from minikeras.layers.normalization import (  # noqa: F401
 )
 from minikeras.layers.preprocessing import Normalization, Rescaling  # noqa: F401
 from minikeras.layers.regularization import ActivityRegularization  # noqa: F401
+# --- reshaping layers (branch `reshape`) ---
+from minikeras.layers.reshaping import (  # noqa: F401
+    Cropping1D,
+    Cropping2D,
+    Cropping3D,
+    Permute,
+    RepeatVector,
+    UpSampling1D,
+    UpSampling2D,
+    UpSampling3D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    ZeroPadding3D,
+)
+from minikeras.layers.spatial_dropout import (  # noqa: F401
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
 # --- sequences: embeddings, masking, recurrent layers (branch rnn) ---
 from minikeras.layers.embedding import Embedding, Masking  # noqa: F401
 from minikeras.layers.rnn import (  # noqa: F401
@@ -56,6 +75,10 @@ from minikeras.layers.rnn import (  # noqa: F401
     StackedRNNCells,
     TimeDistributed,
 )
+# --- convolution and pooling (issue 9) ---
+from minikeras.layers.convolutional import *  # noqa: F401,F403,E402
+from minikeras.layers.pooling import *  # noqa: F401,F403,E402
+from minikeras.layers import convolutional as _convolutional, pooling as _pooling  # noqa: E402
 
 _TABLE: dict[str, type] = {}
 
@@ -79,10 +102,19 @@ for _cls in (BatchNormalization, LeakyReLU, PReLU, ELU, ReLU, Softmax, Concatena
     register(_cls)
 for _cls in (LayerNormalization, UnitNormalization, RMSNormalization):
     register(_cls)
+# reshaping layers (branch `reshape`)
+for _cls in (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, UpSampling1D,
+             UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D,
+             SpatialDropout1D, SpatialDropout2D, SpatialDropout3D):
+    register(_cls)
 # sequences (branch rnn)
 for _cls in (Embedding, Masking, RNN, SimpleRNN, LSTM, GRU, SimpleRNNCell, LSTMCell, GRUCell,
              StackedRNNCells, Bidirectional, TimeDistributed):
     register(_cls)
+# --- convolution and pooling (issue 9): classes, and the alias names old files may use ---
+for _cls in _convolutional.CLASSES + _pooling.CLASSES:
+    register(_cls)
+_TABLE.update({**_convolutional.ALIASES, **_pooling.ALIASES})
 
 
 def _table() -> dict:

@@ -48,6 +48,8 @@ class Embedding(Layer):
         if input_length is not None and kwargs.get("input_shape") is None and \
                 kwargs.get("batch_input_shape") is None:
             kwargs["input_shape"] = (input_length,)  # Keras 2
+        # indices are not cast to the layer's float dtype (Keras 3 passes autocast=False too)
+        kwargs.setdefault("autocast", False)
         super().__init__(activity_regularizer=activity_regularizer, weights=weights, **kwargs)
         self.input_dim = _positive_int("Embedding", "input_dim", input_dim)
         self.output_dim = _positive_int("Embedding", "output_dim", output_dim)

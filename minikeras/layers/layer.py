@@ -8,6 +8,7 @@ graph instead of computing anything.
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import threading
 from typing import Any
@@ -71,7 +72,43 @@ def standardize_dtype(dtype: Any) -> str:
     return name
 
 
+# The dtypes a layer may compute in. Keras 3 accepts any floating dtype (its policies refuse
+# "str" and "object"; "complex128" or "int32" fail only when the weights are made);
+# bfloat16 would need the ml_dtypes package, which minikeras does not depend on, so it is
+# refused with a message that says so (docs/decisions.md).
+FLOAT_DTYPES = ("float16", "float32", "float64")
+# InputLayer also takes the integer and boolean dtypes of index and mask inputs.
+INPUT_DTYPES = FLOAT_DTYPES + ("int8", "int16", "int32", "int64", "uint8", "uint16",
+                               "uint32", "uint64", "bool")
+
+
+def check_layer_dtype(layer: "Layer", dtype: Any, allowed: tuple) -> str:
+    """`dtype` (a name, NumPy dtype, Keras 3 DTypePolicy dict or Keras 2 Policy dict) as a
+    name from `allowed`, or a ValueError naming the layer, the dtype and what is allowed."""
+    what = f"{type(layer).__name__} {getattr(layer, 'name', '?')!r}"
+    raw = dtype.get("config", {}).get("name") if isinstance(dtype, dict) and \
+        isinstance(dtype.get("config"), dict) else dtype
+    if isinstance(raw, str) and "bfloat16" in raw and not raw.startswith("mixed_"):
+        raise ValueError(f"{what}: dtype={raw!r} is not supported: NumPy has no bfloat16 "
+                         "(it needs the ml_dtypes package, which minikeras does not depend on). "
+                         f"Use one of {', '.join(allowed)}.")
+    try:
+        name = standardize_dtype(dtype)
+    except (TypeError, ValueError):
+        name = None
+    if name not in allowed:
+        raise ValueError(f"{what}: dtype={raw!r} is not supported; a layer's dtype must be one "
+                         f"of {', '.join(allowed)} (or a Keras dtype policy of them)")
+    return name
+
+
 _PLAIN_TYPES = (str, int, float, bool, type(None))
+
+
+@functools.lru_cache(maxsize=1024)
+def _signature(fn: Any) -> inspect.Signature:
+    """inspect.signature, once per function (layer constructors ask for it every time)."""
+    return inspect.signature(fn)
 
 
 def _auto_config(cls: type, args: tuple, kwargs: dict) -> dict | None:
@@ -79,7 +116,7 @@ def _auto_config(cls: type, args: tuple, kwargs: dict) -> dict | None:
     **kwargs spread out, without `name`; None when they cannot be given back by name or
     are not all plain values."""
     try:
-        signature = inspect.signature(cls.__init__)
+        signature = _signature(cls.__init__)
         bound = signature.bind(None, *args, **kwargs)
     except (TypeError, ValueError):
         return None
@@ -132,12 +169,83 @@ class KerasTensor:
     def __repr__(self) -> str:
         return f"<KerasTensor shape={self.shape}, dtype={self.dtype}, name={self.name}>"
 
-    def _unsupported(self, *args, **kwargs):
-        raise TypeError("minikeras builds functional graphs from layers only: wrap arithmetic on "
-                        "a KerasTensor in a layer (e.g. keras.layers.Add or a custom Layer)")
+    # Operators build graph nodes through keras.ops, as in Keras 3 (ops/symbolic.py).
+    def __add__(self, other):
+        return ops.add(self, other)
 
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _unsupported
-    __truediv__ = __rtruediv__ = __matmul__ = __getitem__ = __neg__ = _unsupported
+    def __radd__(self, other):
+        return ops.add(other, self)
+
+    def __sub__(self, other):
+        return ops.subtract(self, other)
+
+    def __rsub__(self, other):
+        return ops.subtract(other, self)
+
+    def __mul__(self, other):
+        return ops.multiply(self, other)
+
+    def __rmul__(self, other):
+        return ops.multiply(other, self)
+
+    def __truediv__(self, other):
+        return ops.true_divide(self, other)
+
+    def __rtruediv__(self, other):
+        return ops.true_divide(other, self)
+
+    def __floordiv__(self, other):
+        return ops.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return ops.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return ops.mod(self, other)
+
+    def __rmod__(self, other):
+        return ops.mod(other, self)
+
+    def __pow__(self, other):
+        return ops.power(self, other)
+
+    def __rpow__(self, other):
+        return ops.power(other, self)
+
+    def __matmul__(self, other):
+        return ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return ops.matmul(other, self)
+
+    def __neg__(self):
+        return ops.negative(self)
+
+    def __abs__(self):
+        return ops.absolute(self)
+
+    def __lt__(self, other):
+        return ops.less(self, other)
+
+    def __le__(self, other):
+        return ops.less_equal(self, other)
+
+    def __gt__(self, other):
+        return ops.greater(self, other)
+
+    def __ge__(self, other):
+        return ops.greater_equal(self, other)
+
+    def __getitem__(self, key):
+        from minikeras.ops.symbolic import symbolic_call
+
+        return symbolic_call("get_item", (self, key), {})
+
+    def __iter__(self):  # (without this, Python would iterate through __getitem__)
+        raise TypeError("A KerasTensor is symbolic: it cannot be iterated over")
+
+    def __bool__(self):
+        raise TypeError("A symbolic KerasTensor cannot be used as a boolean.")
 
 
 class Node:
@@ -161,6 +269,13 @@ class Layer:
     `batch_size`. An unknown keyword raises a TypeError naming the closest known one.
     """
 
+    # the dtypes this class can compute in (InputLayer widens it)
+    _allowed_dtypes: tuple = FLOAT_DTYPES
+    # False: inputs are never cast when the layer is called (models: each of their layers
+    # casts for itself, as in Keras 3); a layer whose inputs are indices (Embedding) may set
+    # this, or `autocast=False`, to keep floating indices as they are
+    _convert_input_args = True
+
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
         object.__setattr__(obj, "_layers", [])
@@ -179,13 +294,18 @@ class Layer:
             for k in unknown:
                 guess = closest(k, self._accepted_kwargs())
                 hints.append(f"{k!r}" + (f" (did you mean {guess!r}?)" if guess else ""))
-            raise TypeError(f"Unrecognized keyword argument(s) passed to "
-                            f"{type(self).__name__}: {', '.join(hints)}")
+            # Keras 3's ValueError and wording, then the closest known names
+            given = {k: kwargs[k] for k in unknown}
+            raise ValueError(f"Unrecognized keyword arguments passed to "
+                             f"{type(self).__name__}: {given} ({', '.join(hints)})")
         if name is not None and not isinstance(name, str):
             raise TypeError(f"name must be a string, got {name!r}")
         self.name = name or auto_name(to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        self.dtype = standardize_dtype(dtype)
+        self.dtype_policy = dtype  # validated; see the `dtype_policy` setter
+        # Keras' `autocast`: floating inputs of another dtype are cast to the layer's dtype
+        # when it is called (see `_autocast`)
+        self.autocast = bool(kwargs.get("autocast", True))
         self.built = False
         self._losses: list = []
         self._inbound_nodes: list[Node] = []
@@ -195,7 +315,8 @@ class Layer:
         # As Keras 3: a layer supports masking when it defines its own `compute_mask`
         # (layers that pass masks through unchanged set it to True themselves).
         self.supports_masking = type(self).compute_mask is not Layer.compute_mask
-        call_params = inspect.signature(self.call).parameters
+        call_params = _signature(type(self).call).parameters if "call" not in vars(self) \
+            else inspect.signature(self.call).parameters
         self._call_has_training = "training" in call_params
         self._call_has_mask = "mask" in call_params
 
@@ -225,6 +346,65 @@ class Layer:
             return (batch, int(dim))
         return None
 
+    @property
+    def dtype_policy(self) -> Any:
+        """The layer's `DTypePolicy` (Keras 3): `compute_dtype` for its computations and
+        outputs, `variable_dtype` for its weights."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value: Any) -> None:
+        from minikeras import dtype_policies
+
+        if value is None and self._allowed_dtypes is not INPUT_DTYPES:
+            policy = dtype_policies.dtype_policy()  # the global policy (Keras 3)
+            value = policy.name
+        check_layer_dtype(self, value, self._allowed_dtypes)  # clear errors first
+        policy = dtype_policies.get(value) if value is not None else \
+            dtype_policies.DTypePolicy(config.floatx())
+        object.__setattr__(self, "_dtype_policy", policy)
+        object.__setattr__(self, "_dtype", policy.compute_dtype)
+        object.__setattr__(self, "_np_dtype", np.dtype(policy.compute_dtype))
+        # variables are cast to the compute dtype inside `call` (mixed policies only)
+        object.__setattr__(self, "_casts_variables",
+                           policy.compute_dtype != policy.variable_dtype)
+
+    @property
+    def dtype(self) -> str:
+        """The dtype of the layer's weights (`variable_dtype`), as Keras 3's `layer.dtype`;
+        equal to `compute_dtype` unless the policy is mixed."""
+        return self._dtype_policy.variable_dtype
+
+    @dtype.setter
+    def dtype(self, value: Any) -> None:
+        self.dtype_policy = value
+
+    @property
+    def compute_dtype(self) -> str:
+        """The dtype of the layer's computations and outputs."""
+        return self._dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        return self._dtype_policy.variable_dtype
+
+    def _autocast(self, x: Any) -> Any:
+        """Keras 3's input casting: a floating tensor whose dtype is not the layer's is cast
+        to it (integer and boolean inputs stay as they are), unless `autocast` is False or
+        the class sets `_convert_input_args = False`."""
+        if not (self.autocast and self._convert_input_args):
+            return x
+        if isinstance(x, Tensor):
+            dt = x.value.dtype
+            if dt is not self._np_dtype and dt.kind == "f" and dt != self._np_dtype:
+                return P.cast(x, self._np_dtype)
+            return x
+        if isinstance(x, (list, tuple)):
+            return type(x)(self._autocast(i) for i in x)
+        if isinstance(x, dict):
+            return {k: self._autocast(v) for k, v in x.items()}
+        return x
+
     # --- attribute tracking -----------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, Layer) and name != "_outer" and value is not self:
@@ -232,8 +412,10 @@ class Layer:
                 self._layers.append(value)
         elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Layer)
                                                                  for v in value):
+            known = {id(x) for x in self._layers}  # (a scan per element was quadratic)
             for v in value:
-                if all(v is not x for x in self._layers):
+                if id(v) not in known:
+                    known.add(id(v))
                     self._layers.append(v)
         elif isinstance(value, Variable):
             pool = self._trainable_weights if value.trainable else self._non_trainable_weights
@@ -242,6 +424,15 @@ class Layer:
         object.__setattr__(self, name, value)
 
     # --- weights ----------------------------------------------------------------------
+    def add_variable(self, shape: Any, initializer: Any, dtype: Any = None,
+                     trainable: bool = True, autocast: bool = True, regularizer: Any = None,
+                     constraint: Any = None, name: str | None = None) -> Variable:
+        """Keras 3's `add_variable` (on layers and models): `add_weight` with Keras 3's
+        argument order."""
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype,
+                               trainable=trainable, regularizer=regularizer,
+                               constraint=constraint, name=name)
+
     def add_weight(self, *args: Any, **kwargs: Any) -> Variable:
         """Keras 3 `add_weight(shape, initializer, dtype, trainable, regularizer, constraint,
         name)`; the Keras 2 positional form `add_weight(name, shape, ...)` also works."""
@@ -262,6 +453,9 @@ class Layer:
         if any(d is None or (isinstance(d, (int, np.integer)) and d < 0) for d in shape):
             raise ValueError(f"add_weight: shape must be fully defined, got shape={shape}")
         dtype = standardize_dtype(kwargs.pop("dtype", None) or self.dtype)
+        if np.dtype(dtype).kind not in "fiub":  # numbers and flags only
+            raise ValueError(f"add_weight: a variable of layer {self.name!r} cannot have "
+                             f"dtype={dtype!r}; use a float, integer or boolean dtype")
         init = kwargs.pop("initializer", None)
         if init is None:
             init = "glorot_uniform" if np.dtype(dtype).kind == "f" else "zeros"
@@ -271,7 +465,12 @@ class Layer:
         name = kwargs.pop("name", None) or "variable"
         regularizer = regularizers.get(kwargs.pop("regularizer", None))
         constraint = constraints.get(kwargs.pop("constraint", None))
-        for ignored in ("autocast", "aggregation", "synchronization", "use_resource",
+        if kwargs.pop("autocast", True) is False:  # kept in its dtype inside `call`
+            object.__setattr__(self, "_no_autocast", getattr(self, "_no_autocast", set()))
+            no_autocast = self._no_autocast
+        else:
+            no_autocast = None
+        for ignored in ("aggregation", "synchronization", "use_resource",
                         "overwrite_with_gradient", "partitioner", "caching_device",
                         "experimental_autocast"):
             kwargs.pop(ignored, None)
@@ -284,6 +483,8 @@ class Layer:
         var.regularizer = regularizer
         var.constraint = constraint
         (self._trainable_weights if trainable else self._non_trainable_weights).append(var)
+        if no_autocast is not None:
+            no_autocast.add(id(var))
         if not getattr(self, "_trainable", True):
             var.trainable = False  # built inside a frozen layer (Keras 3 does the same)
         return var
@@ -415,7 +616,10 @@ class Layer:
             if type(inputs) is not np.ndarray and any(
                     isinstance(t, KerasTensor) for t in flatten_structure(inputs)):
                 return self._symbolic_call(args, kwargs)
-            inputs = self._convert_inputs(inputs)
+            inputs = self._autocast(self._convert_inputs(inputs))
+            args = (inputs,) + args[1:]
+        elif inputs.value.dtype is not self._np_dtype:
+            inputs = self._autocast(inputs)
             args = (inputs,) + args[1:]
         if not self.built:
             self._maybe_build(_shapes(inputs))
@@ -432,7 +636,9 @@ class Layer:
             previous_mask = _input_mask(inputs)
             if previous_mask is not None and self._call_has_mask:
                 kwargs["mask"] = previous_mask  # as Keras: `call(..., mask)` gets it
-        if training is outer and not self._layers:  # nothing inside needs the context
+        if self._casts_variables and self.autocast:
+            outputs = self._call_casting_variables(training, args, kwargs)
+        elif training is outer and not self._layers:  # nothing inside needs the context
             outputs = self.call(*args, **kwargs)
         else:
             _context.training = training  # sublayers called without `training` inherit it
@@ -448,6 +654,30 @@ class Layer:
                     batch = out.shape[0] if out.ndim else 1
                     self._losses.append(P.divide(self.activity_regularizer(out), batch))
         return outputs
+
+    def _call_casting_variables(self, training: Any, args: tuple, kwargs: dict) -> Any:
+        """`call` under a mixed policy: Keras 3 reads the layer's floating variables in
+        the compute dtype inside `call` (its autocast scope). Here each floating variable
+        held in an attribute of the layer is replaced, for the call, by its cast (a
+        recorded op, so the gradient flows back to the float32 variable in float32).
+        Variables created with `add_weight(autocast=False)` are left as they are, and so
+        are variables kept in lists or dicts (a difference: Keras casts those too)."""
+        compute = self._np_dtype
+        skip = getattr(self, "_no_autocast", ())
+        own = {id(w) for w in self._trainable_weights + self._non_trainable_weights}
+        swapped = {k: v for k, v in self.__dict__.items()
+                   if isinstance(v, Variable) and id(v) in own and id(v) not in skip and
+                   v.value.dtype.kind == "f" and v.value.dtype != compute}
+        outer = _context.training
+        try:
+            for k, v in swapped.items():
+                object.__setattr__(self, k, P.cast(v, compute))
+            _context.training = training
+            return self.call(*args, **kwargs)
+        finally:
+            _context.training = outer
+            for k, v in swapped.items():
+                object.__setattr__(self, k, v)
 
     # --- masks (see autodiff/masks.py and docs/architecture.md) ---------------------
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
@@ -486,13 +716,13 @@ class Layer:
         losses and the standard `__call__`."""
         return (self.built and not self._call_has_training and not self._layers and
                 self.activity_regularizer is None and not self._losses and
-                type(self).__call__ is Layer.__call__ and
+                type(self).__call__ is Layer.__call__ and not self._casts_variables and
                 type(self).compute_mask is Layer.compute_mask)
 
     def _convert_inputs(self, inputs: Any) -> Any:
         if isinstance(inputs, Tensor):
             return inputs
-        if type(inputs) is np.ndarray and inputs.dtype == self.dtype:  # (dtype.name is slow)
+        if type(inputs) is np.ndarray and inputs.dtype == self._np_dtype:  # (dtype.name is slow)
             return wrap(inputs)  # a batch already cast by the training loop
         if isinstance(inputs, (list, tuple)) and inputs and all(
                 isinstance(i, (Tensor, np.ndarray)) for i in inputs) and \
@@ -501,9 +731,9 @@ class Layer:
         if isinstance(inputs, dict):
             return {k: self._convert_inputs(v) for k, v in inputs.items()}
         arr = np.asarray(inputs)
-        if arr.dtype.kind in "fiub" and arr.dtype != np.dtype(self.dtype) and \
+        if arr.dtype.kind in "fiub" and arr.dtype != self._np_dtype and \
                 arr.dtype.kind != "b":
-            arr = arr.astype(self.dtype)
+            arr = arr.astype(self._np_dtype)
         return ops.convert_to_tensor(arr)
 
     def _symbolic_call(self, args: tuple, kwargs: dict) -> Any:
@@ -513,7 +743,7 @@ class Layer:
         node_index = len(self._inbound_nodes)
 
         def make(shape, i):
-            return KerasTensor(shape, self.dtype, (self, node_index, i),
+            return KerasTensor(shape, self.compute_dtype, (self, node_index, i),
                                name=f"{self.name}_{node_index}_{i}" if i else self.name)
 
         if isinstance(output_shape, list):
@@ -539,7 +769,7 @@ class Layer:
                 return None
             return Tensor(np.zeros(tuple(1 if d is None else d for d in t.shape), dtype=dtype))
 
-        dummy = _map_leaves(inputs, lambda t: fake(t, self.dtype))
+        dummy = _map_leaves(inputs, lambda t: fake(t, self.compute_dtype))
         dummy_mask = _map_leaves(in_masks, lambda t: None if t is None else np.ones(
             tuple(1 if d is None else d for d in t.shape), dtype=bool)) if has_mask else None
         with no_grad():
@@ -554,7 +784,8 @@ class Layer:
     def compute_output_shape(self, input_shape: Any) -> Any:
         """Found by running `call` on zeros with a batch of 1 (layers may override it)."""
         def fake(shape):
-            return Tensor(np.zeros(tuple(1 if d is None else d for d in shape), dtype=self.dtype))
+            return Tensor(np.zeros(tuple(1 if d is None else d for d in shape),
+                                   dtype=self._np_dtype))
 
         if isinstance(input_shape, list):
             dummy: Any = [fake(s) for s in input_shape]
@@ -592,7 +823,11 @@ class Layer:
             if "name" not in params and not any(
                     p.kind == inspect.Parameter.VAR_KEYWORD for p in params.values()):
                 cfg.pop("name")  # the constructor could not take it back
-        cfg.update({"trainable": self.trainable, "dtype": self.dtype})
+        from minikeras import dtype_policies
+
+        # Keras 3 writes the policy as a dict (legacy .h5 files write its name instead)
+        cfg.update({"trainable": self.trainable,
+                    "dtype": dtype_policies.serialize(self.dtype_policy)})
         if self._batch_input_shape is not None:
             cfg["batch_input_shape"] = list(self._batch_input_shape)
         return cfg

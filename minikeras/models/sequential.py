@@ -22,6 +22,9 @@ class Sequential(Model):
                  **kwargs: Any) -> None:
         super().__init__(name=name, trainable=trainable, **kwargs)
         self._stack: list[Layer] = []
+        # the names in `_stack`, kept in step with it, so that the unique-name check of
+        # `add` costs O(1) and building n layers O(n) (a scan made it O(n^2))
+        self._stack_names: set[str] = set()
         self._input_layer: InputLayer | None = None
         self._build_shape: tuple | None = None
         self.inputs: list = []
@@ -51,7 +54,7 @@ class Sequential(Model):
             self._input_layer = layer
             object.__setattr__(self, "_build_shape", tuple(layer.batch_shape))
         else:
-            if any(existing.name == layer.name for existing in self._stack):
+            if layer.name in self._stack_names and self._name_taken(layer.name):
                 raise ValueError(f"All layers added to a Sequential model should have unique "
                                  f"names. Name {layer.name!r} is already the name of a layer in "
                                  "this model.")
@@ -60,15 +63,26 @@ class Sequential(Model):
                 self._input_layer = InputLayer(batch_shape=layer._batch_input_shape,
                                                dtype=layer.dtype)
             self._stack.append(layer)
+            self._stack_names.add(layer.name)
             self._layers.append(layer)
         if rebuild:
             self._rebuild()
+
+    def _name_taken(self, name: str) -> bool:
+        """Confirms a hit of `_stack_names` (a layer renamed after `add` leaves a stale
+        name there: rebuild the set then; a rare path, so the scan does not matter)."""
+        self._stack_names = {layer.name for layer in self._stack}
+        return name in self._stack_names
 
     def pop(self, rebuild: bool = True) -> Layer:
         if not self._stack:
             raise TypeError("There are no layers in the model.")
         layer = self._stack.pop()
-        self._layers.remove(layer)
+        self._stack_names.discard(layer.name)
+        if self._layers and self._layers[-1] is layer:
+            self._layers.pop()
+        else:
+            self._layers.remove(layer)
         self.built = False
         self.outputs = []
         if rebuild:
@@ -140,7 +154,8 @@ class Sequential(Model):
         if mask is not None and isinstance(x, Tensor):
             set_keras_mask(x, mask)
         for layer in self._stack:
-            if type(x) is Tensor and layer._is_plain() and get_keras_mask(x) is None:
+            if (type(x) is Tensor and x.value.dtype is layer._np_dtype and layer._is_plain()
+                    and get_keras_mask(x) is None):
                 x = layer.call(x)  # what layer(x) would do, without its bookkeeping
             else:
                 x = layer(x, training=training)
@@ -148,10 +163,16 @@ class Sequential(Model):
 
     def _make_train_plan(self) -> Callable | None:
         """See `train_plan.plan_layer_stack`: the layers of the stack, in order."""
+        layers = self._chain_layers()
+        return None if layers is None else plan_layer_stack(self, layers)
+
+    def _chain_layers(self) -> list | None:
+        """The layers the model's call applies one after the other (None: a subclass with
+        its own call)."""
         if type(self).call is not Sequential.call or \
                 type(self).__call__ is not Sequential.__call__:
             return None
-        return plan_layer_stack(self, self._stack)
+        return self._stack
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not self._stack:
@@ -174,6 +195,9 @@ class Sequential(Model):
         return shape
 
     def _summary_rows(self) -> list:
+        from minikeras.models.model import _format_params
+        from minikeras.utils.summary_utils import format_shape
+
         rows = []
         shape = self._build_shape
         for layer in self._stack:
@@ -182,14 +206,14 @@ class Sequential(Model):
                     shape = layer.compute_output_shape(shape)
                 except Exception:  # noqa: BLE001 - summary must not fail on exotic layers
                     shape = None
-            params = str(layer.count_params()) if layer.built else "0 (unbuilt)"
-            rows.append((f"{layer.name} ({type(layer).__name__})",
-                         str(shape) if shape is not None else "?", params))
+            rows.append([f"{layer.name} ({type(layer).__name__})",
+                         format_shape(shape) if shape is not None else "?",
+                         _format_params(layer)])
         return rows
 
     # --- config -----------------------------------------------------------------------
     def get_config(self) -> dict:
-        from minikeras.saving.legacy_h5 import serialize_layer
+        from minikeras.models.config_forms import serialize_layer
 
         layers = []
         if self._build_shape is not None:

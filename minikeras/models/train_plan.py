@@ -36,6 +36,9 @@ def plan_layer_stack(model: Any, layers: list) -> Callable | None:
     run: list = []  # consecutive plain Dense layers
     for i, layer in enumerate(layers):
         if type(layer) is Dense and layer._is_plain():
+            if run and layer.dtype != run[0].dtype:  # a run computes in one dtype
+                steps.append(_DenseRun(run))
+                run = []
             run.append(layer)
             act = layer.activation
             name = _CHAINED.get(act)
@@ -85,6 +88,8 @@ class _DenseRun:
             for i, layer in enumerate(layers))
 
     def __call__(self, x: Tensor) -> Tensor:
+        if x.value.dtype is not self.first._np_dtype:
+            x = self.first._autocast(x)  # what calling the layer does
         if x.value.shape[-1] != self.first._input_dim:
             self.first._check_input(x)  # raises, naming the layer
         if x.value.ndim == 2:
@@ -107,6 +112,7 @@ class _LayerStep:
 
     def __call__(self, x: Any) -> Any:
         layer = self.layer
-        if type(x) is Tensor and layer._is_plain() and get_keras_mask(x) is None:
+        if (type(x) is Tensor and x.value.dtype is layer._np_dtype and layer._is_plain()
+                and get_keras_mask(x) is None):
             return layer.call(x)
         return layer(x, training=True)

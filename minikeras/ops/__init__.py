@@ -802,6 +802,23 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None) -> Tens
     return Tensor(rng.uniform(minval, maxval, size=shape).astype(dtype or config.floatx()))
 
 
+# --- convolution and pooling (issue 9) ---
+from minikeras.ops.conv_ops import (  # noqa: E402,F401
+    average_pool,
+    conv,
+    conv_transpose,
+    depthwise_conv,
+    max_pool,
+    separable_conv,
+)
+
 __all__ = [name for name in dir() if not name.startswith("_")
            and name not in ("annotations", "Any", "math", "np", "P", "config", "generator",
-                            "constant_like")]
+                            "constant_like", "conv_ops")]
+
+
+# --- keras.ops on KerasTensors build graph nodes (issue 11, item 2); keep this last, so
+# that every function above is wrapped ---
+from minikeras.ops import symbolic as _symbolic  # noqa: E402
+
+_symbolic.install(globals())

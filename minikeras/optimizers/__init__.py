@@ -16,10 +16,14 @@ from minikeras.optimizers.lion import Lion
 from minikeras.optimizers.nadam import Nadam
 from minikeras.optimizers.rmsprop import RMSprop
 from minikeras.optimizers.sgd import SGD
+# --- Adafactor, Lamb (branch `reshape`) ---
+from minikeras.optimizers.adafactor import Adafactor
+from minikeras.optimizers.lamb import Lamb
+from minikeras.optimizers.loss_scale_optimizer import LossScaleOptimizer
 
 __all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax",
            "Nadam", "Lion", "Ftrl", "schedules", "legacy", "get", "serialize", "deserialize",
-           "register"]
+           "register", "Adafactor", "Lamb", "LossScaleOptimizer"]
 
 _TABLE: dict[str, type] = {}
 # Keras 3 resolves built-in names case-insensitively ("adam", "Adam", "ADAM").
@@ -37,6 +41,9 @@ def register(cls: type, *aliases: str) -> type:
 
 for _cls in (Optimizer, SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, Lion,
              Ftrl):
+    register(_cls)
+
+for _cls in (Adafactor, Lamb, LossScaleOptimizer):  # branch `reshape`
     register(_cls)
 
 from minikeras.optimizers import legacy  # noqa: E402,F401  (after the classes exist)

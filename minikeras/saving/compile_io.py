@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from typing import Any
 
@@ -248,15 +249,29 @@ def deserialize_loss(spec: Any, custom_objects: dict | None) -> Any:
     return losses_module.deserialize(spec, custom_objects)
 
 
+def _custom_metric(name: str, custom_objects: dict | None) -> Any:
+    """A metric name that `custom_objects` defines, resolved now: compile resolves metric
+    names only at the first batch, when `load_model`'s custom_objects are gone (Keras 2
+    resolves them while loading)."""
+    from minikeras import metrics as metrics_module
+
+    if not custom_objects or name not in custom_objects:
+        return name
+    obj = custom_objects[name]
+    if callable(obj) and not isinstance(obj, (type, metrics_module.Metric)):
+        return metrics_module.MeanMetricWrapper(obj, name=name)
+    return obj
+
+
 def _deserialize_metric(spec: Any, custom_objects: dict | None) -> Any:
     from minikeras import metrics as metrics_module
 
     if isinstance(spec, str):
-        return spec
+        return _custom_metric(spec, custom_objects)
     if not isinstance(spec, dict):
         raise ValueError(f"Could not interpret the metric {spec!r} in the file")
     if spec.get("class_name") == "function" and isinstance(spec.get("config"), str):
-        return spec["config"]  # Keras 3's form of a plain function
+        return _custom_metric(spec["config"], custom_objects)  # Keras 3's plain function
     if spec.get("class_name") == "MeanMetricWrapper":
         cfg = spec.get("config") or {}
         fn = cfg.get("fn")
@@ -265,6 +280,9 @@ def _deserialize_metric(spec: Any, custom_objects: dict | None) -> Any:
         name = cfg.get("name")
         if isinstance(fn, str) and name in ("accuracy", "acc"):
             return name  # resolved again from the shapes, as Keras does
+        if isinstance(fn, str) and custom_objects and fn in custom_objects:
+            return _custom_metric(fn, custom_objects) if name in (None, fn) else \
+                metrics_module.MeanMetricWrapper(custom_objects[fn], name=name)
         if isinstance(fn, str):
             fn_obj = metrics_module.get(fn)
             if isinstance(fn_obj, metrics_module.Metric):
@@ -331,13 +349,68 @@ def _compile_from_config(model: Any, train_cfg: dict, custom_objects: dict | Non
     metrics = deserialize_metrics(train_cfg.get("metrics"), custom_objects, len(outputs))
     weighted = deserialize_metrics(train_cfg.get("weighted_metrics"), custom_objects,
                                    len(outputs))
-    if loss is None:
-        warnings.warn("The file records compile settings without a loss; the model is "
-                      "returned uncompiled.", stacklevel=3)
-        return
+    # loss None: compiled without a loss, as Keras 3 allows (the model's own losses)
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics or None,
                   weighted_metrics=weighted or None,
                   loss_weights=train_cfg.get("loss_weights"))
+
+
+def _metric_keys(spec: Any) -> Any:
+    """What each metric computes, by function or class name (Keras' training_config keeps
+    no more than that of a named wrapper)."""
+    if isinstance(spec, dict):
+        return {k: _metric_keys(v) for k, v in spec.items()}
+    if isinstance(spec, (list, tuple)):
+        return [_metric_keys(v) for v in spec]
+    fn = getattr(spec, "_fn", None)
+    if fn is not None:
+        return _metric_name(fn) or _loss_name(fn) or getattr(fn, "__name__", repr(fn))
+    if isinstance(spec, str) or spec is None:
+        return spec if spec is None else _metric_string(spec)
+    if callable(spec) and not isinstance(spec, type) and hasattr(spec, "__name__") and \
+            not hasattr(spec, "get_config"):
+        return _metric_name(spec) or _loss_name(spec) or spec.__name__
+    return type(spec).__name__
+
+
+def _settings(train_cfg: Any, custom_objects: dict | None, n_outputs: int) -> str:
+    """The compile settings a record means, in one canonical JSON form (names resolved,
+    aliases folded, the optimizer rebuilt and serialized the portable way)."""
+    if not isinstance(train_cfg, dict):
+        raise ValueError("not a JSON object")
+    opt = deserialize_optimizer(train_cfg.get("optimizer_config", train_cfg.get("optimizer")),
+                                custom_objects)
+    settings = {
+        "loss": loss_spec(deserialize_loss(train_cfg.get("loss"), custom_objects)),
+        "metrics": _metric_keys(deserialize_metrics(train_cfg.get("metrics"), custom_objects,
+                                                    n_outputs)),
+        "weighted_metrics": _metric_keys(deserialize_metrics(
+            train_cfg.get("weighted_metrics"), custom_objects, n_outputs)),
+        "loss_weights": train_cfg.get("loss_weights"),
+        "optimizer": portable_optimizer_config(opt)}
+    return json.dumps(settings, sort_keys=True, default=repr)
+
+
+def warn_if_records_disagree(model: Any, exact: dict, keras_record: Any,
+                             custom_objects: dict | None, source: str, what: str) -> None:
+    """A file written by minikeras holds its exact compile record (the one used) and Keras'
+    own record of the same settings (`training_config`, `compile_config`). When the two do
+    not mean the same settings, a tool has changed one of them: say so."""
+    n_outputs = len(list(getattr(model, "output_names", None) or ["output"]))
+    try:
+        ours = _settings(exact, custom_objects, n_outputs)
+    except Exception:  # noqa: BLE001 - compiling from it worked; nothing to compare then
+        return
+    try:
+        theirs = _settings(keras_record, custom_objects, n_outputs)
+    except Exception as e:  # noqa: BLE001 - any failure to read it is a disagreement
+        theirs = f"unreadable: {e}"
+    if ours != theirs:
+        warnings.warn(f"{source} holds minikeras' compile record and Keras' {what}, and they "
+                      "disagree (loss, metrics or optimizer): one was changed after minikeras "
+                      "wrote the file. minikeras compiles the model from its own record; "
+                      "load with compile=False and call compile() to choose otherwise.",
+                      stacklevel=4)
 
 
 # --- optimizer state --------------------------------------------------------------------
@@ -376,8 +449,22 @@ def restore_positional(model: Any, arrays_or_reader: Any, count: int, source: st
             warnings.warn(f"Not restoring the optimizer state from {source}: {e}",
                           stacklevel=3)
             return False
+    if not _state_is_sane(optimizer, zip(own, values), source):
+        return False
     for v, a in zip(own, values):
         v.assign(np.asarray(a).astype(v.dtype).reshape(v.shape))
+    return True
+
+
+def _state_is_sane(optimizer: Any, pairs: Any, source: str) -> bool:
+    """False, with the warning every unusable optimizer state gets, when the iteration
+    count or the learning rate to restore is NaN, infinite or negative."""
+    for var, value in pairs:
+        problem = optimizer._bad_state_value(var, value)
+        if problem:
+            warnings.warn(f"Not restoring the optimizer state from {source}: {problem}. "
+                          "Training continues with a fresh optimizer state.", stacklevel=4)
+            return False
     return True
 
 
@@ -418,7 +505,8 @@ def _our_slots(model: Any, optimizer: Any) -> dict:
     """{(kind, variable index): slot variable} for a built minikeras optimizer."""
     paths = [str(getattr(v, "path", v.name)).replace("/", "_") for v in model.trainable_weights]
     out: dict = {}
-    skip = {id(optimizer.iterations), id(getattr(optimizer, "_learning_rate", None))}
+    skip = {id(optimizer._iteration_variable), id(optimizer.variables[0]),
+            id(getattr(optimizer, "_learning_rate", None))}
     for var in optimizer.variables:
         if id(var) in skip:
             continue
@@ -481,10 +569,12 @@ def restore_keras_slots(model: Any, names: list, read: Any, source: str) -> bool
         assignments.append((var, value))
     for i, (tag, _, _) in enumerate(parsed):
         if tag == "iteration":
-            assignments.append((optimizer.iterations, read(i, ())))
+            assignments.append((optimizer._iteration_variable, read(i, ())))
         elif tag == "learning_rate" and type(getattr(optimizer, "_learning_rate", None)) \
                 .__name__ == "Variable":
             assignments.append((optimizer._learning_rate, read(i, ())))
+    if not _state_is_sane(optimizer, assignments, source):
+        return False
     for var, value in assignments:
         var.assign(np.asarray(value).astype(var.dtype).reshape(var.shape))
     return True

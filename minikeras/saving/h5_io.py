@@ -15,8 +15,11 @@ raised on purpose pass through unchanged.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import re
+import socket
 import struct
 import tempfile
 import zipfile
@@ -30,6 +33,9 @@ MAX_DATASET_BYTES = 4 * 1024 ** 3  # declared size above which a dataset is refu
 MAX_ATTR_ELEMENTS = 10 ** 7  # declared elements above which an attribute is refused
 MAX_ATTR_BYTES = 256 * 1024 ** 2
 MAX_JSON_DEPTH = 200
+# a JSON text (model config, training config, ...) above this is refused before parsing:
+# a model config of 100k layers (legacy_h5.MAX_LAYERS) takes about 60 MB
+MAX_JSON_BYTES = 64 * 1024 ** 2
 
 
 def _h5py():
@@ -44,16 +50,26 @@ def _h5py():
 def atomic_path(filepath: Any, overwrite: bool = True) -> Iterator[str]:
     """Yield a temporary path beside `filepath`; when the block succeeds, flush it to disk
     and rename it over `filepath` (an atomic step on POSIX and Windows). On failure the
-    temporary file is removed and `filepath` is untouched."""
+    temporary file is removed and `filepath` is untouched.
+
+    A symbolic link is written through: the file it points to is replaced (the temporary
+    file sits in that file's folder) and the link stays. Temporary files that killed saves
+    of the same target left behind are removed first (`_remove_stale_temporaries`)."""
     filepath = os.fspath(filepath)
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath} exists and overwrite=False")
     if os.path.isdir(filepath):
         raise IsADirectoryError(f"Cannot save to {filepath}: it is a directory")
+    if os.path.islink(filepath):
+        filepath = os.path.realpath(filepath)
+        if os.path.isdir(filepath):
+            raise IsADirectoryError(f"Cannot save to {filepath}: it is a directory")
     folder = os.path.dirname(os.path.abspath(filepath))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"Cannot save to {filepath}: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=".minikeras-", suffix=".tmp", dir=folder)
+    prefix = _temporary_prefix(filepath)
+    _remove_stale_temporaries(folder, prefix)
+    fd, tmp = tempfile.mkstemp(prefix=f"{prefix}{os.getpid()}.", suffix=".tmp", dir=folder)
     os.close(fd)
     try:
         yield tmp
@@ -76,6 +92,45 @@ def atomic_path(filepath: Any, overwrite: bool = True) -> Iterator[str]:
     finally:
         if tmp is not None and os.path.exists(tmp):
             os.remove(tmp)
+
+
+def _temporary_prefix(filepath: str) -> str:
+    """`.minikeras-<target name>.<digest>.<host>.`: the temporary files of saves of this
+    target from this machine (the writer's PID and a random part follow)."""
+    name = os.path.basename(filepath)
+    digest = hashlib.sha1(name.encode("utf8", "surrogateescape")).hexdigest()[:8]
+    host = re.sub(r"[^A-Za-z0-9_-]", "_", socket.gethostname())[:32] or "host"
+    return f".minikeras-{name[:80]}.{digest}.{host}."
+
+
+def _remove_stale_temporaries(folder: str, prefix: str) -> None:
+    """Remove the temporary files of earlier saves of the same target whose writer process
+    no longer exists (a save killed before its rename). Only names of this exact pattern
+    (same target, same host) are touched; a live writer's file (its PID exists, ours
+    included) is left alone, and any error is ignored: cleaning up never fails a save."""
+    pattern = re.compile(re.escape(prefix) + r"(\d+)\.[A-Za-z0-9_]+\.tmp")
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        match = pattern.fullmatch(name)
+        if match is None or _process_exists(int(match.group(1))):
+            continue
+        with contextlib.suppress(OSError):
+            os.remove(os.path.join(folder, name))
+
+
+def _process_exists(pid: int) -> bool:
+    if pid == os.getpid() or os.name == "nt":  # (Windows' os.kill would end the process)
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError, OSError):
+        return True  # someone else's process, or cannot tell: keep the file
+    return True
 
 
 def _current_umask() -> int:
@@ -110,8 +165,13 @@ def write_name_list(group: Any, name: str, names: list) -> None:
     while any(p.nbytes > HEADER_LIMIT for p in parts):
         chunks += 1
         parts = np.array_split(array, chunks)
-    if chunks == 1:
+    if chunks == 1 and 16 * len(encoded) + 1024 <= HEADER_LIMIT:
         group.attrs[name] = encoded
+    elif chunks == 1:
+        # a variable-length list keeps a 16-byte heap reference per name in the object
+        # header, which overflows before the fixed-length form does (thousands of short
+        # names): store the fixed-length form, which is what Keras itself writes
+        group.attrs[name] = array
     else:
         for i, part in enumerate(parts):
             group.attrs[f"{name}{i}"] = part
@@ -416,6 +476,9 @@ def loads_json(text: Any, what: str) -> Any:
         text = decode(bytes(text))
     if not isinstance(text, str):
         raise ValueError(f"The {what} is not text (found {type(text).__name__})")
+    if len(text) > MAX_JSON_BYTES:
+        raise ValueError(f"The {what} holds {len(text)} characters of JSON; minikeras refuses "
+                         f"JSON texts above {MAX_JSON_BYTES} bytes (64 MiB)")
     try:
         value = json.loads(text, object_hook=_json_hook)
     except RecursionError:

@@ -26,7 +26,7 @@ METADATA = "metadata.json"
 WEIGHTS = "model.weights.h5"
 WEIGHTS_NPZ = "model.weights.npz"
 KERAS3_VERSION = "3.15.1"  # the Keras 3 release these archives are checked against
-MAX_JSON_BYTES = 64 * 1024 ** 2
+MAX_JSON_BYTES = h5_io.MAX_JSON_BYTES
 MAX_MEMBER_BYTES = 16 * 1024 ** 3
 IN_MEMORY_BYTES = 256 * 1024 ** 2
 
@@ -88,6 +88,7 @@ def _layer_entry(layer: Any) -> dict:
 
 def _functional_layers(model: Any) -> tuple:
     from minikeras.layers.layer import KerasTensor
+    from minikeras.ops.symbolic import encode_constant
 
     own = {id(n) for n in model._nodes}
 
@@ -107,13 +108,12 @@ def _functional_layers(model: Any) -> tuple:
             return [encode(v) for v in x]
         if isinstance(x, dict):
             return {k: encode(v) for k, v in x.items()}
-        if isinstance(x, (bool, int, float, str)) or x is None:
-            return x
-        return None
+        return encode_constant(x)
 
     layers = []
-    for layer in model.layers:
-        entry = _layer_entry(layer)
+    for layer in getattr(model, "_operations", model.layers):
+        entry = layer.keras_entry() if getattr(layer, "_is_symbolic_op", False) \
+            else _layer_entry(layer)
         entry["name"] = layer.name
         nodes = []
         if not isinstance(layer, InputLayer):
@@ -139,7 +139,8 @@ def keras3_model_config(model: Any, top_level: bool = True) -> dict:
                 name=f"{model.layers[0].name}_input" if model.layers else "input_layer")
             layers.append(_layer_entry(input_layer))
         layers.extend(_layer_entry(layer) for layer in model.layers)
-        cfg = {"name": model.name, "trainable": model.trainable, "dtype": _policy(model.dtype),
+        cfg = {"name": model.name, "trainable": model.trainable,
+               "dtype": _policy(model.dtype_policy.name),
                "layers": layers}
         if model._build_shape is not None:
             cfg["build_input_shape"] = list(model._build_shape)
@@ -195,7 +196,7 @@ def _optimizer_values(model: Any) -> list | None:
     copy = optimizers_module.deserialize(optimizers_module.serialize(opt))
     copy.build(model.trainable_weights)
     values = [np.asarray(v.value) for v in copy.variables]
-    values[0] = np.asarray(opt.iterations.value)
+    values[0] = np.asarray(opt.variables[0].value)
     return values
 
 
@@ -325,8 +326,12 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
                 if isinstance(train, dict) and train:
                     compile_io.compile_from_config(model, train, custom_objects,
                                                    source=path)
+                    if train is exact and getattr(model, "compiled", False):
+                        compile_io.warn_if_records_disagree(
+                            model, exact, config.get("compile_config"), custom_objects, path,
+                            "compile_config")
                     if getattr(model, "compiled", False):
-                        group = weights_h5._vars_group(f, "optimizer")
+                        group = weights_h5.optimizer_vars_group(f, "optimizer", path)
                         if group is not None:
                             weights_h5.restore_optimizer_vars(model, group, path)
     return model

@@ -290,9 +290,20 @@ def read_from_file(model: Any, f: Any, skip_mismatch: bool = False,
             v.assign(np.asarray(a).astype(v.dtype))
     if restore_optimizer and optimizer_entry is not None:
         path, opt = optimizer_entry
-        group = _vars_group(f, path)
+        group = optimizer_vars_group(f, path, source)
         if group is not None and getattr(model, "compiled", False):
             restore_optimizer_vars(model, group, source)
+
+
+def optimizer_vars_group(f: Any, path: str, source: str) -> Any | None:
+    """The optimizer's `vars` group, or None: absent, or (with a warning, as for any
+    optimizer state that cannot be used) replaced by a link, which is never followed."""
+    try:
+        return _vars_group(f, path)
+    except ValueError as e:
+        warnings.warn(f"Not restoring the optimizer state from {source}: {e}. Training "
+                      "continues with a fresh optimizer state.", stacklevel=3)
+        return None
 
 
 def restore_optimizer_vars(model: Any, group: Any, source: str) -> bool:

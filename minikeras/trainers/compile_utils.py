@@ -108,6 +108,7 @@ class CompileLoss:
         self.output_names = output_names
         if output_names is not None:
             self._spread(output_names)
+        self.needs_targets = True
         self.losses: list | None = None
         self.trackers: list = []
         self._single = None  # the loss, when there is one output with weight 1
@@ -245,6 +246,33 @@ class CompileMetrics:
     def reset(self) -> None:
         for m in self.metrics:
             m.reset_state()
+
+    # Keras 3 lists the compiled metrics as one entry of `model.metrics`, a metric named
+    # "compile_metrics" whose result is the dict of their results.
+    name = "compile_metrics"
+
+    def reset_state(self) -> None:
+        self.reset()
+
+    def result(self) -> dict:
+        return {m.name: m.result() for m in self.metrics}
+
+    @property
+    def variables(self) -> list:
+        return [v for m in self.metrics for v in m.variables]
+
+
+class NoCompiledLoss:
+    """`compile()` without a loss: the model's own losses (`add_loss`, regularisers) are
+    the whole training loss, as in Keras 3; no targets are needed."""
+
+    needs_targets = False
+    metrics: list = []
+    losses = None
+    output_names = None
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        return None
 
 
 def _leaves(spec: Any) -> list:

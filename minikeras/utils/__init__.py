@@ -19,6 +19,9 @@ from minikeras.saving.object_registry import (  # noqa: F401
 from minikeras.utils.plotting import plot_history  # noqa: F401
 from minikeras.utils.progbar import Progbar  # noqa: F401
 
+# data from Python code (generators / datasets area)
+from minikeras.trainers.py_dataset import PyDataset, Sequence  # noqa: F401, E402
+
 
 def set_random_seed(seed: int) -> None:
     """Seed Python's `random` and NumPy's global generator (which minikeras uses for
@@ -58,3 +61,31 @@ def normalize(x: Any, axis: int = -1, order: int = 2) -> np.ndarray:
     norm = np.atleast_1d(np.linalg.norm(x, order, axis))
     norm[norm == 0] = 1
     return x / np.expand_dims(norm, axis)
+
+
+# --- data utilities (datasets/get_file/pad_sequences/...; issue 10, branch `data`) ---
+from minikeras.backend import clear_session  # noqa: E402,F401
+from minikeras.utils.dtype_utils import standardize_dtype  # noqa: E402,F401
+from minikeras.utils.dataset_utils import (  # noqa: E402,F401
+    get_source_inputs,
+    is_keras_tensor,
+    pack_x_y_sample_weight,
+    split_dataset,
+    timeseries_dataset_from_array,
+    unpack_x_y_sample_weight,
+)
+from minikeras.utils.file_utils import get_file  # noqa: E402,F401
+from minikeras.utils.sequence_utils import pad_sequences  # noqa: E402,F401
+from minikeras.utils.model_visualization import model_to_dot, plot_model  # noqa: E402,F401
+
+# --- keras.utils names of issue 11's serialization/config area (Keras 3 exports them here
+# too) ---
+from minikeras.config import (  # noqa: E402,F401
+    disable_interactive_logging,
+    enable_interactive_logging,
+    is_interactive_logging_enabled,
+)
+from minikeras.saving.serialization import (  # noqa: E402,F401
+    deserialize_keras_object,
+    serialize_keras_object,
+)

@@ -23,9 +23,11 @@ def auto_name(prefix: str) -> str:
 
 
 def to_snake_case(name: str) -> str:
-    """`GaussianNoise` -> `gaussian_noise`, as Keras derives default layer names."""
-    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", name)
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", s).lower()
+    """`GaussianNoise` -> `gaussian_noise`, as Keras derives default layer names (Keras 3's
+    rules exactly: a digit does not start a word, so `ZeroPadding2D` -> `zero_padding2d`)."""
+    s = re.sub(r"\W+", "", name)
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", s)
+    s = re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
     return s
 
 
@@ -68,4 +70,15 @@ def unknown_name_error(kind: str, name, candidates) -> ValueError:
     """The error for an unknown identifier: names it and suggests the closest known one."""
     guess = closest(name, candidates)
     hint = f" Did you mean {guess!r}?" if guess else ""
+    keras_kind = _KERAS_IDENTIFIER_KINDS.get(kind)
+    if keras_kind:  # Keras' own wording first, which users match on
+        return ValueError(f"Could not interpret {keras_kind} identifier: {name}. "
+                          f"Unknown {kind}: {name!r}.{hint}")
     return ValueError(f"Unknown {kind}: {name!r}.{hint}")
+
+
+# the kinds whose `get()` Keras 3 words as "Could not interpret <kind> identifier: <name>"
+_KERAS_IDENTIFIER_KINDS = {"activation": "activation function", "loss": "loss",
+                           "metric": "metric", "optimizer": "optimizer",
+                           "initializer": "initializer", "regularizer": "regularizer",
+                           "constraint": "constraint"}

@@ -8,6 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from minikeras import config
+from minikeras.utils.io_utils import print_msg
+
 
 def _format_value(v: Any) -> str:
     v = float(np.asarray(v.value if hasattr(v, "value") else v))
@@ -29,7 +32,9 @@ class Progbar:
         self.unit_name = unit_name
         self._start = time.time()
         self._last_update = 0.0
-        self._dynamic = hasattr(sys.stdout, "isatty") and sys.stdout.isatty()
+        # redraw one line only on a terminal, and never when messages go to `logging`
+        self._dynamic = (config.is_interactive_logging_enabled()
+                         and hasattr(sys.stdout, "isatty") and sys.stdout.isatty())
 
     def _line(self, current: int, logs: dict | None) -> str:
         elapsed = time.time() - self._start
@@ -65,5 +70,4 @@ class Progbar:
             return
         if finalize:
             line = self._line(current, logs)
-            sys.stdout.write(("\r" if self._dynamic and self.verbose == 1 else "") + line + "\n")
-            sys.stdout.flush()
+            print_msg(("\r" if self._dynamic and self.verbose == 1 else "") + line)
