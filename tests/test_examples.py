@@ -27,6 +27,7 @@ TESTED = {"perceptron", "xor", "regression", "binary_classification",
 TESTED |= {"mnist_mlp", "tensorboard_logging", "plot_model",  # in tests/test_examples_data.py
            "sklearn_cross_validation"}
 TESTED.add("cnn_digits")  # convolution example; its claim is checked in test_examples_conv.py
+TESTED |= {"generators"}  # in tests/test_examples_gen.py
 
 
 @pytest.fixture

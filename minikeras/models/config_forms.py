@@ -67,6 +67,10 @@ def serialize_layer(layer: Layer) -> dict:
     if type(layer).__name__ == "ZeroPadding1D" and cfg.get("data_format") == "channels_last":
         # Keras 2 refuses the key (its ZeroPadding1D is channels_last only); Keras 3's default
         cfg = {k: v for k, v in cfg.items() if k != "data_format"}
+    if isinstance(cfg.get("dtype"), dict) and isinstance(cfg["dtype"].get("config"), dict):
+        # Keras 3's DTypePolicy dict: Keras 2 (tf_keras) cannot read it, but both read the
+        # policy's name ("float32", "mixed_float16")
+        cfg = dict(cfg, dtype=cfg["dtype"]["config"].get("name"))
     if hasattr(layer, "_legacy_config"):  # a layer's own trims for Keras 2 (e.g. RNNs)
         cfg = layer._legacy_config(cfg)
     name = get_registered_name(type(layer))

@@ -8,6 +8,7 @@ forward values, without recording.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 import warnings
@@ -26,6 +27,9 @@ from minikeras.metrics import Mean, Metric
 from minikeras.random import generator
 from minikeras.trainers import data_adapter as da
 from minikeras.trainers.compile_utils import CompileLoss, CompileMetrics, NoCompiledLoss
+from minikeras.trainers.threads import largest_product, threads_for
+from minikeras.trainers.step_plan import plan_train_step
+from minikeras.trainers.inference_plan import plan_inference
 
 
 def _capped_steps(steps: int | None) -> int | None:
@@ -142,6 +146,10 @@ class Trainer:
     _nonfinite_ok = False  # set by `fit` while a TerminateOnNaN callback is given
 
     _train_plan: Any = None  # set by _plan_step, once per fit
+    _infer_plan: Any = None  # set by evaluate and fit for their calls (inference_plan.py)
+    # the replayed training step (step_plan.py): None until planned after the first step
+    # of a fit, False when the step cannot be replayed
+    _replay: Any = None
 
     # --- compile ----------------------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, *args: Any,
@@ -176,6 +184,12 @@ class Trainer:
             raise TypeError(f"compile() got an unexpected keyword argument {k!r}" +
                             (f". Did you mean {guess!r}?" if guess else ""))
         opt = optimizers_module.get(optimizer)
+        # dtype policies: as Keras 3, a "mixed_float16" model's optimizer is wrapped in a
+        # LossScaleOptimizer (dynamic loss scaling against float16 underflow)
+        policy = getattr(self, "dtype_policy", None)
+        if auto_scale_loss and policy is not None and policy.name == "mixed_float16" and \
+                not isinstance(opt, optimizers_module.LossScaleOptimizer):
+            opt = optimizers_module.LossScaleOptimizer(opt, name="loss_scale_optimizer")
         output_names = self._output_names_for_compile()
         # no loss: the model's own losses (add_loss) are the training loss (Keras 3); a
         # model without any gets Keras' error at the first step
@@ -190,6 +204,7 @@ class Trainer:
         self.compiled_loss = compile_loss
         self.compiled_metrics = compile_metrics
         self._loss_tracker = Mean(name="loss")
+        self._data_seen = False  # Keras 3 peeks at a PyDataset again after compile
         self.compiled = True
         self.stop_training = False
 
@@ -339,9 +354,14 @@ class Trainer:
 
     # --- steps ------------------------------------------------------------------------
     def _forward(self, xs: list, training: bool) -> list:
-        plan = self._train_plan if training else None
-        if plan is not None and len(xs) == 1:
-            return [plan(xs[0])]
+        if training:
+            plan = self._train_plan
+            if plan is not None and len(xs) == 1:
+                return [plan(xs[0])]
+        else:
+            plan = self._infer_plan
+            if plan is not None and len(xs) == 1 and plan.fits(xs[0]):
+                return [plan.forward(xs[0])]
         inputs = xs[0] if len(xs) == 1 else xs
         out = self(inputs, training=training)
         return list(out) if isinstance(out, (list, tuple)) else [out]
@@ -382,6 +402,8 @@ class Trainer:
         a forward pass in training may change (BatchNormalization's moving statistics: the
         non-trainable variables of trainable layers); and the forward pass itself."""
         object.__setattr__(self, "_train_plan", self._make_train_plan())
+        object.__setattr__(self, "_infer_plan", plan_inference(self))
+        object.__setattr__(self, "_replay", None)
         layers: list = []
         stack = [self]
         while stack:
@@ -403,7 +425,73 @@ class Trainer:
         forward pass, the gradients or the optimizer update (which restores its own
         variables, see `Optimizer.apply`) undoes what the forward pass changed
         (BatchNormalization's moving statistics), and a SIGINT during the update is raised
-        once the update is complete."""
+        once the update is complete. A step the replay covers (step_plan.py) runs there."""
+        replay = self._replay
+        if replay is None:
+            replay = self._plan_replay(xs, ys, variables)
+        if replay and sws is None and replay.variables is variables and \
+                replay.fits(xs[0], ys[0]):
+            value = self._replayed_step(replay, xs[0], ys[0], variables)
+            if value is not None:
+                return value
+        return self._layer_step(xs, ys, sws, variables)
+
+    def _plan_replay(self, xs: list, ys: list, variables: list) -> Any:
+        """The replayed step of this fit (False when there is none), planned on its first
+        batch."""
+        replay = False
+        if self._train_plan is not None and len(xs) == 1 and len(ys) == 1:
+            replay = plan_train_step(self, variables, ys[0],
+                                     getattr(self, "_fit_targets", None)) or False
+            if replay:
+                replay.variables = variables
+        object.__setattr__(self, "_replay", replay)
+        return replay
+
+    def _train_pair(self, x: np.ndarray, y: np.ndarray, variables: list) -> float:
+        """`_train_step` for one input and one target array, without sample weights."""
+        replay = self._replay
+        if replay is None:
+            replay = self._plan_replay([x], [y], variables)
+        if replay and replay.variables is variables and replay.fits(x, y):
+            value = self._replayed_step(replay, x, y, variables)
+            if value is not None:
+                return value
+        return self._train_step([x], [y], None, variables)
+
+    def _replayed_step(self, replay: Any, x: np.ndarray, y: np.ndarray,
+                       variables: list) -> float | None:
+        """The step through the replay: its forward and backward write only its own work
+        arrays, then the optimizer's all-or-nothing update (a SIGINT held until done).
+        None when the batch needs the regular step (e.g. to raise its error)."""
+        flat = replay.flat
+        if flat is not None and not flat.usable():
+            flat = replay.flat = None
+        if flat is not None and x.shape[0] == replay.rows and replay.kind in ("mse", "cce"):
+            result = replay.run_full(x, y)
+        else:
+            result = replay.run(x, y)
+        if result is None:
+            return None
+        value, pred, grads = result
+        _SIGINT.updating = True
+        try:
+            if flat is not None:
+                flat.apply()
+            else:
+                self.optimizer.apply(grads, variables)
+        finally:
+            _SIGINT.updating = False
+        if _SIGINT.pending:
+            _SIGINT.pending = False
+            raise KeyboardInterrupt
+        self._loss_tracker.add(value, x.shape[0])
+        if self.compiled_metrics.has_metrics:
+            self.compiled_metrics.update([y], [Tensor(pred)], None)
+        return value
+
+    def _layer_step(self, xs: list, ys: list, sws: list | None, variables: list) -> float:
+        """The step through the layers and the tape."""
         state = getattr(self, "_step_state", None)
         saved = [v.value.copy() for v in state] if state else None
         try:
@@ -417,7 +505,11 @@ class Trainer:
             if loss.ndim:
                 raise ValueError(f"The loss must be a scalar, got shape {loss.shape}; a "
                                  "custom loss should return one value per sample or a scalar")
-            grads = tape.leaf_gradients(target, variables)  # trainable weights are leaves
+            # a scaled float16 backward pass may overflow: that is what the loss scaler
+            # detects (it skips the step and halves the scale), so no NumPy warning
+            with np.errstate(over="ignore", invalid="ignore") if self.optimizer._scales_loss \
+                    else contextlib.nullcontext():
+                grads = tape.leaf_gradients(target, variables)  # trainable weights are leaves
             _SIGINT.updating = True
             try:
                 # all or nothing itself (Optimizer.apply); when it fails, the moving
@@ -511,6 +603,7 @@ class Trainer:
                                      validation_steps, validation_batch_size, validation_freq)
         finally:
             self._nonfinite_ok = False
+            object.__setattr__(self, "_fit_targets", None)
 
     def _fit_sources(self, x: Any, y: Any, batch_size: int, epochs: int, verbose: int,
                      callbacks: Any, validation_split: float, validation_data: Any,
@@ -553,12 +646,15 @@ class Trainer:
         self._ensure_built(first[0] if first is not None else None)
         self._data_seen = True
         if val is not None:
-            self._probe_validation(first, val)
+            self._probe_validation(first, val, batch_size)
         variables = self.trainable_weights
         rng = generator()
         self.stop_training = False
         batch_hooks = cbs.has_batch_hooks("train")
-        with _SIGINT:
+        # the whole target array, for the replayed step's plan (cleared by `fit`)
+        object.__setattr__(self, "_fit_targets", train.ys[0] if train.prepared and
+                           train.ys is not None and len(train.ys) == 1 else None)
+        with _SIGINT, threads_for(largest_product(self, batch_size)):
             cbs.on_train_begin()
             # BackupAndRestore sets `_initial_epoch` in on_train_begin (as in Keras 3)
             initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
@@ -571,15 +667,28 @@ class Trainer:
                     break
                 self.reset_metrics()
                 cbs.on_epoch_begin(epoch)
-                for step, (bx, by, bw) in enumerate(self._batches(train, rng, class_weight)):
-                    if batch_hooks:
-                        cbs.on_train_batch_begin(step)
-                    self._train_step(bx, by, bw, variables)
-                    if batch_hooks:
-                        logs = self._logs()
-                        cbs.on_train_batch_end(step, logs)
-                    if self.stop_training:
-                        break
+                pairs = train.single_pairs(rng) if train.prepared else None
+                if pairs is not None:  # one input, one target: no lists per batch
+                    for step, (bx, by) in enumerate(pairs):
+                        if batch_hooks:
+                            cbs.on_train_batch_begin(step)
+                        self._train_pair(bx, by, variables)
+                        if batch_hooks:
+                            logs = self._logs()
+                            cbs.on_train_batch_end(step, logs)
+                        if self.stop_training:
+                            break
+                else:
+                    for step, (bx, by, bw) in enumerate(self._batches(train, rng,
+                                                                      class_weight)):
+                        if batch_hooks:
+                            cbs.on_train_batch_begin(step)
+                        self._train_step(bx, by, bw, variables)
+                        if batch_hooks:
+                            logs = self._logs()
+                            cbs.on_train_batch_end(step, logs)
+                        if self.stop_training:
+                            break
                 epoch_logs = self._logs()
                 if val is not None and _should_validate(epoch, validation_freq):
                     val_logs = self._evaluate_source(val, cbs)
@@ -627,24 +736,31 @@ class Trainer:
             by = bw = class_weight = None
         return source, self._prepare(bx, by, bw, class_weight, need_y=need_y)
 
-    def _probe_validation(self, first: tuple | None, val: Any) -> None:
-        """Run the test step on one sample of the training data, then of the validation
-        data, so that validation targets the loss or metrics would refuse at the end of the
-        first epoch fail now, before any weight changes. (Metrics are reset at each epoch's
-        start, so the probe leaves no trace.)"""
-        if first is not None and first[1] is not None:
-            xs, ys, sws = first
-            self._test_step([a[:1] for a in xs], [a[:1] for a in ys],
-                            [a[:1] for a in sws] if sws is not None else None)
+    def _probe_validation(self, first: tuple | None, val: Any, batch_size: int) -> None:
+        """Run the test step on the first training batch, then on the first validation
+        batch, so that validation targets the loss or metrics would refuse at the end of
+        the first epoch fail now, before any weight changes. (Metrics are reset at each
+        epoch's start, so the probe leaves no trace.) If the training batch itself fails
+        here, the probe is skipped: the first training step will report it."""
+        try:
+            if first is not None and first[1] is not None:
+                xs, ys, sws = first
+                self._test_step([a[:batch_size] for a in xs], [a[:batch_size] for a in ys],
+                                [a[:batch_size] for a in sws] if sws is not None else None)
+        except Exception:  # noqa: BLE001 - reported by the training step itself
+            self.reset_metrics()
+            return
         if val.prepared:
             xs, ys, sws = val.xs, val.ys, val.sws
+            n = val.batch_size
         elif val.dataset is None:
             xs, ys, sws = self._prepare(*da.unpack_batch(val.peek(), val.kind))
+            n = None
         else:
             return
         try:
-            self._test_step([a[:1] for a in xs], [a[:1] for a in ys],
-                            [a[:1] for a in sws] if sws is not None else None)
+            self._test_step([a[:n] for a in xs], [a[:n] for a in ys],
+                            [a[:n] for a in sws] if sws is not None else None)
         except ValueError as e:
             raise ValueError(f"validation_data does not fit the model: {e}") from None
         finally:
@@ -694,6 +810,7 @@ class Trainer:
         """Build a lazily defined model on a first batch, so that weights exist before the
         optimizer sees them."""
         if not self.built and xs is not None:
+            object.__setattr__(self, "_infer_plan", None)
             with no_grad():
                 self._forward([a[:1] for a in xs], training=False)
         self._plan_step()
@@ -707,7 +824,23 @@ class Trainer:
         cbs.on_test_begin()
         batch_hooks = cbs.has_batch_hooks("test")
         n_steps = 0
-        for step, (bx, by, bw) in enumerate(self._batches(source)):
+        plan = self._infer_plan
+        pairs = source.single_pairs() if plan is not None and source.prepared and \
+            not batch_hooks else None
+        loss_value = plan.loss_function(self, source.ys[0]) if pairs is not None else None
+        if loss_value is None:
+            pairs = None
+        else:  # the loss alone, through the inference plan
+            tracker = self._loss_tracker
+            for bx, by in pairs:
+                value = loss_value(bx, by)
+                if value is None:
+                    self._test_step([bx], [by], None)
+                else:
+                    tracker.add(value, bx.shape[0])
+                n_steps += 1
+            pairs = ()
+        for step, (bx, by, bw) in enumerate(self._batches(source) if pairs is None else ()):
             if batch_hooks:
                 cbs.on_test_batch_begin(step)
             self._test_step(bx, by, bw)
@@ -749,7 +882,9 @@ class Trainer:
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=None,
             steps=source.num_batches)
-        logs = self._evaluate_source(source, cbs, reset=False)
+        with threads_for(largest_product(self, batch_size) if source.num_batches != 1
+                         else None):
+            logs = self._evaluate_source(source, cbs, reset=False)
         if return_dict:
             return logs
         return self._ordered_values(logs)
@@ -768,6 +903,21 @@ class Trainer:
         """Outputs for `x`, batch by batch, in inference mode (Dropout off). A NumPy array,
         or a list of arrays for several outputs. `x` may also be a generator or PyDataset
         of batches `x`, `(x,)` or `(x, y, ...)` (targets ignored)."""
+        if (type(x) is np.ndarray and x.ndim == 2 and type(verbose) is int and verbose == 0
+                and callbacks is None and steps is None and not kwargs and self.built and
+                (batch_size is None or type(batch_size) is int and batch_size > 0) and
+                x.flags.c_contiguous and x.dtype == _config.floatx() and
+                not _config.max_steps_per_epoch()):
+            # the usual quiet call on one array (students predict in loops): nothing to
+            # check but the plan's own conditions
+            plan = plan_inference(self)
+            if plan is not None and plan.fits(x):
+                object.__setattr__(self, "_infer_plan", plan)
+                size = batch_size or 32
+                if x.shape[0] <= size:
+                    return self._predict_planned(plan, x, size, x.shape[0], None)
+                with threads_for(size * plan.max_product):
+                    return self._predict_planned(plan, x, size, x.shape[0], None)
         _pop_keras2_worker_arguments(kwargs)
         if kwargs:
             raise TypeError(f"predict() got unexpected keyword arguments {sorted(kwargs)}")
@@ -784,9 +934,17 @@ class Trainer:
             da.check_lengths({"x": xs})
             self._check_input_shapes(xs)
             source = da.ArrayBatches(xs, None, None, batch_size, False, steps)
+        plan = plan_inference(self) if self.built else None
+        object.__setattr__(self, "_infer_plan", plan)
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=None,
             steps=source.num_batches)
+        if plan is not None and source.prepared and len(xs) == 1 and plan.fits(xs[0]):
+            x = xs[0]
+            n = min(x.shape[0], source.num_batches * batch_size)
+            with threads_for(batch_size * plan.max_product if source.num_batches > 1
+                             else None):
+                return self._predict_planned(plan, x, batch_size, n, cbs)
         cbs.on_predict_begin()
         batch_hooks = cbs.has_batch_hooks("predict")
         outputs: list = []
@@ -807,6 +965,32 @@ class Trainer:
                   for i in range(len(outputs[0]))]
         return result[0] if len(result) == 1 else result
 
+    def _predict_planned(self, plan: Any, x: np.ndarray, size: int, n: int,
+                         cbs: CallbackList | None) -> np.ndarray:
+        """`predict` of the first `n` samples of `x` through the inference plan, in
+        batches of `size`: each batch's output is written straight into the result, with
+        work arrays reused over the batches. `cbs` None: no callbacks at all."""
+        result = np.empty((n, plan.units), plan.dtype)
+        buffers = plan.buffers(min(size, n))
+        if cbs is None:
+            run = plan.run
+            for start in range(0, n, size):
+                end = start + size
+                run(x[start:end], result[start:end], buffers)
+            return result
+        batch_hooks = cbs.has_batch_hooks("predict")
+        cbs.on_predict_begin()
+        run = plan.run
+        for step, start in enumerate(range(0, n, size)):
+            if batch_hooks:
+                cbs.on_predict_batch_begin(step)
+            end = start + size
+            run(x[start:end], result[start:end], buffers)
+            if batch_hooks:
+                cbs.on_predict_batch_end(step, {"outputs": [result[start:end]]})
+        cbs.on_predict_end()
+        return result
+
     def predict_generator(self, generator: Any, steps: Any = None, callbacks: Any = None,
                           max_queue_size: int = 10, workers: int = 1,
                           use_multiprocessing: bool = False, verbose: Any = 0):
@@ -824,6 +1008,7 @@ class Trainer:
                                     need_y=self._needs_targets())
         ys = [] if ys is None else ys
         self._ensure_built(xs)
+        object.__setattr__(self, "_replay", False)  # replayed steps are planned per fit
         self.reset_metrics()
         with _SIGINT:
             self._train_step(xs, ys, sws, self.trainable_weights)

@@ -351,7 +351,7 @@ class RNN(Layer):
                         prev = _as_list(nested[-1])[0] if isinstance(nested[0], list) \
                             else nested[0]
                         out = P.where(mt, out, prev)
-                    new = self._map_pairs(new, nested, lambda n, s: P.where(mt, n, s))
+                    new = self._map_pairs(new, nested, lambda n, s, mt=mt: P.where(mt, n, s))
                 nested = new
                 outputs.append(out)
         finally:
