@@ -32,7 +32,7 @@ from minikeras.regularizers import Regularizer  # noqa: F401
 from minikeras.saving import load_model  # noqa: F401
 
 # dtype policies (branch `policy`)
-from minikeras import dtype_policies, mixed_precision  # noqa: F401,E402
+from minikeras import dtype_policies, mixed_precision, tree  # noqa: F401,E402
 from minikeras.dtype_policies import DTypePolicy, FloatDTypePolicy  # noqa: F401,E402
 
 __version__ = "0.1.0"
