@@ -7,7 +7,8 @@ Where we differ: `register_tree_node_class` (custom node types) is not provided.
 from __future__ import annotations
 
 import collections
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 class MAP_TO_NONE:  # noqa: N801 - Keras' name
