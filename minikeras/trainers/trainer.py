@@ -21,11 +21,12 @@ from minikeras.autodiff.masks import get_keras_mask, set_keras_mask
 from minikeras.autodiff.tensor import Tape, Tensor, no_grad
 from minikeras.autodiff import primitives as P
 from minikeras.callbacks.callback import CallbackList
-from minikeras.layers.layer import Layer
+from minikeras.layers.layer import Layer, flatten_structure, pack_like
 from minikeras.metrics import Mean
 from minikeras.random import generator
 from minikeras.trainers import data_adapter as da
-from minikeras.trainers.compile_utils import CompileLoss, CompileMetrics
+from minikeras.trainers.compile_utils import CompileLoss, CompileMetrics, output_skeleton
+from minikeras.trainers import structures
 
 
 def _capped_steps(steps: int | None) -> int | None:
@@ -177,10 +178,11 @@ class Trainer:
                             (f". Did you mean {guess!r}?" if guess else ""))
         if loss is None:
             raise ValueError("compile() needs a `loss`, e.g. compile('sgd', 'mse')")
+        steps_per_execution = structures.check_steps_per_execution(steps_per_execution)
         opt = optimizers_module.get(optimizer)
-        output_names = self._output_names_for_compile()
-        compile_loss = CompileLoss(loss, loss_weights, output_names)
-        compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names)
+        skeleton = self._output_skeleton()
+        compile_loss = CompileLoss(loss, loss_weights, skeleton)
+        compile_metrics = CompileMetrics(metrics, weighted_metrics, skeleton)
         # everything validated: now change state
         self.optimizer = opt
         self.loss = loss
@@ -189,8 +191,28 @@ class Trainer:
         self.compiled_loss = compile_loss
         self.compiled_metrics = compile_metrics
         self._loss_tracker = Mean(name="loss")
+        self.steps_per_execution = steps_per_execution
         self.compiled = True
         self.stop_training = False
+
+    def _output_structure(self) -> Any:
+        """The structure of the model's outputs (a functional model's `outputs`), or None
+        when unknown before a first call (a subclassed model) or a single output."""
+        struct = getattr(self, "_outputs_struct", None)
+        if struct is None:
+            struct = getattr(self, "_seen_output_struct", None)
+        return struct if isinstance(struct, (list, tuple, dict)) else None
+
+    def _output_skeleton(self) -> Any:
+        """The outputs' structure with their names as leaves (see compile_utils), or None
+        when not known before the first batch."""
+        names = self._output_names_for_compile()
+        struct = getattr(self, "_outputs_struct", None)
+        if struct is not None and names:
+            return output_skeleton(struct, names)
+        if names:
+            return names[0] if len(names) == 1 else list(names)
+        return None
 
     def _output_names_for_compile(self) -> list[str] | None:
         """The output names, or None for a subclassed model (known from the first batch)."""
@@ -233,10 +255,12 @@ class Trainer:
                  allow_nonfinite: bool = False) -> tuple:
         if x is None:
             raise ValueError("`x` must be given (an array, a list of arrays, or a dict)")
+        x = structures.flatten_inputs(self, x)
         xs = da.cast_inputs(da.to_flat_arrays(x, "x", getattr(self, "input_names", None),
                                               self._n_inputs()))
         ys = None
         if y is not None:
+            y = structures.flatten_targets(self, y, "y")
             ys = da.cast_targets(da.to_flat_arrays(y, "y", getattr(self, "output_names", None),
                                                    self._n_outputs()))
         elif need_y:
@@ -248,6 +272,7 @@ class Trainer:
                              "output")
         sws = None
         if sample_weight is not None:
+            sample_weight = structures.flatten_targets(self, sample_weight, "sample_weight")
             sws = da.to_flat_arrays(sample_weight, "sample_weight",
                                     getattr(self, "output_names", None), self._n_outputs())
             sws = [s.astype(np.float64).astype(np.dtype(xs[0].dtype) if xs[0].dtype.kind == "f"
@@ -316,15 +341,35 @@ class Trainer:
             return [plan(xs[0])]
         inputs = xs[0] if len(xs) == 1 else xs
         out = self(inputs, training=training)
-        return list(out) if isinstance(out, (list, tuple)) else [out]
+        if isinstance(out, (list, tuple, dict)):
+            if getattr(self, "_outputs_struct", None) is None and \
+                    getattr(self, "_seen_output_struct", None) is None:
+                # a subclassed model: its outputs' structure, for compile and predict
+                object.__setattr__(self, "_seen_output_struct",
+                                   pack_like(out, [None] * len(flatten_structure(out))))
+            return flatten_structure(out)
+        return [out]
 
     def _total_loss(self, ys: list, preds: list, sws: list | None) -> Tensor:
         """The compiled loss plus every penalty: weight regularisers (recomputed, so they
         take part in differentiation) and losses added by layers during this call."""
+        self._give_structure()
         loss = self.compiled_loss(ys, preds, sws)
         for extra in self._collect_losses():
             loss = P.add(loss, extra)
         return loss
+
+    def _give_structure(self) -> None:
+        """A subclassed model's outputs' structure, known from its first call, to the
+        compiled loss and metrics (which spread themselves over it)."""
+        seen = getattr(self, "_seen_output_struct", None)
+        if seen is None:
+            return
+        for c in (self.compiled_loss, self.compiled_metrics):
+            if getattr(c, "skeleton", False) is None and not getattr(c, "built", False) \
+                    and getattr(c, "losses", None) is None:
+                c.skeleton = output_skeleton(seen, None)
+                c._spread(c.skeleton)
 
     def _collect_losses(self) -> list:
         plan = getattr(self, "_loss_plan", None)
@@ -415,13 +460,14 @@ class Trainer:
         return value
 
     def _ordered_values(self, logs: dict) -> Any:
-        """`evaluate`'s list: loss, the per-output losses, then the metrics (in compile order
-        for one output; sorted by name for several, as Keras 3 returns them)."""
-        head = ["loss"] + [m.name for m in self.compiled_loss.metrics]
-        rest = [k for k in logs if k not in head]
-        if len(self.compiled_loss.losses or ()) > 1:
-            rest = sorted(rest)
-        values = [logs[k] for k in head + rest if k in logs]
+        """`evaluate`'s list as Keras 3 orders it: the logs named by `model.metrics` in its
+        order (the loss, the compiled metrics by their names before any output prefix, the
+        per-output losses), then every other log sorted by name. So one output's metrics
+        come in compile order, several outputs' metrics after the losses, sorted."""
+        head = ["loss"] + list(getattr(self.compiled_metrics, "raw_names", [])) + \
+            [m.name for m in self.compiled_loss.metrics]
+        values = [logs[k] for k in head if k in logs]
+        values += [logs[k] for k in sorted(logs) if k not in head]
         return values[0] if len(values) == 1 else values
 
     def _logs(self) -> dict:
@@ -521,6 +567,7 @@ class Trainer:
         rng = generator()
         self.stop_training = False
         batch_hooks = cbs.has_batch_hooks("train")
+        hooks = structures.ExecutionHooks(getattr(self, "steps_per_execution", 1))
         with _SIGINT:
             cbs.on_train_begin()
             # BackupAndRestore sets `_initial_epoch` in on_train_begin (as in Keras 3)
@@ -534,15 +581,22 @@ class Trainer:
                     break
                 self.reset_metrics()
                 cbs.on_epoch_begin(epoch)
+                pending = None  # the end index of an execution whose end hook is due
                 for step, (bx, by, bw) in enumerate(self._batches(train, rng, class_weight)):
-                    if batch_hooks:
+                    if batch_hooks and hooks.begins(step):
                         cbs.on_train_batch_begin(step)
                     self._train_step(bx, by, bw, variables)
                     if batch_hooks:
-                        logs = self._logs()
-                        cbs.on_train_batch_end(step, logs)
+                        pending = hooks.end_index(step)
+                        if hooks.ends(step):
+                            logs = self._logs()
+                            cbs.on_train_batch_end(pending, logs)
+                            pending = None
                     if self.stop_training:
                         break
+                if pending is not None:
+                    logs = self._logs()
+                    cbs.on_train_batch_end(pending, logs)
                 epoch_logs = self._logs()
                 if val is not None and _should_validate(epoch, validation_freq):
                     val_logs = self._evaluate_source(val, cbs)
@@ -669,14 +723,21 @@ class Trainer:
             source.reset()  # Keras 3 resets a PyDataset before each evaluation
         cbs.on_test_begin()
         batch_hooks = cbs.has_batch_hooks("test")
+        hooks = structures.ExecutionHooks(getattr(self, "steps_per_execution", 1))
         n_steps = 0
+        pending = None
         for step, (bx, by, bw) in enumerate(self._batches(source)):
-            if batch_hooks:
+            if batch_hooks and hooks.begins(step):
                 cbs.on_test_batch_begin(step)
             self._test_step(bx, by, bw)
             n_steps += 1
             if batch_hooks:
-                cbs.on_test_batch_end(step, self._logs())
+                pending = hooks.end_index(step)
+                if hooks.ends(step):
+                    cbs.on_test_batch_end(pending, self._logs())
+                    pending = None
+        if pending is not None:
+            cbs.on_test_batch_end(pending, self._logs())
         if n_steps == 0:
             raise ValueError("evaluate() received no data: the input yielded no batch")
         logs = self._logs()
@@ -741,7 +802,8 @@ class Trainer:
             bx = da.unpack_batch(source.peek(), source.kind)[0]
             xs = self._prepare(bx, None, None, need_y=False)[0]
         else:
-            xs = da.cast_inputs(da.to_flat_arrays(x, "x", getattr(self, "input_names", None),
+            xs = da.cast_inputs(da.to_flat_arrays(structures.flatten_inputs(self, x), "x",
+                                                  getattr(self, "input_names", None),
                                                   self._n_inputs()))
             da.check_lengths({"x": xs})
             self._check_input_shapes(xs)
@@ -751,15 +813,30 @@ class Trainer:
             steps=source.num_batches)
         cbs.on_predict_begin()
         batch_hooks = cbs.has_batch_hooks("predict")
+        hooks = structures.ExecutionHooks(getattr(self, "steps_per_execution", 1))
         outputs: list = []
+        pending = None
+
+        def execution_outputs(step: int) -> Any:
+            # the outputs of the steps of this execution, in the outputs' structure
+            done = outputs[step - step % hooks.n:]
+            return structures.pack_predictions(self, [
+                np.concatenate([o[i] for o in done], axis=0) for i in range(len(done[0]))])
+
         with no_grad():
             for step, (bx, _, _) in enumerate(self._batches(source, need_y=False)):
-                if batch_hooks:
+                if batch_hooks and hooks.begins(step):
                     cbs.on_predict_batch_begin(step)
                 preds = self._forward(bx, training=False)
                 outputs.append([p.value for p in preds])
                 if batch_hooks:
-                    cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
+                    pending = (hooks.end_index(step), step)
+                    if hooks.ends(step):
+                        cbs.on_predict_batch_end(pending[0],
+                                                 {"outputs": execution_outputs(step)})
+                        pending = None
+            if pending is not None:
+                cbs.on_predict_batch_end(pending[0], {"outputs": execution_outputs(pending[1])})
         cbs.on_predict_end()
         if not outputs:
             with no_grad():
@@ -767,7 +844,7 @@ class Trainer:
             outputs = [[p.value for p in preds]]
         result = [np.concatenate([o[i] for o in outputs], axis=0)
                   for i in range(len(outputs[0]))]
-        return result[0] if len(result) == 1 else result
+        return structures.pack_predictions(self, result)
 
     def predict_generator(self, generator: Any, steps: Any = None, callbacks: Any = None,
                           max_queue_size: int = 10, workers: int = 1,
