@@ -186,3 +186,36 @@ def build_optional(keras):
     x2 = keras.Input((2,), name="x2", optional=True)
     out = optional_input_layer(keras)(name="add_if_given")(x1, x2)
     return keras.Model([x1, x2], out)
+
+
+# Attributes of models before they are built or compiled (issue 11 item 4: `hasattr` as Keras)
+UNBUILT_ATTRIBUTES = ["weights", "trainable_weights", "non_trainable_weights", "variables",
+                      "layers", "inputs", "outputs", "input_shape", "output_shape", "built",
+                      "metrics", "metrics_names", "losses", "loss", "compiled", "input_spec",
+                      "input", "output"]
+
+
+def unbuilt_models(keras):
+    class Sub(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.d = keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.d(x)
+
+    yield "sequential_no_input", keras.Sequential([keras.layers.Dense(2)])
+    yield "sequential_with_input", keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    yield "sequential_empty", keras.Sequential()
+    yield "subclassed", Sub()
+
+
+def describe_attribute(model, attr):
+    """("raises", exception type) or ("value", what it is: a list's length, else repr)."""
+    try:
+        v = getattr(model, attr)
+    except Exception as e:  # noqa: BLE001 - the type is what is recorded
+        return ["raises", type(e).__name__]
+    if isinstance(v, (list, tuple)) and attr not in ("input_shape", "output_shape"):
+        return ["value", f"list of {len(v)}"]
+    return ["value", repr(v) if v is None or isinstance(v, (bool, tuple)) else "object"]

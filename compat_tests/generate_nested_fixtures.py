@@ -11,7 +11,8 @@ npz keys: `<case>/w0_<i>`, `<case>/w1_<i>` (weights before and after fit),
 its optional input).
 json: {"provenance", "cases": {name: {"case", "history_keys", "history", "evaluate",
 "evaluate_dict", "predict_structure", "train_batches", "batch_log_keys"}},
-"errors": {name: {"case", "where", "type"}}}.
+"errors": {name: {"case", "where", "type"}}, "unbuilt": {model: {attribute: ["raises",
+type] or ["value", what]}}, "steps_per_execution_hooks": [[hook, batch index], ...]}.
 """
 
 import json
@@ -106,6 +107,27 @@ def run_error(keras, case, arr):
     return {"case": case, "where": None, "type": None, "message": None}
 
 
+def run_hooks(keras, arr):
+    """The batch indices every callback hook gets with steps_per_execution=3 (8 batches of
+    2 samples: executions of 3, 3 and 2 steps), in fit, evaluate and predict."""
+    model = cases_nested.build_model(keras, "single")
+    model.compile(optimizer="sgd", loss="mse", steps_per_execution=3)
+    calls = []
+
+    class Hooks(keras.callbacks.Callback):
+        pass
+
+    for hook in ("train", "test", "predict"):
+        for when in ("begin", "end"):
+            setattr(Hooks, f"on_{hook}_batch_{when}",
+                    lambda self, batch, logs=None, _n=f"{hook}_{when}": calls.append([_n, batch]))
+    model.fit(arr["a"], arr["y"], batch_size=2, epochs=1, shuffle=False, verbose=0,
+              callbacks=[Hooks()])
+    model.evaluate(arr["a"], arr["y"], batch_size=2, verbose=0, callbacks=[Hooks()])
+    model.predict(arr["a"], batch_size=2, verbose=0, callbacks=[Hooks()])
+    return calls
+
+
 def main():
     keras = import_keras(3)
     keras.utils.set_random_seed(0)
@@ -118,6 +140,10 @@ def main():
         out["cases"][case["name"]] = run_case(keras, case, arr, npz)
     for case in cases_nested.ERROR_CASES:
         out["errors"][case["name"]] = run_error(keras, case, arr)
+    out["unbuilt"] = {name: {a: cases_nested.describe_attribute(m, a)
+                             for a in cases_nested.UNBUILT_ATTRIBUTES}
+                      for name, m in cases_nested.unbuilt_models(keras)}
+    out["steps_per_execution_hooks"] = run_hooks(keras, arr)
     model = cases_nested.build_optional(keras)
     x1 = np.arange(8, dtype=np.float32).reshape(4, 2)
     npz["optional/with"] = np.asarray(model([x1, x1 * 10]))

@@ -136,3 +136,51 @@ def test_optional_input_receives_none():
     x1 = np.arange(8, dtype=np.float32).reshape(4, 2)
     _close(np.asarray(model([x1, x1 * 10])), NPZ["optional/with"], "with the optional input")
     _close(np.asarray(model([x1, None])), NPZ["optional/without"], "without it")
+
+
+# Where minikeras keeps another behaviour (docs/decisions.md, "nested"): a Sequential
+# model built from an Input gives `model.input`/`model.output` (Keras 2 did; Keras 3
+# raises AttributeError until the model is called).
+_KEPT = {("sequential_with_input", "input"), ("sequential_with_input", "output")}
+
+
+@pytest.mark.parametrize("kind", sorted(META["unbuilt"]))
+def test_attributes_of_unbuilt_models_as_keras(kind):
+    """Keras 3: an unbuilt model has no weights ([]), and `inputs`, `outputs`,
+    `input_shape`, `output_shape` raise AttributeError (so `hasattr` is False)."""
+    models = dict(cases_nested.unbuilt_models(keras))
+    for attr, want in META["unbuilt"][kind].items():
+        if (kind, attr) in _KEPT:
+            continue
+        got = cases_nested.describe_attribute(models[kind], attr)
+        assert got == want, f"{kind}.{attr}: Keras 3 {want}, minikeras {got}"
+        assert hasattr(models[kind], attr) == (want[0] == "value")
+
+
+def test_steps_per_execution_batch_hooks():
+    """compile(steps_per_execution=3): the batch hooks of fit, evaluate and predict are
+    called once per execution, with Keras 3's indices."""
+    model = cases_nested.build_model(keras, "single")
+    model.compile(optimizer="sgd", loss="mse", steps_per_execution=3)
+    calls = []
+
+    class Hooks(keras.callbacks.Callback):
+        pass
+
+    for hook in ("train", "test", "predict"):
+        for when in ("begin", "end"):
+            setattr(Hooks, f"on_{hook}_batch_{when}",
+                    lambda self, batch, logs=None, _n=f"{hook}_{when}": calls.append([_n, batch]))
+    model.fit(ARR["a"], ARR["y"], batch_size=2, epochs=1, shuffle=False, verbose=0,
+              callbacks=[Hooks()])
+    model.evaluate(ARR["a"], ARR["y"], batch_size=2, verbose=0, callbacks=[Hooks()])
+    model.predict(ARR["a"], batch_size=2, verbose=0, callbacks=[Hooks()])
+    assert calls == META["steps_per_execution_hooks"]
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2", True])
+def test_steps_per_execution_must_be_a_positive_integer(bad):
+    model = cases_nested.build_model(keras, "single")
+    with pytest.raises(ValueError, match="steps_per_execution"):
+        model.compile(optimizer="sgd", loss="mse", steps_per_execution=bad)
+    assert not model.compiled

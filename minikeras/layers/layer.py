@@ -256,6 +256,8 @@ class Layer:
     `batch_size`. An unknown keyword raises a TypeError naming the closest known one.
     """
 
+    input_spec: Any = None  # Keras' attribute; minikeras layers check shapes in build
+
     # the dtypes this class can compute in (InputLayer widens it)
     _allowed_dtypes: tuple = FLOAT_DTYPES
     # False: inputs are never cast when the layer is called (models: each of their layers

@@ -82,6 +82,17 @@ class LossPathError(KeyError, ValueError):
         return str(self.args[0]) if self.args else ""
 
 
+def _did_you_mean(given: Any, known: list) -> str:
+    from minikeras.utils.naming import closest
+
+    for k in given:
+        if k not in known and isinstance(k, str):
+            guess = closest(k, [str(n) for n in known])
+            if guess:
+                return f". Did you mean {guess!r} for {k!r}?"
+    return ""
+
+
 def _is_nested(x: Any) -> bool:
     return isinstance(x, (list, tuple, dict))
 
@@ -161,7 +172,10 @@ def spread_losses(loss: Any, loss_weights: Any, skeleton: Any) -> list:
     if isinstance(loss, dict) and not isinstance(skeleton, dict) and all(flat_names):
         if set(loss) != set(flat_names):
             raise ValueError(f"Expected keys {flat_names} in loss dict, but found "
-                             f"loss.keys()={list(loss)}")
+                             f"loss.keys()={list(loss)}; the model's outputs are "
+                             f"{flat_names} (a dict of losses for list outputs names every "
+                             f"output; give None for an output without a loss)" +
+                             _did_you_mean(loss, flat_names))
         loss = [loss[n] for n in flat_names]
         if isinstance(loss_weights, dict):
             unknown = [k for k in loss_weights if k not in flat_names]
@@ -223,7 +237,8 @@ def spread_losses(loss: Any, loss_weights: Any, skeleton: Any) -> list:
                 raise LossPathError(f"The path: {path + (key,)} in the `loss` argument, "
                                     "can't be found in either the model's output (`y_pred`)"
                                     f" or in the labels (`y_true`). The model's outputs "
-                                    f"are {skeleton}")
+                                    f"are {skeleton}" + (_did_you_mean([key], list(sub))
+                                                         if isinstance(sub, dict) else ""))
             walk(s, sub[key], path + (key,))
 
     walk(combined, skeleton, ())

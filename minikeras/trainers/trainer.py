@@ -144,6 +144,8 @@ class Trainer:
 
     _train_plan: Any = None  # set by _plan_step, once per fit
 
+    loss: Any = None  # what compile() was given (Keras 3: None before compile)
+
     # --- compile ----------------------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, *args: Any,
                 loss_weights: Any = None, metrics: Any = None, weighted_metrics: Any = None,
