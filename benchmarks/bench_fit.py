@@ -1,6 +1,13 @@
 """Training speed of minikeras against a hand-written NumPy loop of the same network.
 
     python benchmarks/bench_fit.py [--repeats 9] [--workloads lecture,digits]
+    python benchmarks/bench_fit.py --workloads mnist-cnn,digits-cnn [--keras3 PYTHON]
+
+The conv workloads (mnist-cnn, digits-cnn) compare minikeras with Keras 3 on JAX instead
+(the same Keras code, `CNN_MODEL_CODE`, runs in both): the whole benchmark is pinned to one
+CPU, Keras runs in a child process of the --keras3 interpreter (skipped cleanly when it is
+not there) that keeps its model (compiled once), and the two alternate fit by fit; the
+figures are medians, the ratio the median of the per-pair ratios (minikeras / Keras).
 
 BLAS is pinned to one thread (set before NumPy is imported). Each workload is measured in
 the same run for both contenders, alternately: the figures are the medians of `--repeats`
@@ -13,10 +20,16 @@ from __future__ import annotations
 
 import os
 
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
+import sys  # noqa: E402
+
+if "--default-threads" not in sys.argv:  # else: the machine's default, as a user has it
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_var] = "1"
 
 import argparse  # noqa: E402
+
+# the minikeras of this checkout, not an installed one
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import statistics  # noqa: E402
 import time  # noqa: E402
 
@@ -134,6 +147,62 @@ def predict_numpy(x):
         h / h.sum(1, keepdims=True)
 
 
+CLOCK = time.perf_counter
+
+
+def _inference_model():
+    """mnist-mlp for inference, and the same weights for the hand-written forward pass."""
+    import minikeras as keras
+
+    model = keras.Sequential([keras.Input(shape=(784,)), keras.layers.Dense(256, "relu"),
+                              keras.layers.Dense(256, "relu"),
+                              keras.layers.Dense(10, "softmax")])
+    model.compile("sgd", "categorical_crossentropy")
+    return model, [(layer.kernel.value.copy(), layer.bias.value.copy())
+                   for layer in model.layers]
+
+
+def numpy_forward(params, h):
+    """What a competent person writes: h @ w + b, relu, a stable softmax."""
+    for i, (w, b) in enumerate(params):
+        h = h @ w + b
+        if i < len(params) - 1:
+            h = np.maximum(h, 0)
+    e = np.exp(h - h.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def inference_workload(name, x, y, model, params):
+    """(floor function, minikeras function) for predict/evaluate at batch 32 and for a
+    loop of one-sample predicts."""
+    if name == "predict32":
+        def floor():
+            return np.concatenate([numpy_forward(params, x[s:s + 32])
+                                   for s in range(0, len(x), 32)])
+
+        def ours():
+            return model.predict(x, batch_size=32, verbose=0)
+    elif name == "evaluate32":
+        def floor():
+            total = 0.0
+            for s in range(0, len(x), 32):
+                p = numpy_forward(params, x[s:s + 32])
+                total += float(-(y[s:s + 32] * np.log(p)).sum(axis=1).mean()) * len(p)
+            return total / len(x)
+
+        def ours():
+            return model.evaluate(x, y, batch_size=32, verbose=0)
+    else:  # predict1: one sample at a time, as students call it in loops
+        def floor():
+            for i in range(len(x)):
+                numpy_forward(params, x[i:i + 1])
+
+        def ours():
+            for i in range(len(x)):
+                model.predict(x[i:i + 1], verbose=0)
+    return floor, ours
+
+
 def measure(floor_fn, ours_fn, *args, repeats=5):
     """Both contenders run alternately (after one warm-up run each), so that each pair of
     runs sees the same machine: shared machines change speed from one second to the next.
@@ -143,22 +212,155 @@ def measure(floor_fn, ours_fn, *args, repeats=5):
     times: dict = {floor_fn: [], ours_fn: []}
     for _ in range(repeats):
         for fn in (floor_fn, ours_fn):
-            start = time.perf_counter()
+            start = CLOCK()
             fn(*args)
-            times[fn].append(time.perf_counter() - start)
+            times[fn].append(CLOCK() - start)
     ratios = [f / o for f, o in zip(times[floor_fn], times[ours_fn])]
     return (statistics.median(times[floor_fn]), statistics.median(times[ours_fn]),
             statistics.median(ratios))
+
+
+# --- conv workloads: minikeras against Keras 3 on JAX ------------------------------------
+
+# name: (input shape, batch, optimizer, samples per timed fit)
+CNN_WORKLOADS = {
+    "mnist-cnn": ((28, 28, 1), 64, "adam", 1024),
+    "digits-cnn": ((8, 8, 1), 32, "sgd", 16384),
+}
+
+# The model code both libraries run, given `keras` and `name`; it defines `model`, `x`, `y`.
+CNN_MODEL_CODE = """
+import numpy as np
+shape, batch, opt, n = CNN_WORKLOADS[name]
+L = keras.layers
+if name == "mnist-cnn":
+    layers = [L.Conv2D(32, 3, activation="relu"), L.MaxPooling2D(2),
+              L.Conv2D(64, 3, activation="relu"), L.MaxPooling2D(2), L.Flatten(),
+              L.Dense(128, activation="relu"), L.Dense(10, activation="softmax")]
+else:
+    layers = [L.Conv2D(8, 3, activation="relu"), L.MaxPooling2D(2), L.Flatten(),
+              L.Dense(10, activation="softmax")]
+model = keras.Sequential([keras.Input(shape=shape)] + layers)
+model.compile(keras.optimizers.Adam(0.001) if opt == "adam" else keras.optimizers.SGD(0.01),
+              "categorical_crossentropy")
+rng = np.random.default_rng(0)
+x = rng.uniform(size=(n,) + shape).astype("float32")
+y = np.eye(10, dtype="float32")[rng.integers(0, 10, n)]
+"""
+
+# The Keras side: builds the model, fits once (JIT compilation), then times one fit for
+# every line read from stdin and prints the seconds.
+_KERAS_CHILD = """
+import os, sys, time
+os.environ["KERAS_BACKEND"] = "jax"
+import keras
+CNN_WORKLOADS = {workloads!r}
+name = sys.argv[1]
+exec({code!r})
+model.fit(x, y, batch_size=batch, epochs=1, shuffle=False, verbose=0)
+print("ready", flush=True)
+for line in sys.stdin:
+    t = time.perf_counter()
+    model.fit(x, y, batch_size=batch, epochs=1, shuffle=False, verbose=0)
+    print(time.perf_counter() - t, flush=True)
+"""
+
+
+def _pin_one_cpu() -> int | None:
+    """Pin this process (and the children it starts) to one CPU; returns it."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    cpu = max(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    return cpu
+
+
+def measure_cnn(name: str, keras3: str, repeats: int) -> None:
+    import subprocess
+
+    import minikeras as keras
+
+    ns: dict = {"keras": keras, "name": name, "CNN_WORKLOADS": CNN_WORKLOADS}
+    exec(CNN_MODEL_CODE, ns)
+    model, x, y, batch = ns["model"], ns["x"], ns["y"], ns["batch"]
+    model.fit(x, y, batch_size=batch, epochs=1, shuffle=False, verbose=0)  # warm-up
+
+    def ours() -> float:
+        t = time.perf_counter()
+        model.fit(x, y, batch_size=batch, epochs=1, shuffle=False, verbose=0)
+        return time.perf_counter() - t
+
+    child = None
+    if keras3 and os.path.exists(keras3):
+        env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu",
+                   XLA_FLAGS="--xla_cpu_multi_thread_eigen=false "
+                             "intra_op_parallelism_threads=1",
+                   TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
+        env.pop("PYTHONPATH", None)
+        code = _KERAS_CHILD.format(workloads=CNN_WORKLOADS, code=CNN_MODEL_CODE)
+        child = subprocess.Popen([keras3, "-c", code, name], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                 env=env)
+        if child.stdout.readline().strip() != "ready":
+            child = None
+
+    def theirs() -> float:
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        return float(child.stdout.readline())
+
+    mine, keras_t = [], []
+    for _ in range(repeats):
+        mine.append(ours())
+        if child is not None:
+            keras_t.append(theirs())
+    if child is not None:
+        child.stdin.close()
+        child.wait(timeout=60)
+    n = len(x)
+    med = statistics.median(mine)
+    if keras_t:
+        ratio = statistics.median(k / m for k, m in zip(keras_t, mine))
+        print(f"{name:<10} {n / statistics.median(keras_t):>12,.0f}/s {n / med:>12,.0f}/s "
+              f"{ratio:>7.2f}")
+    else:
+        print(f"{name:<10} {'(no keras3)':>14} {n / med:>12,.0f}/s {'-':>7}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--workloads", default="lecture,digits")
+    parser.add_argument("--keras3", default="/work/venvs/k3/bin/python",
+                        help="a Python with Keras 3 and JAX, for the conv workloads")
+    parser.add_argument("--default-threads", action="store_true",
+                        help="leave BLAS at the machine's default thread count")
+    parser.add_argument("--clock", choices=("wall", "cpu"), default="wall",
+                        help="cpu: this process' CPU time (time.process_time), which a "
+                             "busy machine disturbs less than the wall clock")
     args = parser.parse_args()
-    print(f"{'workload':<10} {'numpy loop':>14} {'minikeras':>14} {'ratio':>7}")
-    for name in args.workloads.split(","):
-        if name == "predict":
+    global CLOCK
+    CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
+    names = args.workloads.split(",")
+    cnn = [n for n in names if n in CNN_WORKLOADS]
+    if cnn:
+        cpu = _pin_one_cpu()
+        print(f"# pinned to CPU {cpu}")
+        print(f"{'workload':<10} {'keras3-jax':>14} {'minikeras':>14} {'ratio':>7}")
+        for name in cnn:
+            measure_cnn(name, args.keras3, args.repeats)
+    names = [n for n in names if n not in CNN_WORKLOADS]
+    if names:
+        print(f"{'workload':<10} {'numpy loop':>14} {'minikeras':>14} {'ratio':>7}")
+    for name in names:
+        if name in ("predict32", "evaluate32", "predict1"):
+            n = 300 if name == "predict1" else 4096
+            x, y = make_data([784, 256, 256, 10], "categorical_crossentropy", n)
+            model, params = _inference_model()
+            floor_fn, ours_fn = inference_workload(name, x, y, model, params)
+            floor, ours, ratio = measure(floor_fn, ours_fn, repeats=args.repeats)
+            samples = n
+        elif name == "predict":
             x = np.random.default_rng(0).normal(size=(16384, 784)).astype("float32")
             floor, ours, ratio = measure(predict_numpy, predict_minikeras, x,
                                          repeats=args.repeats)

@@ -93,6 +93,20 @@ LAYER_CASES = [
      (2, 3, 3, 4, 2)),
 ]
 
+# GlobalAveragePooling1D with a mask (batch, steps): the average over the unmasked steps
+MASK_CASES = [
+    ("gavgpool1d_mask", {}, (3, 5, 2)),
+    ("gavgpool1d_mask_keep_cf", {"keepdims": True, "data_format": "channels_first"}, (3, 2, 5)),
+]
+
+
+def mask_for(name: str, batch: int, steps: int) -> np.ndarray:
+    rng = np.random.default_rng(seed_of(name) + 1)
+    mask = rng.random((batch, steps)) > 0.4
+    mask[:, 0] = True  # every sample keeps at least one step
+    return mask
+
+
 # name, op, shapes of the array arguments (input first), kwargs
 OP_CASES = [
     ("conv_1d_same", "conv", [(2, 9, 3), (3, 3, 4)], {"strides": 2, "padding": "same"}),

@@ -3,9 +3,12 @@
 config of functional models built with arithmetic/`keras.ops` on KerasTensors.
 
     KERAS_BACKEND=jax /work/venvs/k3/bin/python compat_tests/generate_config_fixtures.py
+    /work/venvs/k2/bin/python compat_tests/generate_config_fixtures.py --keras 2
 
 Writes `compat_tests/fixtures/configs_k3.json` and the model files in
-`compat_tests/files/surface_k3/`. Nothing here is typed by hand or computed with minikeras;
+`compat_tests/files/surface_k3/`; with `--keras 2` (tf_keras), `fixtures/configs_k2.json`
+and `files/surface_k2/`: functional models with TensorFlow ops on Keras tensors, which
+tf.keras saves as TFOpLambda/SlicingOpLambda layers. Nothing here is typed by hand or computed with minikeras;
 `compat_tests/test_surface_config.py` and `test_surface_ops_models.py` read them.
 
 Sections of the JSON:
@@ -57,7 +60,7 @@ REQUIRED = {
     "min_value": -1.0, "value": 0.5, "scale": 0.5, "offset": 0.1, "height": 4, "width": 4,
     "num_heads": 2, "key_dim": 2, "class_id": 1, "top_k": 2, "recall": 0.5,
     "precision": 0.5, "specificity": 0.5, "sensitivity": 0.5, "target_class_ids": [0, 1],
-    "dtype": None, "seed": 7, "max_tokens": None, "shape": [3],
+    "dtype": None, "seed": 7, "max_tokens": None, "shape": [3], "activation": "tanh",
 }
 # Names whose default is changed to this value (instead of the automatic rule).
 MUTATE = {
@@ -71,13 +74,13 @@ KEEP = {"dtype", "autocast", "input_shape", "batch_input_shape", "batch_size", "
         "ragged", "lora_rank", "lora_alpha", "quantization_config", "mask_value", "data_format",
         "gradient_accumulation_steps", "loss_scale_factor", "ema_overwrite_frequency",
         "use_ema", "interpolation", "crop_to_aspect_ratio", "pad_to_aspect_ratio",
-        "fill_mode", "fill_value", "input_axes", "output_axes", "name"}
+        "fill_mode", "fill_value", "input_axes", "output_axes"}
 # classes that cannot be built from plain arguments
-SKIP = {"Layer", "Lambda", "InputLayer", "InputSpec", "Wrapper", "Bidirectional",
+SKIP = {"Layer", "Lambda", "InputSpec", "Wrapper", "Bidirectional",
         "TimeDistributed", "RNN", "StackedRNNCells", "Loss", "Metric", "Optimizer",
         "LearningRateSchedule", "Initializer", "Regularizer", "Constraint", "Input",
         "LossScaleOptimizer", "MeanMetricWrapper", "Reduction", "TFSMLayer", "Pipeline",
-        "Normalization", "JaxLayer", "FlaxLayer", "TorchModuleWrapper", "Sum"}
+        "JaxLayer", "FlaxLayer", "TorchModuleWrapper"}
 
 
 def _json(x):
@@ -340,12 +343,17 @@ def record_ops_models(keras):
         pred = model.predict(xs if len(xs) > 1 else xs[0], verbose=0)
         path = os.path.join(FILES, f"{name}.keras")
         model.save(path)
+        h5_path = os.path.join(FILES, f"{name}.h5")  # Keras 3's legacy form drops `module`
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.save(h5_path)
         out[name] = {"config": _json(model.get_config()),
                      "serialized": _json(keras.saving.serialize_keras_object(model)),
                      "x": [x.tolist() for x in xs],
                      "weights": [w.tolist() for w in weights],
                      "pred": np.asarray(pred).tolist(),
-                     "file": os.path.relpath(path, HERE)}
+                     "file": os.path.relpath(path, HERE),
+                     "file_h5": os.path.relpath(h5_path, HERE)}
     return out
 
 
@@ -415,7 +423,137 @@ def record_terminate_on_nan(keras):
             "loss_is_nan": bool(np.isnan(hist.history["loss"][-1]))}
 
 
+class _AddLossModel:
+    """A subclassed model whose only loss is the one it adds (`add_loss`); built from the
+    `keras` module given (the same code runs in Keras and in minikeras' test)."""
+
+    @staticmethod
+    def make(keras):
+        class AddLossModel(keras.Model):
+            def __init__(self, **kwargs):
+                super().__init__(**kwargs)
+                self.dense = keras.layers.Dense(2)
+
+            def call(self, x):
+                out = self.dense(x)
+                self.add_loss(keras.ops.mean(keras.ops.square(out - 1.0)))
+                return out
+
+        return AddLossModel()
+
+
+def model_api_data():
+    x = np.linspace(-1, 1, 48, dtype="float32").reshape(16, 3)
+    y = np.linspace(0, 1, 16, dtype="float32").reshape(16, 1)
+    w = [np.array([[0.1, -0.2], [0.3, 0.05], [-0.4, 0.2]], dtype="float32"),
+         np.array([0.01, -0.02], dtype="float32")]
+    return x, y, w
+
+
+def record_model_api(keras):
+    """What Keras 3 does with: compile() without a loss and a model that adds its own,
+    `model.metrics`, `Model.add_variable`, `Model(inputs=..., outputs=...)` on a subclass."""
+    x, y, w = model_api_data()
+    out = {}
+    model = _AddLossModel.make(keras)
+    model(x[:1])
+    model.set_weights(w)
+    model.compile(keras.optimizers.SGD(0.1))
+    hist = model.fit(x, batch_size=8, epochs=3, shuffle=False, verbose=0)
+    out["add_loss_no_y"] = {"history": _json(hist.history),
+                            "weights": [v.tolist() for v in model.get_weights()],
+                            "evaluate": float(model.evaluate(x, verbose=0))}
+    names = {}
+    for label, kwargs in {"none": {}, "two": {"metrics": ["mae", "mse"]},
+                          "weighted": {"metrics": ["mae"], "weighted_metrics": ["mse"]}}.items():
+        m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        m.compile("sgd", "mse", **kwargs)
+        before = [v.name for v in m.metrics]
+        m.fit(x, y, verbose=0)
+        names[label] = {"before_fit": before, "after_fit": [v.name for v in m.metrics],
+                        "evaluate_keys": sorted(m.evaluate(x, y, verbose=0,
+                                                           return_dict=True))}
+    a = keras.Input((3,), name="a")
+    h = keras.layers.Dense(2, name="h")(a)
+    two = keras.Model(a, [keras.layers.Dense(1, name="o1")(h),
+                          keras.layers.Dense(1, name="o2")(h)])
+    two.compile("sgd", {"o1": "mse", "o2": "mae"}, metrics={"o1": ["mae"]})
+    two.fit(x, [y, y], verbose=0)
+    names["two_outputs"] = {"after_fit": [v.name for v in two.metrics]}
+    out["metrics"] = names
+    m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)], name="seq")
+    v = m.add_variable((2, 3), initializer="ones", name="extra", trainable=False)
+    out["add_variable"] = {"path": v.path, "n_weights": len(m.weights),
+                           "n_non_trainable": len(m.non_trainable_weights),
+                           "value": np.asarray(v).tolist()}
+
+    class Sub(keras.Model):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.tag = "sub"
+
+    inp = keras.Input((3,))
+    sub = Sub(inputs=inp, outputs=keras.layers.Dense(2)(inp))
+    out["subclass_functional"] = {"type_name": type(sub).__name__,
+                                  "mro_names": [c.__name__ for c in type(sub).__mro__][:3],
+                                  "n_layers": len(sub.layers),
+                                  "config_keys": sorted(sub.get_config())}
+    return out
+
+
+def _tf_ops_models(keras, tf):
+    """name -> (model, x list): tf.keras functional models with TensorFlow ops."""
+    rng = np.random.default_rng(13)
+    models = {}
+    a = keras.Input((4,), name="a")
+    h = keras.layers.Dense(3, name="d1")(a)
+    out = h * 2.0 + tf.reduce_mean(h, axis=-1, keepdims=True) - 1.0
+    out = tf.nn.relu(out)[:, :2] + tf.square(a[:, :2]) / 4.0
+    models["tf_arith_reduce_slice"] = (keras.Model(a, out),
+                                       [rng.normal(size=(5, 4)).astype("float32")])
+    a = keras.Input((6,), name="a")
+    h = tf.reshape(a, (-1, 2, 3))
+    h = tf.transpose(h, perm=[0, 2, 1])
+    h = keras.layers.Dense(2, name="d1")(tf.reshape(h, (-1, 6)))
+    out = tf.exp(-tf.abs(h)) + tf.math.maximum(h, 0.5) - tf.reduce_sum(h, axis=1,
+                                                                         keepdims=True)
+    models["tf_reshape_transpose_exp"] = (keras.Model(a, out),
+                                          [rng.normal(size=(5, 6)).astype("float32")])
+    return models
+
+
+def main_keras2() -> None:
+    import tensorflow as tf
+    import tf_keras as keras
+
+    files = os.path.join(HERE, "files", "surface_k2")
+    os.makedirs(files, exist_ok=True)
+    out = {}
+    for name, (model, xs) in _tf_ops_models(keras, tf).items():
+        rng = np.random.default_rng(5)
+        weights = [rng.uniform(-0.5, 0.5, size=w.shape).astype("float32")
+                   for w in model.get_weights()]
+        model.set_weights(weights)
+        pred = model.predict(xs[0], verbose=0)
+        path = os.path.join(files, f"{name}.h5")
+        model.save(path)
+        out[name] = {"config": _json(model.get_config()), "x": [x.tolist() for x in xs],
+                     "weights": [w.tolist() for w in weights],
+                     "pred": np.asarray(pred).tolist(), "file": os.path.relpath(path, HERE)}
+    data = {"keras_version": keras.__version__, "tensorflow_version": tf.__version__,
+            "numpy_version": np.__version__, "python_version": sys.version.split()[0],
+            "tf_ops_models": out}
+    path = os.path.join(HERE, "fixtures", "configs_k2.json")
+    with open(path, "w") as f:
+        json.dump(data, f, indent=1, sort_keys=True)
+        f.write("\n")
+    print(path, len(out), "tf.keras models with TFOpLambda layers")
+
+
 def main() -> None:
+    if "--keras" in sys.argv and sys.argv[sys.argv.index("--keras") + 1] == "2":
+        main_keras2()
+        return
     import keras
 
     configs, failed = record_configs(keras)
@@ -430,6 +568,7 @@ def main() -> None:
         "ops_models": record_ops_models(keras),
         "ops_table": record_ops_table(keras),
         "terminate_on_nan": record_terminate_on_nan(keras),
+        "model_api": record_model_api(keras),
     }
     with open(OUT, "w") as f:
         json.dump(data, f, indent=1, sort_keys=True)

@@ -6,6 +6,7 @@
 Writes compat_tests/fixtures/conv_k3.npz and conv_k3.json (see README_conv.md):
   layer/<case>/...  forward value and jax.grad gradients (input and every weight, with a
                     random upstream gradient) of one layer, plus its get_config();
+  masked/<case>/... GlobalAveragePooling1D called with a mask: value and input gradient;
   op/<case>/...     the same for one keras.ops function;
   model/<case>/...  a training trajectory: per-epoch History, final weights, predictions.
 The cases are in cases_conv.py, shared with the test. Deterministic: a rerun rewrites the
@@ -81,6 +82,23 @@ def main() -> None:
             "config": _py(layer.get_config())}
         print("layer", name, y.shape)
 
+    meta["masked"] = {}
+    for name, kwargs, shape in C.MASK_CASES:
+        rng = np.random.default_rng(C.seed_of(name))
+        layer = keras.layers.GlobalAveragePooling1D(**kwargs)
+        x = rng.normal(size=shape).astype(np.float32)
+        steps = shape[1] if kwargs.get("data_format") != "channels_first" else shape[2]
+        mask = C.mask_for(name, shape[0], steps)
+        y = np.asarray(layer(x, mask=mask))
+        u = rng.normal(size=y.shape).astype(np.float32)
+        gx = jax.grad(lambda xv, layer=layer, mask=mask, u=u:
+                      jnp.sum(u * layer(xv, mask=mask)))(jnp.asarray(x))
+        key = f"masked/{name}"
+        arrays.update({f"{key}/x": x, f"{key}/mask": mask, f"{key}/y": y, f"{key}/u": u,
+                       f"{key}/gx": np.asarray(gx)})
+        meta["masked"][name] = {"kwargs": _py(kwargs), "input_shape": list(shape)}
+        print("masked", name, y.shape)
+
     for name, op, shapes, kwargs in C.OP_CASES:
         rng = np.random.default_rng(C.seed_of(name))
         args = [rng.normal(size=s).astype(np.float32) for s in shapes]
@@ -131,8 +149,8 @@ def main() -> None:
     with open(os.path.join(fix, "conv_k3.json"), "w") as fh:
         json.dump(meta, fh, indent=1, sort_keys=True)
         fh.write("\n")
-    print(f"{len(meta['layers'])} layer cases, {len(meta['ops'])} op cases, "
-          f"{len(meta['models'])} model cases")
+    print(f"{len(meta['layers'])} layer cases, {len(meta['masked'])} masked cases, "
+          f"{len(meta['ops'])} op cases, {len(meta['models'])} model cases")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ def _close(actual, desired, what, rtol=RTOL, atol=ATOL):
 def test_every_case_has_a_fixture():
     assert sorted(META["layers"]) == sorted(c[0] for c in C.LAYER_CASES)
     assert sorted(META["ops"]) == sorted(c[0] for c in C.OP_CASES)
+    assert sorted(META["masked"]) == sorted(c[0] for c in C.MASK_CASES)
     assert sorted(META["models"]) == sorted(c["name"] for c in C.MODEL_CASES)
 
 
@@ -114,3 +115,16 @@ def test_training_trajectory_matches_keras(name):
         _close(w, DATA[f"{key}/w1_{i}"], f"{name}: final weight {i}", rtol=2e-4, atol=2e-5)
     _close(model.predict(DATA[f"{key}/x"], verbose=0), DATA[f"{key}/pred"],
            f"{name}: predictions", rtol=2e-4, atol=2e-5)
+
+
+@pytest.mark.parametrize("name", [c[0] for c in C.MASK_CASES])
+def test_masked_global_average_pooling_matches_keras(name):
+    meta = META["masked"][name]
+    key = f"masked/{name}"
+    layer = keras.layers.GlobalAveragePooling1D(**meta["kwargs"])
+    assert layer.supports_masking
+    x = watch(DATA[f"{key}/x"])
+    y = layer(x, mask=DATA[f"{key}/mask"])
+    _close(y.value, DATA[f"{key}/y"], f"{name}: forward")
+    (gx,) = gradients(y, [x], upstream=DATA[f"{key}/u"])
+    _close(gx, DATA[f"{key}/gx"], f"{name}: input gradient")

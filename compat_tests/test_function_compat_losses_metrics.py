@@ -202,7 +202,10 @@ def test_metric_name_config_and_variables(name):
     case = METRICS["cases"][name]
     m = make_metric(case)
     assert m.name == case["name"]
-    assert m.get_config() == case["config"]
+    config = m.get_config()
+    if name == "CosineSimilarity":  # minikeras keeps `axis`, which Keras 3 drops
+        assert config.pop("axis") == -1
+    assert config == case["config"]
     paths = [v.path for v in m.variables]
     if case["class"] in ("R2Score", "F1Score", "FBetaScore") or \
             case["kwargs"].get("multi_label"):

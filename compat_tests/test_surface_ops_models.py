@@ -5,8 +5,13 @@ constructor arguments and its call arguments (constants inline). A Keras 3 `.ker
 with such nodes loads and predicts the same; loading resolves them by class name from a
 table only (no code runs).
 
+tf.keras (Keras 2) saves TensorFlow ops on Keras tensors as TFOpLambda/SlicingOpLambda
+layers naming a TensorFlow function: such `.h5` files load by a table of function names
+(`minikeras.ops.symbolic.TF_OPS`) and predict the same.
+
 Reference: `fixtures/configs_k3.json` (`ops_models`, `ops_table`) and the files in
-`files/surface_k3/`, written by real Keras 3 (`generate_config_fixtures.py`).
+`files/surface_k3/`, written by real Keras 3; `fixtures/configs_k2.json` and
+`files/surface_k2/`, written by tf_keras 2.21 (`generate_config_fixtures.py`).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from minikeras.ops.op_classes import OP_CLASSES
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURE = json.load(open(os.path.join(HERE, "fixtures", "configs_k3.json")))
 MODELS = FIXTURE["ops_models"]
+K2_MODELS = json.load(open(os.path.join(HERE, "fixtures", "configs_k2.json")))["tf_ops_models"]
 
 
 def _generator():
@@ -43,8 +49,12 @@ def _inputs(case):
 @pytest.mark.parametrize("name", sorted(MODELS))
 def test_keras3_file_with_ops_loads_and_predicts_the_same(name, tmp_path):
     case = MODELS[name]
-    model = keras.saving.load_model(os.path.join(HERE, case["file"]))
     x = _inputs(case)
+    # Keras 3's legacy .h5 writes the Operations without `module`
+    legacy = keras.saving.load_model(os.path.join(HERE, case["file_h5"]))
+    np.testing.assert_allclose(legacy.predict(x, verbose=0), case["pred"], rtol=1e-5,
+                               atol=1e-6)
+    model = keras.saving.load_model(os.path.join(HERE, case["file"]))
     np.testing.assert_allclose(model.predict(x, verbose=0), case["pred"], rtol=1e-5, atol=1e-6)
     # only real layers in model.layers (Keras 3 does not list Operations there)
     assert all(not getattr(layer, "_is_symbolic_op", False) for layer in model.layers)
@@ -152,3 +162,44 @@ def test_operators_and_ops_on_keras_tensors():
     for g, e, t in zip(got, expected, outs):
         assert t.shape == (None,) + e.shape[1:]
         np.testing.assert_allclose(g, e, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", sorted(K2_MODELS))
+def test_tf_keras_file_with_tf_ops_loads_and_predicts_the_same(name, tmp_path):
+    case = K2_MODELS[name]
+    model = keras.saving.load_model(os.path.join(HERE, case["file"]))
+    x = np.asarray(case["x"][0], dtype="float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), case["pred"], rtol=1e-5, atol=1e-6)
+    path = tmp_path / "again.keras"  # written back in Keras 3's form
+    model.save(path)
+    np.testing.assert_allclose(keras.saving.load_model(path).predict(x, verbose=0),
+                               case["pred"], rtol=1e-5, atol=1e-6)
+
+
+def test_unknown_tensorflow_function_is_refused():
+    config = json.loads(json.dumps(K2_MODELS["tf_arith_reduce_slice"]["config"]))
+    entry = next(e for e in config["layers"] if e["class_name"] == "TFOpLambda")
+    entry["config"]["function"] = "io.write_file"
+    with pytest.raises(ValueError, match="io.write_file"):
+        keras.Model.from_config(config)
+
+
+def test_keras_tensor_is_neither_iterable_nor_a_boolean():
+    a = keras.Input((3,))
+    with pytest.raises(TypeError, match="iterated"):
+        list(a)
+    with pytest.raises(TypeError, match="boolean"):
+        bool(a > 0)
+
+
+def test_model_with_ops_clones_and_round_trips_through_json():
+    a = keras.Input((4,))
+    h = keras.layers.Dense(3)(a)
+    model = keras.Model(a, keras.layers.Dense(2)(h * 2.0 + keras.ops.mean(h, axis=-1,
+                                                                            keepdims=True)))
+    x = np.random.default_rng(1).normal(size=(3, 4)).astype("float32")
+    for other in (keras.models.clone_model(model),
+                  keras.models.model_from_json(model.to_json())):
+        other.set_weights(model.get_weights())
+        np.testing.assert_allclose(other.predict(x, verbose=0), model.predict(x, verbose=0),
+                                   rtol=1e-6)

@@ -67,7 +67,8 @@ NOTES = {
     "keras.optimizers.Nadam": ("Keras 2 spelling accepted", "with `lr=`/`decay=` Keras 2's "
                                "momentum schedule; `decay` really decays"),
     "keras.layers.Dense": ("Keras 2 spelling accepted", "`input_dim`, `input_shape`, "
-                           "`batch_input_shape`; LoRA (`lora_rank`) refused"),
+                           "`batch_input_shape`; LoRA (`lora_rank`) refused; no "
+                           "`quantization_config` in its config (quantization out of scope)"),
     "keras.layers.InputLayer": ("Keras 2 spelling accepted", "`input_shape`, "
                                 "`batch_input_shape` besides `shape`, `batch_shape`"),
     "keras.layers.Lambda": ("differs", "works in code; never saved or loaded (a file would "
@@ -79,7 +80,8 @@ NOTES = {
                                       "the last axis, or raises)"),
     "keras.layers.LeakyReLU": ("Keras 2 spelling accepted", "`alpha=` as `negative_slope`"),
     "keras.Model": ("differs", "subclassed models without `get_config` cannot be cloned or "
-                    "rebuilt from a config (Keras 3 generates one)"),
+                    "rebuilt from a config (Keras 3 generates one); `metrics_names` lists the "
+                    "log names (Keras 2), while `metrics` is Keras 3's list"),
     "keras.backend.hard_sigmoid": ("differs", "Keras 2's clip(0.2x+0.5, 0, 1); "
                                    "`keras.activations.hard_sigmoid` is Keras 3's"),
     "keras.backend.sqrt": ("Keras 2 spelling accepted", "clips negatives to 0 first, as "
@@ -124,6 +126,27 @@ NOTES = {
                            "default dtype floatx"),
     "keras.ops.normalize": ("differs", "`order` other than 2 over several axes (a matrix "
                             "norm) raises"),
+    # issue 11 (serialization, symbolic ops, errors, config): see decisions.md
+    "keras.saving.deserialize_keras_object": ("differs", "never runs code: `__lambda__` "
+                                              "configs are refused even with "
+                                              "`safe_mode=False`; `module` selects a "
+                                              "namespace table, nothing is imported"),
+    "keras.saving.serialize_keras_object": ("differs", "a `lambda` is refused (Keras writes "
+                                            "its bytecode)"),
+    "keras.config.enable_unsafe_deserialization": ("differs", "accepted, but code from a "
+                                                   "config is still never executed"),
+    "keras.config.disable_interactive_logging": ("differs", "messages go to Python's "
+                                                 "`logging` (logger \"minikeras\"), not absl"),
+    "keras.config.set_max_epochs": ("differs", "a value other than a positive integer or "
+                                    "None is a ValueError"),
+    "keras.config.set_max_steps_per_epoch": ("differs", "a value other than a positive "
+                                             "integer or None is a ValueError"),
+    "keras.backend.result_type": ("differs", "64-bit results stay 64-bit (Keras' "
+                                  "TensorFlow-backend widths; JAX narrows them)"),
+    "keras.metrics.CosineSimilarity": ("differs", "`get_config` keeps `axis` (Keras 3 drops "
+                                       "it)"),
+    "keras.layers.Dropout": ("differs", "a non-number `rate` is a ValueError (Keras: an "
+                             "incidental TypeError)"),
     # reshaping layers, initializers, regularizers, optimizers (branch `reshape`)
     "keras.layers.SpatialDropout1D": ("Keras 2 spelling accepted", "tf_keras configs "
                                       "(`noise_shape: None`, `trainable`) load"),

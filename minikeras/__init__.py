@@ -1,37 +1,46 @@
-"""minikeras: the Keras training API on NumPy. Use it as `import minikeras as keras`."""
+"""minikeras: the Keras training API on NumPy. Use it as `import minikeras as keras`.
 
-from minikeras import (  # noqa: F401
-    activations,
-    backend,
-    callbacks,
-    config,
-    constraints,
-    initializers,
-    layers,
-    losses,
-    metrics,
-    models,
-    ops,
-    optimizers,
-    random,
-    regularizers,
-    saving,
-    utils,
-)
-# --- data in, results out (issue 10, branch `data`) ---
-from minikeras import datasets, preprocessing  # noqa: F401,E402
+The submodules and the top-level names load on first use (PEP 562), so that
+`import minikeras` costs little and a script pays only for what it touches (saving and
+h5py, metrics, the ops tables...). `dir(minikeras)` lists them all.
+"""
 
-from minikeras.autodiff.tensor import Variable  # noqa: F401
-from minikeras.initializers import Initializer  # noqa: F401
-from minikeras.layers import Input, KerasTensor, Layer  # noqa: F401
-from minikeras.losses import Loss  # noqa: F401
-from minikeras.metrics import Metric  # noqa: F401
-from minikeras.models import Model, Sequential  # noqa: F401
-from minikeras.optimizers import Optimizer  # noqa: F401
-from minikeras.regularizers import Regularizer  # noqa: F401
-from minikeras.saving import load_model  # noqa: F401
+from __future__ import annotations
+
+import importlib as _importlib
+
+# dtype policies (branch `policy`)
+from minikeras import dtype_policies, mixed_precision  # noqa: F401,E402
+from minikeras.dtype_policies import DTypePolicy, FloatDTypePolicy  # noqa: F401,E402
 
 __version__ = "0.1.0"
+
+# `keras.<module>`: loaded on first attribute access.
+_SUBMODULES = (
+    "activations", "backend", "callbacks", "config", "constraints", "initializers", "layers",
+    "losses", "metrics", "models", "ops", "optimizers", "random", "regularizers", "saving",
+    "utils",
+    # --- data in, results out (issue 10, branch `data`) ---
+    "datasets", "preprocessing",
+    # `keras.wrappers` imports scikit-learn (about a second)
+    "wrappers",
+)
+
+# `keras.<Name>`: (module, attribute), loaded on first access.
+_NAMES = {
+    "Variable": ("minikeras.autodiff.tensor", "Variable"),
+    "Initializer": ("minikeras.initializers", "Initializer"),
+    "Input": ("minikeras.layers", "Input"),
+    "KerasTensor": ("minikeras.layers", "KerasTensor"),
+    "Layer": ("minikeras.layers", "Layer"),
+    "Loss": ("minikeras.losses", "Loss"),
+    "Metric": ("minikeras.metrics", "Metric"),
+    "Model": ("minikeras.models", "Model"),
+    "Sequential": ("minikeras.models", "Sequential"),
+    "Optimizer": ("minikeras.optimizers", "Optimizer"),
+    "Regularizer": ("minikeras.regularizers", "Regularizer"),
+    "load_model": ("minikeras.saving", "load_model"),
+}
 
 
 def version() -> str:
@@ -40,9 +49,16 @@ def version() -> str:
 
 
 def __getattr__(name: str):
-    # `keras.wrappers` imports scikit-learn (about a second): loaded on first use only.
-    if name == "wrappers":
-        import importlib
+    if name in _NAMES:
+        module, attr = _NAMES[name]
+        value = getattr(_importlib.import_module(module), attr)
+    elif name in _SUBMODULES:
+        value = _importlib.import_module(f"minikeras.{name}")
+    else:
+        raise AttributeError(f"module 'minikeras' has no attribute {name!r}")
+    globals()[name] = value  # later accesses skip this function
+    return value
 
-        return importlib.import_module("minikeras.wrappers")
-    raise AttributeError(f"module 'minikeras' has no attribute {name!r}")
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_NAMES) | set(_SUBMODULES))

@@ -180,11 +180,11 @@ def serialize(activation: Callable) -> Any:
 
 
 def deserialize(config: Any, custom_objects: dict | None = None) -> Callable:
-    from minikeras.saving.serialization import deserialize_keras_object
+    from minikeras.saving.serialization import deserialize_from_table
 
     if isinstance(config, dict) and config.get("class_name") in _ACTIVATIONS:
         return _ACTIVATIONS[config["class_name"]]
-    return deserialize_keras_object(config, _ACTIVATIONS, "activation", custom_objects)
+    return deserialize_from_table(config, _ACTIVATIONS, "activation", custom_objects)
 
 
 def get(identifier: Any) -> Callable:

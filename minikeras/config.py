@@ -124,3 +124,19 @@ def set_max_steps_per_epoch(max_steps_per_epoch: int | None) -> None:
 
 def max_steps_per_epoch() -> int | None:
     return _MAX_STEPS_PER_EPOCH
+
+
+# dtype policies (branch `policy`): the global policy lives in minikeras.dtype_policies
+def set_dtype_policy(policy: Any) -> None:
+    """Keras 3's `keras.config.set_dtype_policy` (a name such as "mixed_float16", or a
+    `DTypePolicy`): the policy of layers created without `dtype=`."""
+    from minikeras import dtype_policies
+
+    dtype_policies.set_dtype_policy(policy)
+
+
+def dtype_policy() -> Any:
+    """Keras 3's `keras.config.dtype_policy`: the global `DTypePolicy`."""
+    from minikeras import dtype_policies
+
+    return dtype_policies.dtype_policy()

@@ -89,9 +89,9 @@ def serialize(constraint: Constraint) -> dict:
 
 
 def deserialize(config: Any, custom_objects: dict | None = None) -> Constraint:
-    from minikeras.saving.serialization import deserialize_keras_object
+    from minikeras.saving.serialization import deserialize_from_table
 
-    obj = deserialize_keras_object(config, _TABLE, "constraint", custom_objects)
+    obj = deserialize_from_table(config, _TABLE, "constraint", custom_objects)
     return obj() if isinstance(obj, type) else obj
 
 

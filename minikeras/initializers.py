@@ -303,9 +303,9 @@ def serialize(initializer: Initializer) -> dict:
 
 
 def deserialize(config: Any, custom_objects: dict | None = None) -> Initializer:
-    from minikeras.saving.serialization import deserialize_keras_object
+    from minikeras.saving.serialization import deserialize_from_table
 
-    obj = deserialize_keras_object(config, _TABLE, "initializer", custom_objects)
+    obj = deserialize_from_table(config, _TABLE, "initializer", custom_objects)
     return obj() if isinstance(obj, type) else obj
 
 

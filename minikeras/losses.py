@@ -39,7 +39,9 @@ def standardize_reduction(reduction: Any) -> str | None:
     if reduction == "auto":
         return "sum_over_batch_size"
     if reduction not in REDUCTIONS:
-        raise unknown_name_error("reduction", reduction, [r for r in REDUCTIONS if r])
+        hint = unknown_name_error("reduction", reduction, [r for r in REDUCTIONS if r])
+        raise ValueError("Invalid value for argument `reduction`. Expected one of "
+                         f"{tuple(REDUCTIONS)}. Received: reduction={reduction} ({hint})")
     return reduction
 
 
@@ -1034,9 +1036,9 @@ def serialize(loss: Any) -> Any:
 
 
 def deserialize(config: Any, custom_objects: dict | None = None) -> Any:
-    from minikeras.saving.serialization import deserialize_keras_object
+    from minikeras.saving.serialization import deserialize_from_table
 
-    return deserialize_keras_object(config, _table(), "loss", custom_objects)
+    return deserialize_from_table(config, _table(), "loss", custom_objects)
 
 
 def get(identifier: Any) -> Any:

@@ -132,9 +132,9 @@ def serialize(regularizer: Regularizer) -> dict:
 
 
 def deserialize(config: Any, custom_objects: dict | None = None) -> Regularizer:
-    from minikeras.saving.serialization import deserialize_keras_object
+    from minikeras.saving.serialization import deserialize_from_table
 
-    obj = deserialize_keras_object(config, _TABLE, "regularizer", custom_objects)
+    obj = deserialize_from_table(config, _TABLE, "regularizer", custom_objects)
     return obj() if isinstance(obj, type) or obj is l1_l2 else obj
 
 

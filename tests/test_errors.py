@@ -66,7 +66,7 @@ def test_unknown_metric_suggests_the_closest():
 
 
 def test_unknown_layer_keyword_suggests_the_closest():
-    with pytest.raises(TypeError, match="'activaton'.*'activation'"):
+    with pytest.raises(ValueError, match="'activaton'.*'activation'"):
         keras.layers.Dense(3, activaton="relu")
 
 
@@ -140,7 +140,7 @@ def test_set_weights_names_the_shapes():
 def test_bad_optimizer_arguments():
     with pytest.raises(ValueError, match="momentum"):
         keras.optimizers.SGD(momentum=2.0)
-    with pytest.raises(TypeError, match="'learnig_rate'.*'learning_rate'"):
+    with pytest.raises(ValueError, match="'learnig_rate'.*'learning_rate'"):
         keras.optimizers.Adam(learnig_rate=0.1)
     with pytest.raises(ValueError, match="learning_rate"):
         keras.optimizers.SGD(learning_rate=-1.0)

@@ -26,6 +26,8 @@ TESTED = {"perceptron", "xor", "regression", "binary_classification",
           "dropout_and_noise", "normalisation", "cross_validation", "save_and_share"}
 TESTED |= {"mnist_mlp", "tensorboard_logging", "plot_model",  # in tests/test_examples_data.py
            "sklearn_cross_validation"}
+TESTED.add("cnn_digits")  # convolution example; its claim is checked in test_examples_conv.py
+TESTED |= {"generators"}  # in tests/test_examples_gen.py
 
 
 @pytest.fixture

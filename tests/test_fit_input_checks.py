@@ -39,7 +39,7 @@ def test_wrong_validation_target_shape_fails_before_training():
     # broadcasting; refused up front, naming validation_data (better)
     m = _model()
     _refused_without_change(m, "validation_data", lambda: m.fit(
-        X, Y, validation_data=(X[:10], Y[:10, :1].repeat(3, axis=1)), epochs=2, verbose=0))
+        X, Y, validation_data=(X[:10], np.zeros((10, 3), "float32")), epochs=2, verbose=0))
     # a validation generator's first batch is checked as well
     _refused_without_change(m, "validation_data", lambda: m.fit(
         X, Y, validation_data=iter([(X[:10], np.zeros((10, 5), "float32"))]), verbose=0))

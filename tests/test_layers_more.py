@@ -312,7 +312,7 @@ def test_activation_layer_argument_errors():
         L.ReLU(max_value=-1)
     with pytest.raises(ValueError, match="threshold"):
         L.ReLU(threshold=-1)
-    with pytest.raises(TypeError, match="alpha_initialiser|did you mean"):
+    with pytest.raises(ValueError, match="alpha_initialiser|did you mean"):
         L.PReLU(alpha_initialiser="zeros")
 
 

@@ -218,11 +218,11 @@ def test_trained_in_a_model_with_regularizer_and_constraint():
     (lambda: L.LayerNormalization(center="False"), TypeError, "center"),
     (lambda: L.LayerNormalization(scale=None), TypeError, "scale"),
     (lambda: L.LayerNormalization(rms_scaling="yes"), TypeError, "rms_scaling"),
-    (lambda: L.LayerNormalization(gama_initializer="ones"), TypeError, "gamma_initializer"),
+    (lambda: L.LayerNormalization(gama_initializer="ones"), ValueError, "gamma_initializer"),
     (lambda: L.LayerNormalization(beta_initializer="no_such_init"), ValueError, "no_such"),
     (lambda: L.UnitNormalization(axis=1.5), TypeError, "axis"),
     (lambda: L.UnitNormalization(axis=None), TypeError, "axis"),
-    (lambda: L.UnitNormalization(epsilon=1e-6), TypeError, "epsilon"),
+    (lambda: L.UnitNormalization(epsilon=1e-6), ValueError, "epsilon"),
     (lambda: L.RMSNormalization(axis="x"), TypeError, "axis"),
     (lambda: L.RMSNormalization(epsilon=float("nan")), ValueError, "epsilon"),
 ])

@@ -20,11 +20,13 @@ odd pixel at the end; max pooling routes the gradient to the first maximum of a 
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
+from minikeras.autodiff.primitives import CHAIN_ACTIVATIONS
 from minikeras.autodiff.tensor import Tensor, constant_like, record
 
 
@@ -60,8 +62,9 @@ def transpose_output_length(n: int | None, k: int, stride: int, dilation: int, p
     return (n - 1) * stride + dk % 2 + output_padding
 
 
-def _pads(spatial, ksize, strides, dilation, padding) -> list:
-    """(before, after) padding per spatial axis."""
+@functools.lru_cache(maxsize=512)
+def _pads(spatial, ksize, strides, dilation, padding) -> tuple:
+    """(before, after) padding per spatial axis (remembered, like `_slices`)."""
     pads = []
     for n, k, s, d in zip(spatial, ksize, strides, dilation):
         dk = (k - 1) * d + 1
@@ -73,7 +76,7 @@ def _pads(spatial, ksize, strides, dilation, padding) -> list:
             pads.append((dk - 1, 0))
         else:
             pads.append((0, 0))
-    return pads
+    return tuple(pads)
 
 
 def _pad(xv: np.ndarray, pads: list, value: float = 0.0) -> np.ndarray:
@@ -110,6 +113,13 @@ def _offset_slices(out: tuple, ksize: tuple, strides: tuple, dilation: tuple):
             for o, d, s, n in zip(off, dilation, strides, out)) + (slice(None),)
 
 
+@functools.lru_cache(maxsize=512)
+def _slices(out: tuple, ksize: tuple, strides: tuple, dilation: tuple) -> tuple:
+    """`_offset_slices` as a tuple, remembered: a training loop asks for the same geometry
+    at every step."""
+    return tuple(_offset_slices(out, ksize, strides, dilation))
+
+
 def _scatter(gwin: np.ndarray, shape: tuple, out: tuple, ksize: tuple, strides: tuple,
              dilation: tuple) -> np.ndarray:
     """col2im: add the per-window gradients gwin (batch, *out, *kernel, channels) back onto
@@ -117,7 +127,7 @@ def _scatter(gwin: np.ndarray, shape: tuple, out: tuple, ksize: tuple, strides: 
     nd = len(ksize)
     dx = np.zeros(shape, dtype=gwin.dtype)
     lead = (slice(None),) * (1 + nd)
-    for off, sl in _offset_slices(out, ksize, strides, dilation):
+    for off, sl in _slices(out, ksize, strides, dilation):
         dx[sl] += gwin[lead + off]
     return dx
 
@@ -129,7 +139,7 @@ def _im2col(xp: np.ndarray, out: tuple, ksize: tuple, strides: tuple, dilation: 
     nd = len(ksize)
     cols = np.empty((xp.shape[0],) + tuple(out) + tuple(ksize) + (xp.shape[-1],), xp.dtype)
     lead = (slice(None),) * (1 + nd)
-    for off, sl in _offset_slices(out, ksize, strides, dilation):
+    for off, sl in _slices(out, ksize, strides, dilation):
         cols[lead + off] = xp[sl]
     return cols
 
@@ -144,11 +154,16 @@ def _check_out(out: tuple, spatial: tuple, ksize: tuple, dilation: tuple, what: 
 
 # --- convolution ----------------------------------------------------------------------
 
-def conv(x, kernel, bias=None, strides=(1,), padding="valid", dilation=(1,), groups=1) -> Tensor:
+def conv(x, kernel, bias=None, strides=(1,), padding="valid", dilation=(1,), groups=1,
+         activation: str | None = None) -> Tensor:
     """N-D convolution (cross-correlation, as Keras): x (batch, *spatial, in),
-    kernel (*kernel_size, in // groups, filters), bias (filters,) or None."""
+    kernel (*kernel_size, in // groups, filters), bias (filters,) or None.
+
+    `activation` ('relu' or 'tanh', as the Conv layers pass it) is applied inside the node,
+    computing the same numbers as the separate primitive with one graph node less."""
     x, kernel = _t(x), _t(kernel)
     bias = None if bias is None else _t(bias)
+    strides, dilation = tuple(strides), tuple(dilation)
     xv, kv = x.value, kernel.value
     nd = xv.ndim - 2
     ksize = kv.shape[:nd]
@@ -179,8 +194,12 @@ def conv(x, kernel, bias=None, strides=(1,), padding="valid", dilation=(1,), gro
         parents = (x, kernel, bias)
     else:
         parents = (x, kernel)
+    if activation is not None:
+        y = CHAIN_ACTIVATIONS[activation][0](y)
 
     def backward(g):
+        if activation is not None:
+            g = CHAIN_ACTIVATIONS[activation][1](g, y.reshape(g.shape))
         gm = g.reshape(m, f)
         gx = gk = None
         if groups == 1:
@@ -213,6 +232,7 @@ def conv_transpose(x, kernel, bias=None, strides=(1,), padding="valid", output_p
     the full result follow Keras' JAX backend."""
     x, kernel = _t(x), _t(kernel)
     bias = None if bias is None else _t(bias)
+    strides, dilation = tuple(strides), tuple(dilation)
     xv, kv = x.value, kernel.value
     nd = xv.ndim - 2
     ksize = kv.shape[:nd]
@@ -272,99 +292,72 @@ def conv_transpose(x, kernel, bias=None, strides=(1,), padding="valid", output_p
 
 # --- pooling --------------------------------------------------------------------------
 
-def _window_last(win: np.ndarray, nd: int) -> np.ndarray:
-    """(batch, *out, *pool, C) -> contiguous (batch, *out, C, prod(pool))."""
-    perm = (0,) + tuple(range(1, 1 + nd)) + (2 * nd + 1,) + tuple(range(1 + nd, 1 + 2 * nd))
-    t = win.transpose(perm)
-    return t.reshape(t.shape[:nd + 2] + (-1,))
-
-
 def pool(x, pool_size: tuple, strides: tuple, padding: str = "valid", mode: str = "max") -> Tensor:
     """Max or average pooling over the spatial axes of a channels_last x.
 
+    Computed with a loop over the window's offsets (prod(pool_size) iterations), each a
+    vectorised maximum/add of one strided slice of the input: no copy of the windows.
     Average pooling with padding='same' divides by the number of real (unpadded) elements
     of each window, as Keras does; max pooling pads with -inf. The gradient of max pooling
-    goes to the first maximum of each window (XLA's and TensorFlow's choice)."""
+    goes to the first maximum of each window in row-major order (XLA's and TensorFlow's
+    choice), found by the same loop in the backward pass.
+    """
     x = _t(x)
     xv = x.value
     nd = xv.ndim - 2
     spatial = xv.shape[1:-1]
     ones = (1,) * nd
+    pool_size, strides = tuple(pool_size), tuple(strides)
     pads = _pads(spatial, pool_size, strides, ones, padding)
     out = tuple(output_length(n, k, s, 1, padding)
                 for n, k, s in zip(spatial, pool_size, strides))
     _check_out(out, tuple(n + lo + hi for n, (lo, hi) in zip(spatial, pads)), pool_size, ones,
                f"{mode}_pool")
-    n = xv.shape[0]
-    c = xv.shape[-1]
-    kp = int(np.prod(pool_size))
-    tiled = tuple(strides) == tuple(pool_size) and not any(lo or hi for lo, hi in pads)
-
-    if tiled:
-        # non-overlapping windows: a reshape, no copy (the input is cropped to whole windows)
-        crop = (slice(None),) + tuple(slice(0, o * p) for o, p in zip(out, pool_size)) \
-            + (slice(None),)
-        xc = xv[crop]
-        split = (n,) + tuple(v for o, p in zip(out, pool_size) for v in (o, p)) + (c,)
-        xr = xc.reshape(split)
-        win_axes = tuple(2 + 2 * i for i in range(nd))
-    else:
-        xp = _pad(xv, pads, -np.inf if mode == "max" else 0.0)
-        win = _windows(xp, out, pool_size, strides, ones)
+    xp = _pad(xv, pads, -np.inf if mode == "max" else 0.0)
+    slices = [sl for _, sl in _slices(out, pool_size, strides, ones)]
+    padded = xp is not xv
+    # windows that do not overlap: each input element is read by at most one window, so
+    # the backward pass can assign instead of accumulate
+    disjoint = all(s >= k for s, k in zip(strides, pool_size))
 
     if mode == "max":
-        if tiled:
-            perm = (0,) + tuple(1 + 2 * i for i in range(nd)) + (2 * nd + 1,) + win_axes
-            wl = xr.transpose(perm).reshape((n,) + out + (c, kp))
-        else:
-            wl = _window_last(win, nd)
-        idx = wl.argmax(axis=-1)[..., None]
-        y = np.take_along_axis(wl, idx, axis=-1)[..., 0]
+        y = xp[slices[0]].copy()
+        for sl in slices[1:]:
+            np.maximum(y, xp[sl], out=y)
 
         def backward(g):
-            gw = np.zeros(wl.shape, dtype=g.dtype)
-            np.put_along_axis(gw, idx, g[..., None], axis=-1)
-            gw = gw.reshape((n,) + out + (c,) + tuple(pool_size))
-            if tiled:
-                inv = np.argsort(perm)
-                gx = np.zeros(xv.shape, dtype=g.dtype)
-                gx[crop] = gw.transpose(inv).reshape(xc.shape)
-                return (gx,)
-            back = (0,) + tuple(range(1, 1 + nd)) + tuple(range(2 + nd, 2 + 2 * nd)) + (1 + nd,)
-            gwin = gw.transpose(back)
-            return (_scatter(gwin, xp.shape, out, pool_size, strides, ones)
-                    [_inner(xv.shape, pads)],)
+            dxp = np.zeros(xp.shape, dtype=g.dtype)
+            todo = np.ones(y.shape, dtype=bool)  # windows whose maximum is not yet found
+            for sl in slices:
+                hit = xp[sl] == y
+                hit &= todo
+                todo &= ~hit
+                if disjoint:
+                    np.multiply(g, hit, out=dxp[sl])
+                else:
+                    dxp[sl] += g * hit
+            return (dxp[_inner(xv.shape, pads)] if padded else dxp,)
     else:
-        if tiled:
-            y = xr.mean(axis=win_axes)
-            counts = None
+        y = xp[slices[0]].copy()
+        for sl in slices[1:]:
+            y += xp[sl]
+        if padding == "same" and padded:
+            counts = _valid_counts(spatial, out, pool_size, strides, pads).astype(xv.dtype)
         else:
-            y = win.sum(axis=tuple(range(1 + nd, 1 + 2 * nd)))
-            if padding == "same":
-                counts = _valid_counts(spatial, out, pool_size, strides, pads).astype(xv.dtype)
-            else:
-                counts = np.asarray(kp, dtype=xv.dtype)
-            y = y / counts
+            counts = np.asarray(len(slices), dtype=xv.dtype)
+        y /= counts
 
         def backward(g):
-            if tiled:
-                gs = g / np.asarray(kp, dtype=g.dtype)
-                exp = gs.reshape(_interleave(gs.shape, nd))
-                gx = np.zeros(xv.shape, dtype=g.dtype)
-                gx[crop] = np.broadcast_to(exp, xr.shape).reshape(xc.shape)
-                return (gx,)
             gs = g / counts
-            gwin = np.broadcast_to(gs.reshape((n,) + out + ones + (c,)),
-                                   (n,) + out + tuple(pool_size) + (c,))
-            return (_scatter(gwin, xp.shape, out, pool_size, strides, ones)
-                    [_inner(xv.shape, pads)],)
+            dxp = np.zeros(xp.shape, dtype=g.dtype)
+            for sl in slices:
+                if disjoint:
+                    dxp[sl] = gs
+                else:
+                    dxp[sl] += gs
+            return (dxp[_inner(xv.shape, pads)] if padded else dxp,)
 
-    return record(np.ascontiguousarray(y), (x,), backward)
-
-
-def _interleave(shape: tuple, nd: int) -> tuple:
-    """(n, o1, .., c) -> (n, o1, 1, o2, 1, .., c): the pooled shape with a 1 per window axis."""
-    return (shape[0],) + tuple(v for o in shape[1:1 + nd] for v in (o, 1)) + (shape[-1],)
+    return record(y, (x,), backward)
 
 
 def _valid_counts(spatial, out, pool_size, strides, pads) -> np.ndarray:

@@ -6,10 +6,11 @@ the other operand, as in JAX): bool < int (weak) < uint8/int8 < ... < int64 < fl
 < bfloat16/float16 < float32 < float64, uint64 sits below the weak float, complex64 above
 float32 and the weak int. A weak result becomes floatx's width.
 
-Where Keras' backends differ, minikeras follows Keras' TensorFlow backend: 64-bit results
-stay 64-bit and a Python `int` is int64 (NumPy keeps 64-bit types; the JAX backend narrows
-them to 32 bits because JAX runs without x64). `compat_tests/test_surface_config.py`
-checks every pair against Keras' own results under that rule.
+`standardize_dtype` maps Python types as Keras' JAX backend does (`int` -> int32). In
+`result_type`, where Keras' backends differ, minikeras follows Keras' TensorFlow backend:
+64-bit results stay 64-bit (NumPy keeps 64-bit arrays; the JAX backend narrows them to 32
+bits because JAX runs without x64). `compat_tests/test_surface_dtypes.py` checks every pair
+against Keras' own results under that rule.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ FLOAT8_TYPES = ("float8_e4m3fn", "float8_e5m2")
 ALLOWED_DTYPES = (FLOAT_TYPES[1:] + INT_TYPES + ("bfloat16", "bool", "string")
                   + FLOAT8_TYPES + COMPLEX_TYPES)
 _WEAK_INT, _WEAK_FLOAT = "int", "float"
-_PYTHON_TYPES = {bool: "bool", int: "int64", float: "float32", str: "string",
-                 complex: "complex128", "int": "int64"}
+# Python types as Keras 3 maps them on its JAX backend (the reference one)
+_PYTHON_TYPES = {bool: "bool", int: "int32", float: "float32", str: "string",
+                 complex: "complex64", "int": "int32"}
 
 # each type's immediate successors on Keras' promotion lattice
 _LATTICE = {
@@ -63,9 +65,9 @@ _UPPER = _upper_bounds()
 
 
 def standardize_dtype(dtype: Any) -> str:
-    """The Keras name of a dtype: None means floatx; Python types map to bool, int64,
-    float32, string, complex128; NumPy dtypes and dtype-like objects by their name. A name
-    Keras does not know raises `ValueError("Invalid dtype: ...")`, as Keras does."""
+    """The Keras name of a dtype: None means floatx; Python types map to bool, int32,
+    float32, string, complex64 (Keras on JAX); NumPy dtypes and dtype-like objects by their
+    name. A name Keras does not know raises `ValueError("Invalid dtype: ...")`, as Keras."""
     if dtype is None:
         return config.floatx()
     if isinstance(dtype, (type, str)) and dtype in _PYTHON_TYPES:
@@ -77,7 +79,7 @@ def standardize_dtype(dtype: Any) -> str:
         dtype = dtype.name
     elif hasattr(dtype, "__name__") and not isinstance(dtype, str):
         dtype = dtype.__name__
-    if dtype == "str":
+    if dtype in ("str", "str_"):
         dtype = "string"
     if dtype not in ALLOWED_DTYPES:
         raise ValueError(f"Invalid dtype: {dtype}")

@@ -35,7 +35,11 @@ class MonitorCallback(Callback):
             name = self.monitor.removeprefix("val_")
             if name == "loss":
                 self.monitor_op = operator.lt
-            for m in getattr(self.model, "metrics", []) or []:
+            listed = getattr(self.model, "metrics", []) or []
+            # the compiled metrics are one entry of model.metrics (as Keras 3): look inside
+            flat = [x for m in listed for x in (m.metrics if isinstance(
+                getattr(m, "metrics", None), list) else [m])]
+            for m in flat:
                 if getattr(m, "name", None) == name and getattr(m, "_direction", None):
                     self.monitor_op = operator.gt if m._direction == "up" else operator.lt
             if self.monitor_op is None:

@@ -93,7 +93,8 @@ class Dense(Layer):
         if isinstance(units, float) and units.is_integer():
             units = int(units)
         if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units <= 0:
-            raise ValueError(f"Dense: `units` must be a positive integer, got units={units!r}")
+            raise ValueError("Received an invalid value for `units`, expected a positive "
+                             f"integer. Received: units={units}")
         if lora_rank:
             raise ValueError("Dense: LoRA (lora_rank) is not supported by minikeras")
         kwargs.pop("quantization_config", None)
@@ -183,8 +184,29 @@ class Dropout(Layer):
 
     def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None,
                  **kwargs: Any) -> None:
-        if not isinstance(rate, (int, float, np.floating)) or not 0 <= rate <= 1:
-            raise ValueError(f"Dropout: `rate` must be a number in [0, 1], got rate={rate!r}")
+        if isinstance(rate, bool) or not isinstance(rate, (int, float, np.floating)) or \
+                not 0 <= rate <= 1:
+            raise ValueError("Invalid value received for argument `rate`. Expected a float "
+                             f"value between 0 and 1. Received: rate={rate}")
+        if noise_shape is not None:  # Keras' checks and wording
+            bad = "Invalid value received for argument `noise_shape`. "
+            if isinstance(noise_shape, str):
+                raise ValueError(f"{bad}Expected a tuple or list of integers. Received: "
+                                 f"noise_shape={noise_shape}")
+            if not hasattr(noise_shape, "__iter__"):
+                raise ValueError(f"{bad}Expected an iterable of integers (e.g., a tuple or "
+                                 f"list). Received: noise_shape={noise_shape}")
+            for i, d in enumerate(noise_shape):
+                if d is None:
+                    continue
+                if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+                    raise ValueError(f"{bad}Expected all elements to be integers or None. "
+                                     f"Received element at index {i}: {d} (type: "
+                                     f"{type(d).__name__})")
+                if d <= 0:
+                    raise ValueError(f"{bad}Expected all dimensions to be positive integers "
+                                     f"or None. Received negative or zero value at index "
+                                     f"{i}: {d}")
         super().__init__(**kwargs)
         self.supports_masking = True  # passes masks through, as Keras 3
         self.rate = float(rate)

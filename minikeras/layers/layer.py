@@ -8,6 +8,7 @@ graph instead of computing anything.
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import threading
 from typing import Any
@@ -104,12 +105,18 @@ def check_layer_dtype(layer: "Layer", dtype: Any, allowed: tuple) -> str:
 _PLAIN_TYPES = (str, int, float, bool, type(None))
 
 
+@functools.lru_cache(maxsize=1024)
+def _signature(fn: Any) -> inspect.Signature:
+    """inspect.signature, once per function (layer constructors ask for it every time)."""
+    return inspect.signature(fn)
+
+
 def _auto_config(cls: type, args: tuple, kwargs: dict) -> dict | None:
     """Keras 3's automatic config: the constructor's arguments by name, defaults included,
     **kwargs spread out, without `name`; None when they cannot be given back by name or
     are not all plain values."""
     try:
-        signature = inspect.signature(cls.__init__)
+        signature = _signature(cls.__init__)
         bound = signature.bind(None, *args, **kwargs)
     except (TypeError, ValueError):
         return None
@@ -234,6 +241,12 @@ class KerasTensor:
 
         return symbolic_call("get_item", (self, key), {})
 
+    def __iter__(self):  # (without this, Python would iterate through __getitem__)
+        raise TypeError("A KerasTensor is symbolic: it cannot be iterated over")
+
+    def __bool__(self):
+        raise TypeError("A symbolic KerasTensor cannot be used as a boolean.")
+
 
 class Node:
     """One call of a layer inside a functional graph."""
@@ -283,13 +296,15 @@ class Layer:
             for k in unknown:
                 guess = closest(k, self._accepted_kwargs())
                 hints.append(f"{k!r}" + (f" (did you mean {guess!r}?)" if guess else ""))
-            raise TypeError(f"Unrecognized keyword argument(s) passed to "
-                            f"{type(self).__name__}: {', '.join(hints)}")
+            # Keras 3's ValueError and wording, then the closest known names
+            given = {k: kwargs[k] for k in unknown}
+            raise ValueError(f"Unrecognized keyword arguments passed to "
+                             f"{type(self).__name__}: {given} ({', '.join(hints)})")
         if name is not None and not isinstance(name, str):
             raise TypeError(f"name must be a string, got {name!r}")
         self.name = name or auto_name(to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        self.dtype = check_layer_dtype(self, dtype, self._allowed_dtypes)
+        self.dtype_policy = dtype  # validated; see the `dtype_policy` setter
         # Keras' `autocast`: floating inputs of another dtype are cast to the layer's dtype
         # when it is called (see `_autocast`)
         self.autocast = bool(kwargs.get("autocast", True))
@@ -302,7 +317,8 @@ class Layer:
         # As Keras 3: a layer supports masking when it defines its own `compute_mask`
         # (layers that pass masks through unchanged set it to True themselves).
         self.supports_masking = type(self).compute_mask is not Layer.compute_mask
-        call_params = inspect.signature(self.call).parameters
+        call_params = _signature(type(self).call).parameters if "call" not in vars(self) \
+            else inspect.signature(self.call).parameters
         self._call_has_training = "training" in call_params
         self._call_has_mask = "mask" in call_params
 
@@ -333,16 +349,46 @@ class Layer:
         return None
 
     @property
+    def dtype_policy(self) -> Any:
+        """The layer's `DTypePolicy` (Keras 3): `compute_dtype` for its computations and
+        outputs, `variable_dtype` for its weights."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value: Any) -> None:
+        from minikeras import dtype_policies
+
+        if value is None and self._allowed_dtypes is not INPUT_DTYPES:
+            policy = dtype_policies.dtype_policy()  # the global policy (Keras 3)
+            value = policy.name
+        check_layer_dtype(self, value, self._allowed_dtypes)  # clear errors first
+        policy = dtype_policies.get(value) if value is not None else \
+            dtype_policies.DTypePolicy(config.floatx())
+        object.__setattr__(self, "_dtype_policy", policy)
+        object.__setattr__(self, "_dtype", policy.compute_dtype)
+        object.__setattr__(self, "_np_dtype", np.dtype(policy.compute_dtype))
+        # variables are cast to the compute dtype inside `call` (mixed policies only)
+        object.__setattr__(self, "_casts_variables",
+                           policy.compute_dtype != policy.variable_dtype)
+
+    @property
     def dtype(self) -> str:
-        """The dtype of the layer's weights and computations (`compute_dtype` in Keras 3)."""
-        return self._dtype
+        """The dtype of the layer's weights (`variable_dtype`), as Keras 3's `layer.dtype`;
+        equal to `compute_dtype` unless the policy is mixed."""
+        return self._dtype_policy.variable_dtype
 
     @dtype.setter
     def dtype(self, value: Any) -> None:
-        object.__setattr__(self, "_dtype", value)
-        object.__setattr__(self, "_np_dtype", np.dtype(value))
+        self.dtype_policy = value
 
-    compute_dtype = dtype
+    @property
+    def compute_dtype(self) -> str:
+        """The dtype of the layer's computations and outputs."""
+        return self._dtype
+
+    @property
+    def variable_dtype(self) -> str:
+        return self._dtype_policy.variable_dtype
 
     def _autocast(self, x: Any) -> Any:
         """Keras 3's input casting: a floating tensor whose dtype is not the layer's is cast
@@ -380,6 +426,15 @@ class Layer:
         object.__setattr__(self, name, value)
 
     # --- weights ----------------------------------------------------------------------
+    def add_variable(self, shape: Any, initializer: Any, dtype: Any = None,
+                     trainable: bool = True, autocast: bool = True, regularizer: Any = None,
+                     constraint: Any = None, name: str | None = None) -> Variable:
+        """Keras 3's `add_variable` (on layers and models): `add_weight` with Keras 3's
+        argument order."""
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype,
+                               trainable=trainable, regularizer=regularizer,
+                               constraint=constraint, name=name)
+
     def add_weight(self, *args: Any, **kwargs: Any) -> Variable:
         """Keras 3 `add_weight(shape, initializer, dtype, trainable, regularizer, constraint,
         name)`; the Keras 2 positional form `add_weight(name, shape, ...)` also works."""
@@ -412,7 +467,12 @@ class Layer:
         name = kwargs.pop("name", None) or "variable"
         regularizer = regularizers.get(kwargs.pop("regularizer", None))
         constraint = constraints.get(kwargs.pop("constraint", None))
-        for ignored in ("autocast", "aggregation", "synchronization", "use_resource",
+        if kwargs.pop("autocast", True) is False:  # kept in its dtype inside `call`
+            object.__setattr__(self, "_no_autocast", getattr(self, "_no_autocast", set()))
+            no_autocast = self._no_autocast
+        else:
+            no_autocast = None
+        for ignored in ("aggregation", "synchronization", "use_resource",
                         "overwrite_with_gradient", "partitioner", "caching_device",
                         "experimental_autocast"):
             kwargs.pop(ignored, None)
@@ -425,6 +485,8 @@ class Layer:
         var.regularizer = regularizer
         var.constraint = constraint
         (self._trainable_weights if trainable else self._non_trainable_weights).append(var)
+        if no_autocast is not None:
+            no_autocast.add(id(var))
         if not getattr(self, "_trainable", True):
             var.trainable = False  # built inside a frozen layer (Keras 3 does the same)
         return var
@@ -576,7 +638,9 @@ class Layer:
             previous_mask = _input_mask(inputs)
             if previous_mask is not None and self._call_has_mask:
                 kwargs["mask"] = previous_mask  # as Keras: `call(..., mask)` gets it
-        if training is outer and not self._layers:  # nothing inside needs the context
+        if self._casts_variables and self.autocast:
+            outputs = self._call_casting_variables(training, args, kwargs)
+        elif training is outer and not self._layers:  # nothing inside needs the context
             outputs = self.call(*args, **kwargs)
         else:
             _context.training = training  # sublayers called without `training` inherit it
@@ -592,6 +656,30 @@ class Layer:
                     batch = out.shape[0] if out.ndim else 1
                     self._losses.append(P.divide(self.activity_regularizer(out), batch))
         return outputs
+
+    def _call_casting_variables(self, training: Any, args: tuple, kwargs: dict) -> Any:
+        """`call` under a mixed policy: Keras 3 reads the layer's floating variables in
+        the compute dtype inside `call` (its autocast scope). Here each floating variable
+        held in an attribute of the layer is replaced, for the call, by its cast (a
+        recorded op, so the gradient flows back to the float32 variable in float32).
+        Variables created with `add_weight(autocast=False)` are left as they are, and so
+        are variables kept in lists or dicts (a difference: Keras casts those too)."""
+        compute = self._np_dtype
+        skip = getattr(self, "_no_autocast", ())
+        own = {id(w) for w in self._trainable_weights + self._non_trainable_weights}
+        swapped = {k: v for k, v in self.__dict__.items()
+                   if isinstance(v, Variable) and id(v) in own and id(v) not in skip and
+                   v.value.dtype.kind == "f" and v.value.dtype != compute}
+        outer = _context.training
+        try:
+            for k, v in swapped.items():
+                object.__setattr__(self, k, P.cast(v, compute))
+            _context.training = training
+            return self.call(*args, **kwargs)
+        finally:
+            _context.training = outer
+            for k, v in swapped.items():
+                object.__setattr__(self, k, v)
 
     # --- masks (see autodiff/masks.py and docs/architecture.md) ---------------------
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
@@ -630,13 +718,13 @@ class Layer:
         losses and the standard `__call__`."""
         return (self.built and not self._call_has_training and not self._layers and
                 self.activity_regularizer is None and not self._losses and
-                type(self).__call__ is Layer.__call__ and
+                type(self).__call__ is Layer.__call__ and not self._casts_variables and
                 type(self).compute_mask is Layer.compute_mask)
 
     def _convert_inputs(self, inputs: Any) -> Any:
         if isinstance(inputs, Tensor):
             return inputs
-        if type(inputs) is np.ndarray and inputs.dtype == self.dtype:  # (dtype.name is slow)
+        if type(inputs) is np.ndarray and inputs.dtype == self._np_dtype:  # (dtype.name is slow)
             return wrap(inputs)  # a batch already cast by the training loop
         if isinstance(inputs, (list, tuple)) and inputs and all(
                 isinstance(i, (Tensor, np.ndarray)) or i is None for i in inputs) and \
@@ -646,9 +734,9 @@ class Layer:
         if isinstance(inputs, dict):
             return {k: self._convert_inputs(v) for k, v in inputs.items()}
         arr = np.asarray(inputs)
-        if arr.dtype.kind in "fiub" and arr.dtype != np.dtype(self.dtype) and \
+        if arr.dtype.kind in "fiub" and arr.dtype != self._np_dtype and \
                 arr.dtype.kind != "b":
-            arr = arr.astype(self.dtype)
+            arr = arr.astype(self._np_dtype)
         return ops.convert_to_tensor(arr)
 
     def _symbolic_call(self, args: tuple, kwargs: dict) -> Any:
@@ -658,7 +746,7 @@ class Layer:
         node_index = len(self._inbound_nodes)
 
         def make(shape, i):
-            return KerasTensor(shape, self.dtype, (self, node_index, i),
+            return KerasTensor(shape, self.compute_dtype, (self, node_index, i),
                                name=f"{self.name}_{node_index}_{i}" if i else self.name)
 
         if isinstance(output_shape, list):
@@ -684,7 +772,7 @@ class Layer:
                 return None
             return Tensor(np.zeros(tuple(1 if d is None else d for d in t.shape), dtype=dtype))
 
-        dummy = _map_leaves(inputs, lambda t: fake(t, self.dtype))
+        dummy = _map_leaves(inputs, lambda t: fake(t, self.compute_dtype))
         dummy_mask = _map_leaves(in_masks, lambda t: fake(t, bool)) if has_mask else None
         with no_grad():
             masks = self.compute_mask(dummy, dummy_mask)
@@ -698,7 +786,8 @@ class Layer:
     def compute_output_shape(self, input_shape: Any) -> Any:
         """Found by running `call` on zeros with a batch of 1 (layers may override it)."""
         def fake(shape):
-            return Tensor(np.zeros(tuple(1 if d is None else d for d in shape), dtype=self.dtype))
+            return Tensor(np.zeros(tuple(1 if d is None else d for d in shape),
+                                   dtype=self._np_dtype))
 
         if isinstance(input_shape, list):
             dummy: Any = [fake(s) for s in input_shape]
@@ -736,7 +825,11 @@ class Layer:
             if "name" not in params and not any(
                     p.kind == inspect.Parameter.VAR_KEYWORD for p in params.values()):
                 cfg.pop("name")  # the constructor could not take it back
-        cfg.update({"trainable": self.trainable, "dtype": self.dtype})
+        from minikeras import dtype_policies
+
+        # Keras 3 writes the policy as a dict (legacy .h5 files write its name instead)
+        cfg.update({"trainable": self.trainable,
+                    "dtype": dtype_policies.serialize(self.dtype_policy)})
         if self._batch_input_shape is not None:
             cfg["batch_input_shape"] = list(self._batch_input_shape)
         return cfg

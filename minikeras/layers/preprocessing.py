@@ -78,6 +78,17 @@ class Normalization(Layer):
         self.count.assign(np.asarray(np.prod([data.shape[d] for d in self._reduce]),
                                      dtype=np.int64))
 
+    @property
+    def mean(self) -> Tensor | None:
+        """As Keras 3: the mean in the inputs' broadcast shape (e.g. (1, 3) for inputs
+        (None, 3)), in the layer's dtype; None before the layer is built."""
+        return Tensor(np.array(self._stats()[0], dtype=self.dtype)) if self.built else None
+
+    @property
+    def variance(self) -> Tensor | None:
+        """As Keras 3: the variance, shaped as `mean`; None before the layer is built."""
+        return Tensor(np.array(self._stats()[1], dtype=self.dtype)) if self.built else None
+
     def _stats(self) -> tuple[np.ndarray, np.ndarray]:
         if self.input_mean is not None:
             m = np.asarray(self.input_mean, dtype=self.dtype)

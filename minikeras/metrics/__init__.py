@@ -140,9 +140,9 @@ def serialize(metric: Any) -> Any:
 
 
 def deserialize(config: Any, custom_objects: dict | None = None) -> Any:
-    from minikeras.saving.serialization import deserialize_keras_object
+    from minikeras.saving.serialization import deserialize_from_table
 
-    return deserialize_keras_object(config, _table(), "metric", custom_objects)
+    return deserialize_from_table(config, _table(), "metric", custom_objects)
 
 
 def get(identifier: Any) -> Any:

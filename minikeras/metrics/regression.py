@@ -96,8 +96,11 @@ class CosineSimilarity(MeanMetricWrapper):
 
     def __init__(self, name: str = "cosine_similarity", dtype: Any = None, axis: int = -1) -> None:
         super().__init__(cosine_similarity, name=name, dtype=dtype, axis=axis)
+        self.axis = axis
 
-    get_config = _simple_config
+    def get_config(self) -> dict:
+        # Keras 3 leaves `axis` out (and so loses it in a round trip); kept here
+        return {**_simple_config(self), "axis": self.axis}
 
 
 class LogCoshError(MeanMetricWrapper):

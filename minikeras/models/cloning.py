@@ -133,7 +133,9 @@ def _clone_functional(model: Any, clone: Any, input_tensors: Any, call_function:
         if isinstance(node.layer, InputLayer):
             continue
         args, kwargs = swap(node.args), swap(node.kwargs)
-        layer = clone(node.layer)
+        # a keras.ops node is called again as it is (weightless; Keras clones layers only)
+        layer = node.layer if getattr(node.layer, "_is_symbolic_op", False) else \
+            clone(node.layer)
         out = call_function(layer, *args, **kwargs) if call_function is not None else \
             layer(*args, **kwargs)
         for t, v in zip(node.output_tensors, flatten_structure(out)):

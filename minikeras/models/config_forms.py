@@ -67,6 +67,10 @@ def serialize_layer(layer: Layer) -> dict:
     if type(layer).__name__ == "ZeroPadding1D" and cfg.get("data_format") == "channels_last":
         # Keras 2 refuses the key (its ZeroPadding1D is channels_last only); Keras 3's default
         cfg = {k: v for k, v in cfg.items() if k != "data_format"}
+    if isinstance(cfg.get("dtype"), dict) and isinstance(cfg["dtype"].get("config"), dict):
+        # Keras 3's DTypePolicy dict: Keras 2 (tf_keras) cannot read it, but both read the
+        # policy's name ("float32", "mixed_float16")
+        cfg = dict(cfg, dtype=cfg["dtype"]["config"].get("name"))
     if hasattr(layer, "_legacy_config"):  # a layer's own trims for Keras 2 (e.g. RNNs)
         cfg = layer._legacy_config(cfg)
     name = get_registered_name(type(layer))
@@ -187,6 +191,46 @@ def _node_call(node: Any, outputs_of: dict) -> tuple:
     return refs, args, kwargs
 
 
+def _tf_op_node_call(node: Any, outputs_of: dict) -> tuple:
+    """(refs, args, kwargs) of a tf.keras TFOpLambda node `[layer, node, tensor, kwargs]`,
+    whose keyword arguments may hold tensor references `[layer, node, tensor]`."""
+    if isinstance(node, dict):  # a Keras 3 style node: the usual reader
+        return _node_call(node, outputs_of)
+    # tf.keras writes the node itself as `[layer, node, tensor, kwargs]` (or wrapped once)
+    item = node[0] if isinstance(node, (list, tuple)) and len(node) == 1 else node
+    if not isinstance(item, (list, tuple)) or len(item) < 3 or not isinstance(item[0], str):
+        raise ValueError(f"Malformed TFOpLambda node {str(node)[:200]} in a config")
+    refs: list = []
+    missing: list = []
+
+    def tensor(ref: Any) -> Any:
+        key = (str(ref[0]), int(ref[1]), int(ref[2]))
+        refs.append(key)
+        if key not in outputs_of:
+            missing.append(key)
+        return outputs_of.get(key)
+
+    def is_ref(v: Any) -> bool:
+        return isinstance(v, list) and len(v) in (3, 4) and isinstance(v[0], str) and \
+            all(isinstance(i, int) and not isinstance(i, bool) for i in v[1:3])
+
+    def walk(v: Any) -> Any:
+        if is_ref(v):
+            return tensor(v)
+        if isinstance(v, list):
+            return [walk(x) for x in v]
+        if isinstance(v, dict):
+            return {k: walk(x) for k, x in v.items()}
+        return v
+
+    x = tensor(item)
+    raw = item[3] if len(item) > 3 and isinstance(item[3], dict) else {}
+    kwargs = {k: walk(v) for k, v in raw.items()}
+    if missing:
+        return refs, None, None
+    return refs, [x], kwargs
+
+
 def _map_triples(spec: Any, fn) -> Any:
     """Apply `fn` to each `[layer, node, tensor]` triple of a (nested) structure; a single
     triple (Keras 3, one input) stays a single item."""
@@ -203,7 +247,7 @@ def _map_triples(spec: Any, fn) -> Any:
 def functional_from_config(config: dict, custom_objects: dict | None = None) -> Any:
     from minikeras.layers import deserialize as deserialize_layer
     from minikeras.models.functional import Functional
-    from minikeras.ops.symbolic import is_op_entry, op_from_entry
+    from minikeras.ops.symbolic import TFOpCall, is_op_entry, is_tf_op_entry, op_from_entry
 
     if not isinstance(config, dict) or not isinstance(config.get("layers"), list):
         raise ValueError("A functional model config needs a list of 'layers'")
@@ -215,6 +259,8 @@ def functional_from_config(config: dict, custom_objects: dict | None = None) -> 
             raise ValueError(f"Malformed layer entry {str(entry)[:200]}")
         if is_op_entry(entry):  # a keras.ops node, by whitelisted class name only
             layer = op_from_entry(entry)
+        elif is_tf_op_entry(entry):  # tf.keras' TFOpLambda: by whitelisted function name
+            layer = TFOpCall(entry)
         else:
             layer = deserialize_layer(entry, custom_objects)
         name = entry.get("name") or layer.name
@@ -239,7 +285,10 @@ def functional_from_config(config: dict, custom_objects: dict | None = None) -> 
                     continue
                 if k and (name, k - 1) not in done:
                     break  # a layer's calls happen in order
-                refs, args, kwargs = _node_call(node, outputs_of)
+                if isinstance(layer, TFOpCall):
+                    refs, args, kwargs = _tf_op_node_call(node, outputs_of)
+                else:
+                    refs, args, kwargs = _node_call(node, outputs_of)
                 if args is None:
                     break
                 kwargs = {key: v for key, v in kwargs.items() if key not in ("mask",)}

@@ -232,8 +232,13 @@ class Functional(Model):
         return pack_like(self._outputs_struct, outs)
 
     def _make_train_plan(self) -> Any:
-        """A plan (see `train_plan.plan_layer_stack`) when the graph is a plain chain: one
-        input, one output, each layer called once on the previous layer's output."""
+        """A plan (see `train_plan.plan_layer_stack`) when the graph is a plain chain."""
+        layers = self._chain_layers()
+        return None if layers is None else plan_layer_stack(self, layers)
+
+    def _chain_layers(self) -> list | None:
+        """The layers in call order when the graph is a plain chain: one input, one
+        output, each layer called once on the previous layer's output; else None."""
         if len(self.inputs) != 1 or len(self.outputs) != 1 or \
                 type(self).call is not Functional.call or type(self).__call__ is not \
                 Layer.__call__:
@@ -252,7 +257,7 @@ class Functional(Model):
             previous = node.output_tensors[0]
         if previous is not self.outputs[0]:
             return None
-        return plan_layer_stack(self, layers)
+        return layers
 
     def _maybe_build(self, input_shape: Any) -> None:
         self.built = True
@@ -262,13 +267,42 @@ class Functional(Model):
         return shapes[0] if len(shapes) == 1 else shapes
 
     def _summary_rows(self) -> list:
+        from minikeras.models.model import _format_params
+        from minikeras.utils.summary_utils import format_shape
+
         rows = []
         for layer in self.layers:
             nodes = [n for n in self._nodes if n.layer is layer]
-            shape = nodes[0].output_tensors[0].shape if nodes else "?"
-            params = str(layer.count_params()) if layer.built else "0"
-            rows.append((f"{layer.name} ({type(layer).__name__})", str(shape), params))
+            if nodes:  # Keras shows the outputs of the layer's last call
+                outs = layer._inbound_nodes[-1].output_tensors
+                shape = format_shape([t.shape for t in outs] if len(outs) > 1
+                                     else outs[0].shape)
+            else:
+                shape = "?"
+            rows.append([f"{layer.name} ({type(layer).__name__})", shape,
+                         _format_params(layer)])
         return rows
+
+    def _summary_connected(self) -> bool:
+        """Keras adds "Connected to" unless the graph is a chain: one input, one output,
+        each node fed by at most one tensor, each layer called once."""
+        if len(self.inputs) != 1 or len(self.outputs) != 1:
+            return True
+        seen: set = set()
+        for node in self._nodes:
+            if len(node.input_tensors) > 1 or id(node.layer) in seen:
+                return True
+            seen.add(id(node.layer))
+        return False
+
+    def _summary_connections(self, layer: Any) -> str:
+        """"d1[0][0], d2[0][0]": the layer, node and tensor index of each input of each
+        call of `layer` inside this model."""
+        ids = {id(n) for n in self._nodes}
+        parts = [f"{t._history[0].name}[{t._history[1]}][{t._history[2]}]"
+                 for node in layer._inbound_nodes if id(node) in ids
+                 for t in node.input_tensors]
+        return ", ".join(parts) or "-"
 
     def get_config(self) -> dict:
         from minikeras.models.config_forms import functional_config

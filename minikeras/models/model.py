@@ -6,10 +6,24 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import numpy as np
-
 from minikeras.layers.layer import KerasTensor, Layer, flatten_structure
 from minikeras.trainers.trainer import Trainer
+
+
+_FUNCTIONAL_SUBCLASSES: dict = {}
+
+
+def _functional_subclass(cls: type) -> type:
+    """`cls` with Functional behind it: what a Model subclass built from inputs and outputs
+    becomes (same name and module; `isinstance(model, cls)` holds)."""
+    from minikeras.models.functional import Functional
+
+    if cls not in _FUNCTIONAL_SUBCLASSES:
+        _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional),
+                                           {"__module__": cls.__module__,
+                                            "__qualname__": cls.__qualname__,
+                                            "_functional_of": cls})
+    return _FUNCTIONAL_SUBCLASSES[cls]
 
 
 class Model(Trainer, Layer):
@@ -28,6 +42,15 @@ class Model(Trainer, Layer):
 
     def __init__(self, *args: Any, name: str | None = None, trainable: bool = True,
                  dtype: Any = None, **kwargs: Any) -> None:
+        if ("inputs" in kwargs or "outputs" in kwargs or (args and _is_symbolic(args[0]))):
+            from minikeras.models.functional import Functional
+
+            if not isinstance(self, Functional):
+                # a subclass given inputs and outputs is a functional model, as in Keras 3
+                # (which puts Functional among the subclass' bases)
+                self.__class__ = _functional_subclass(type(self))
+                Functional.__init__(self, *args, name=name, trainable=trainable, **kwargs)
+                return
         if args:
             raise TypeError(f"{type(self).__name__}() got unexpected positional arguments; "
                             "for a functional model use Model(inputs, outputs)")
@@ -98,62 +121,52 @@ class Model(Trainer, Layer):
     def summary(self, line_length: int | None = None, positions: Any = None,
                 print_fn: Any = None, expand_nested: bool = False, show_trainable: bool = False,
                 layer_range: Any = None) -> None:
-        """Keras 3's table: one row per layer with its output shape and parameter count."""
-        print_fn = print_fn or print
-        widths = [33, 24, 15]
-        if line_length:
-            scale = line_length / (sum(widths) + 4)
-            widths = [max(8, int(w * scale)) for w in widths]
+        """Keras 3's table: one row per layer with its output shape and parameter count
+        (and what it is connected to, for a graph that is not a chain), then the totals
+        (see minikeras/utils/summary_utils.py). A custom `print_fn` gets the whole text in
+        one call, as in Keras 3."""
+        from minikeras.utils import summary_utils
 
-        def row(cells, left="\u2502", mid="\u2502", right="\u2502"):
-            parts = [f" {cells[0]:<{widths[0] - 2}} ", f" {cells[1]:<{widths[1] - 2}} ",
-                     f" {cells[2]:>{widths[2] - 2}} "]
-            return left + mid.join(parts) + right
+        connected = self._summary_connected()
+        rows = _layer_range(self._summary_table(connected, show_trainable, expand_nested, 0),
+                            self.layers, layer_range)
+        summary_utils.print_summary(self, rows, connected, line_length, positions, print_fn,
+                                    show_trainable)
 
-        def rule(left, mid, right, ch):
-            return left + mid.join(ch * w for w in widths) + right
+    def _summary_table(self, connected: bool, show_trainable: bool, expand_nested: bool,
+                       level: int) -> list:
+        """One row per layer (a list of rows per layer, with `expand_nested` the rows of a
+        nested model's layers follow it, their names prefixed with "└ " as in Keras)."""
+        out = []
+        for row, layer in zip(self._summary_rows(), self.layers):
+            if level:
+                row[0] = "   " * level + "\u2514 " + row[0]
+            if connected:
+                row.append(self._summary_connections(layer) if not level else "-")
+            if show_trainable:
+                row.append(("Y" if layer.trainable else "N") if layer.weights else "-")
+            nested = []
+            if expand_nested and isinstance(layer, Model) and layer.layers:
+                nested = layer._summary_table(connected, show_trainable, True, level + 1)
+            out.append([row] + [r for group in nested for r in group])
+        return out
 
-        lines = [f'Model: "{self.name}"']
-        lines.append(rule("\u250f", "\u2533", "\u2513", "\u2501"))
-        lines.append(row(["Layer (type)", "Output Shape", "Param #"], "\u2503", "\u2503",
-                         "\u2503"))
-        lines.append(rule("\u2521", "\u2547", "\u2529", "\u2501"))
-        entries = self._summary_rows()
-        for i, (label, shape, params) in enumerate(entries):
-            # a cell too long for its column wraps at spaces, as Keras' (rich) table does:
-            # "global_average_pooling2d" / "(GlobalAveragePooling2D)" on two lines
-            cells = [_wrap(c, w - 2) for c, w in zip((label, shape, params), widths)]
-            for k in range(max(len(c) for c in cells)):
-                lines.append(row([c[k] if k < len(c) else "" for c in cells]))
-            if i < len(entries) - 1:
-                lines.append(rule("\u251c", "\u253c", "\u2524", "\u2500"))
-        lines.append(rule("\u2514", "\u2534", "\u2518", "\u2500"))
-        weights = self.weights
-        total = sum(int(np.prod(w.shape)) for w in weights)
-        trainable = sum(int(np.prod(w.shape)) for w in self.trainable_weights)
-        nbytes = sum(w.value.nbytes for w in weights)
-        tbytes = sum(w.value.nbytes for w in self.trainable_weights)
-        lines.append(f" Total params: {total:,} ({_human_bytes(nbytes)})")
-        lines.append(f" Trainable params: {trainable:,} ({_human_bytes(tbytes)})")
-        lines.append(f" Non-trainable params: {total - trainable:,} "
-                     f"({_human_bytes(nbytes - tbytes)})")
-        if self.optimizer is not None and getattr(self.optimizer, "built", False):
-            opt_vars = self.optimizer.variables
-            n = sum(int(np.prod(v.shape)) for v in opt_vars)
-            b = sum(v.value.nbytes for v in opt_vars)
-            lines.append(f" Optimizer params: {n:,} ({_human_bytes(b)})")
-        for line in lines:
-            print_fn(line)
+    def _summary_connected(self) -> bool:
+        """Whether the summary has a "Connected to" column (a graph that is not a chain)."""
+        return False
+
+    def _summary_connections(self, layer: Any) -> str:
+        return "-"
 
     def _summary_rows(self) -> list:
         rows = []
         for layer in self.layers:
             try:
-                shape = str(layer.output_shape)
+                shape = _format_shape(layer.output_shape)
             except (AttributeError, ValueError):
                 shape = "?"
-            params = str(layer.count_params()) if layer.built else "0 (unbuilt)"
-            rows.append((f"{layer.name} ({type(layer).__name__})", shape, params))
+            rows.append([f"{layer.name} ({type(layer).__name__})", shape,
+                         _format_params(layer)])
         return rows
 
     # --- config -----------------------------------------------------------------------
@@ -165,7 +178,13 @@ class Model(Trainer, Layer):
         if "layers" in config and ("input_layers" in config or "output_layers" in config):
             from minikeras.models.functional import Functional
 
-            return Functional.from_config(config, custom_objects)
+            graph = Functional.from_config(config, custom_objects)
+            target = getattr(cls, "_functional_of", cls)
+            if target is Model or issubclass(Functional, target):
+                return graph
+            # a Model subclass saved as a functional graph (Keras 3 rebuilds that class)
+            return target(inputs=graph._inputs_struct, outputs=graph._outputs_struct,
+                          name=graph.name)
         try:
             return cls(**config)
         except TypeError as e:
@@ -177,22 +196,34 @@ def _is_symbolic(x: Any) -> bool:
     return any(isinstance(t, KerasTensor) for t in flatten_structure(x))
 
 
-def _wrap(text: str, width: int) -> list:
-    """Greedy word wrap of a summary cell; a single word longer than the width stays whole."""
-    if len(text) <= width:
-        return [text]
-    lines: list = []
-    for word in text.split(" "):
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
-        else:
-            lines.append(word)
-    return lines
+def _format_params(layer: Any) -> str:
+    """Keras 3: "1,344", or "0 (unbuilt)" for a layer without weights yet."""
+    return f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"
 
 
-def _human_bytes(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.2f} {unit}"
-        n /= 1024
-    return f"{n:.2f} GB"
+def _format_shape(shape: Any) -> str:
+    from minikeras.utils.summary_utils import format_shape
+
+    return format_shape(shape)
+
+
+def _layer_range(groups: list, layers: list, layer_range: Any) -> list:
+    """The rows of each layer (`groups`, one list per layer); with `layer_range=(first,
+    last)` only those from the first layer whose name matches `first` (a regex) to the last
+    whose name matches `last`, as Keras."""
+    if layer_range is None:
+        return [row for group in groups for row in group]
+    import re
+
+    if not isinstance(layer_range, (list, tuple)) or len(layer_range) != 2 or \
+            not all(isinstance(p, str) for p in layer_range):
+        raise ValueError(f"layer_range must be a list or tuple of two layer names (or regexes), "
+                         f"got layer_range={layer_range!r}")
+    low = [i for i, x in enumerate(layers) if re.match(layer_range[0], x.name)]
+    high = [i for i, x in enumerate(layers) if re.match(layer_range[1], x.name)]
+    if not low or not high:
+        raise ValueError(f"layer_range={layer_range!r} matches no layer name; the layers are "
+                         f"{[x.name for x in layers]}")
+    if min(low) > max(high):
+        low, high = high, low
+    return [row for group in groups[min(low):max(high) + 1] for row in group]

@@ -181,10 +181,16 @@ class Sequential(Model):
 
     def _make_train_plan(self) -> Callable | None:
         """See `train_plan.plan_layer_stack`: the layers of the stack, in order."""
+        layers = self._chain_layers()
+        return None if layers is None else plan_layer_stack(self, layers)
+
+    def _chain_layers(self) -> list | None:
+        """The layers the model's call applies one after the other (None: a subclass with
+        its own call)."""
         if type(self).call is not Sequential.call or \
                 type(self).__call__ is not Sequential.__call__:
             return None
-        return plan_layer_stack(self, self._stack)
+        return self._stack
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not self._stack:
@@ -207,6 +213,9 @@ class Sequential(Model):
         return shape
 
     def _summary_rows(self) -> list:
+        from minikeras.models.model import _format_params
+        from minikeras.utils.summary_utils import format_shape
+
         rows = []
         shape = self._build_shape
         for layer in self._stack:
@@ -215,9 +224,9 @@ class Sequential(Model):
                     shape = layer.compute_output_shape(shape)
                 except Exception:  # noqa: BLE001 - summary must not fail on exotic layers
                     shape = None
-            params = str(layer.count_params()) if layer.built else "0 (unbuilt)"
-            rows.append((f"{layer.name} ({type(layer).__name__})",
-                         str(shape) if shape is not None else "?", params))
+            rows.append([f"{layer.name} ({type(layer).__name__})",
+                         format_shape(shape) if shape is not None else "?",
+                         _format_params(layer)])
         return rows
 
     # --- config -----------------------------------------------------------------------

@@ -259,17 +259,29 @@ def SymbolicOp(op_name: str, op_config: dict | None = None, name: str | None = N
     return symbolic_op_class()(op_name, op_config, name=name)
 
 
+_BY_CLASS_NAME = {cls: name for (_, cls), name in sorted(_BY_CLASS.items(), reverse=True)}
+
+
 def is_op_entry(entry: Any) -> bool:
-    """A config entry Keras 3 wrote for an Operation (module keras.src.ops.*)."""
-    return isinstance(entry, dict) and str(entry.get("module") or "").startswith(
-        "keras.src.ops.")
+    """A config entry Keras 3 wrote for an Operation: module keras.src.ops.* (`.keras`,
+    `get_config`), or, in Keras 3's legacy `.h5` (which drops `module`), an Operation class
+    name whose config has no `trainable` (every layer config has one) and whose nodes are
+    in Keras 3's `{"args", "kwargs"}` form."""
+    if not isinstance(entry, dict):
+        return False
+    if "module" in entry:
+        return str(entry.get("module") or "").startswith("keras.src.ops.")
+    nodes = entry.get("inbound_nodes") or []
+    return (entry.get("class_name") in _BY_CLASS_NAME
+            and "trainable" not in (entry.get("config") or {})
+            and bool(nodes) and all(isinstance(n, dict) for n in nodes))
 
 
 def op_from_entry(entry: dict) -> Any:
     """The SymbolicOp of a config entry, found by (module, class name) in OP_CLASSES only."""
     module = str(entry.get("module"))[len("keras.src.ops."):]
     cls = entry.get("class_name")
-    name = _BY_CLASS.get((module, cls))
+    name = _BY_CLASS.get((module, cls)) if "module" in entry else _BY_CLASS_NAME.get(cls)
     if name is None:
         known = sorted(c for _, c in _BY_CLASS)
         from minikeras.utils.naming import unknown_name_error
@@ -327,3 +339,90 @@ def decode_constant(x: dict) -> Any:
     if kind == "__ellipsis__":
         return Ellipsis
     return None
+
+
+# --- Keras 2 (tf.keras) files: TFOpLambda / SlicingOpLambda entries -----------------------
+
+# tf.keras records `x * 2`, `tf.reduce_mean(x, axis)` ... as TFOpLambda layers naming a
+# TensorFlow function. These resolve through this table only (TensorFlow function -> the
+# keras.ops function, and its keyword arguments -> Keras' parameter names).
+_TF_BINARY = {"y": "x2"}
+_TF_REDUCE = {"axis": "axis", "keepdims": "keepdims"}
+TF_OPS = {
+    "__operators__.add": ("add", _TF_BINARY), "math.add": ("add", _TF_BINARY),
+    "math.subtract": ("subtract", _TF_BINARY), "math.multiply": ("multiply", _TF_BINARY),
+    "math.truediv": ("true_divide", _TF_BINARY), "math.divide": ("true_divide", _TF_BINARY),
+    "math.pow": ("power", _TF_BINARY), "math.maximum": ("maximum", _TF_BINARY),
+    "math.minimum": ("minimum", _TF_BINARY), "math.negative": ("negative", {}),
+    "math.abs": ("absolute", {}), "math.square": ("square", {}), "math.sqrt": ("sqrt", {}),
+    "math.exp": ("exp", {}), "math.log": ("log", {}), "math.tanh": ("tanh", {}),
+    "math.sigmoid": ("sigmoid", {}), "nn.relu": ("relu", {}),
+    "nn.softmax": ("softmax", {"axis": "axis"}),
+    "math.reduce_mean": ("mean", _TF_REDUCE), "math.reduce_sum": ("sum", _TF_REDUCE),
+    "math.reduce_max": ("max", _TF_REDUCE), "math.reduce_min": ("min", _TF_REDUCE),
+    "reshape": ("reshape", {"shape": "newshape"}),
+    "compat.v1.transpose": ("transpose", {"perm": "axes"}),
+    "transpose": ("transpose", {"perm": "axes"}),
+    "linalg.matmul": ("matmul", {"b": "x2"}), "expand_dims": ("expand_dims", {"axis": "axis"}),
+    "__operators__.getitem": ("get_item", {"slice_spec": "key"}),
+}
+
+
+# TensorFlow arguments that change nothing at these values (tf.transpose' `conjugate`)
+_TF_NO_OP_ARGS = {"conjugate": False}
+
+
+def is_tf_op_entry(entry: Any) -> bool:
+    return isinstance(entry, dict) and entry.get("class_name") in ("TFOpLambda",
+                                                                   "SlicingOpLambda")
+
+
+class TFOpCall:
+    """A tf.keras TFOpLambda entry of a config: called on the node's tensor and keyword
+    arguments, it adds the matching SymbolicOp to the graph (no TensorFlow, no code)."""
+
+    def __init__(self, entry: dict) -> None:
+        function = (entry.get("config") or {}).get("function")
+        if function not in TF_OPS:
+            from minikeras.utils.naming import unknown_name_error
+
+            raise unknown_name_error(f"TensorFlow operation (in {entry.get('class_name')} "
+                                     f"{entry.get('name')!r})", str(function), sorted(TF_OPS))
+        self.function = function
+        self.name = entry.get("name") or (entry.get("config") or {}).get("name")
+
+    def __call__(self, x: Any, **kwargs: Any) -> Any:
+        op, mapping = TF_OPS[self.function]
+        _, cls, params, call, init, defaults = OP_CLASSES[op]
+        values = {params[0]: x}
+        for key, value in kwargs.items():
+            if key in ("name", "training", "mask") or _TF_NO_OP_ARGS.get(key, ...) is value:
+                continue
+            if key not in mapping:
+                raise ValueError(f"{self.name!r}: argument {key!r} of tf.{self.function} is "
+                                 f"not supported (known: {sorted(mapping)})")
+            values[mapping[key]] = value
+        if op == "get_item":
+            values["key"] = _slice_spec(values.get("key"))
+        call_args = [values.get(p, defaults.get(p)) for p in call]
+        op_config = {k: _plain(values.get(p, defaults.get(p))) for k, p in init.items()}
+        return SymbolicOp(op, op_config)(*call_args)
+
+
+def _slice_spec(spec: Any) -> Any:
+    """tf.keras' `slice_spec` (dicts of start/stop/step, ints, None) as an index."""
+    def one(s: Any) -> Any:
+        if isinstance(s, dict) and set(s) <= {"start", "stop", "step"}:
+            parts = [s.get(k) for k in ("start", "stop", "step")]
+            if not all(p is None or isinstance(p, int) for p in parts):
+                raise ValueError(f"Malformed slice {s!r} in a config")
+            return slice(*parts)
+        if s is None or (isinstance(s, int) and not isinstance(s, bool)):
+            return s
+        if isinstance(s, dict) and s.get("class_name") == "__ellipsis__":
+            return Ellipsis
+        raise ValueError(f"Unsupported index {s!r} in a SlicingOpLambda config")
+
+    if isinstance(spec, list):
+        return tuple(one(s) for s in spec)
+    return one(spec)

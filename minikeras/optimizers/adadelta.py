@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from minikeras.optimizers.base import Optimizer, check_number
+from minikeras.optimizers.base import Optimizer, check_epsilon, check_number
 
 
 class Adadelta(Optimizer):
@@ -20,7 +20,7 @@ class Adadelta(Optimizer):
                  name: str | None = None, **kwargs: Any) -> None:
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.rho = check_number("Adadelta", "rho", rho, 0, 1)
-        self.epsilon = check_number("Adadelta", "epsilon", epsilon, 0)
+        self.epsilon = check_epsilon("Adadelta", epsilon)
 
     def build(self, variables: list) -> None:
         if self.built:

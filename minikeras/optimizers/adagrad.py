@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from minikeras.optimizers.base import Optimizer, check_number
+from minikeras.optimizers.base import Optimizer, check_epsilon, check_number
 
 
 class Adagrad(Optimizer):
@@ -21,7 +21,7 @@ class Adagrad(Optimizer):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.initial_accumulator_value = check_number(
             "Adagrad", "initial_accumulator_value", initial_accumulator_value, 0)
-        self.epsilon = check_number("Adagrad", "epsilon", epsilon, 0)
+        self.epsilon = check_epsilon("Adagrad", epsilon)
 
     def build(self, variables: list) -> None:
         if self.built:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from minikeras.optimizers.base import Optimizer, check_number
+from minikeras.optimizers.base import Optimizer, check_epsilon, check_number
 
 
 class Adam(Optimizer):
@@ -25,7 +25,7 @@ class Adam(Optimizer):
         owner = type(self).__name__
         self.beta_1 = check_number(owner, "beta_1", beta_1, 0, 1)
         self.beta_2 = check_number(owner, "beta_2", beta_2, 0, 1)
-        self.epsilon = check_number(owner, "epsilon", epsilon, 0)
+        self.epsilon = check_epsilon(owner, epsilon)
         self.amsgrad = bool(amsgrad)
 
     def build(self, variables: list) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from minikeras.optimizers.base import Optimizer, check_number
+from minikeras.optimizers.base import Optimizer, check_epsilon, check_number
 
 
 class Adamax(Optimizer):
@@ -20,7 +20,7 @@ class Adamax(Optimizer):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.beta_1 = check_number("Adamax", "beta_1", beta_1, 0, 1)
         self.beta_2 = check_number("Adamax", "beta_2", beta_2, 0, 1)
-        self.epsilon = check_number("Adamax", "epsilon", epsilon, 0)
+        self.epsilon = check_epsilon("Adamax", epsilon)
 
     def build(self, variables: list) -> None:
         if self.built:

@@ -64,6 +64,12 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, numbers.Real) and not isinstance(x, bool)
 
 
+def check_epsilon(owner: str, value: Any) -> float:
+    """`epsilon`: a number >= 0; None means the backend's epsilon (`keras.backend.epsilon()`,
+    1e-7 by default), as in Keras 2 (`Adam(epsilon=None)`); Keras 3 refuses None."""
+    return check_number(owner, "epsilon", config.epsilon() if value is None else value, 0)
+
+
 def check_number(owner: str, name: str, value: Any, low: float | None = None,
                  high: float | None = None, low_open: bool = False,
                  high_open: bool = False) -> float:
@@ -126,13 +132,14 @@ class Optimizer:
             k = next(iter(kwargs))
             guess = closest(k, self._accepted())
             hint = f" Did you mean {guess!r}?" if guess else ""
-            raise TypeError(f"{owner} got an unexpected keyword argument {k!r}.{hint}")
-        given = [f"{n}={v!r}" for n, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
-                                           ("global_clipnorm", global_clipnorm))
-                 if v is not None]
+            # Keras 3: ValueError "Argument(s) not recognized: {...}"
+            raise ValueError(f"Argument(s) not recognized: {kwargs}. {owner} got an "
+                             f"unexpected keyword argument {k!r}.{hint}")
+        given = [v for v in (clipnorm, clipvalue, global_clipnorm) if v is not None]
         if len(given) > 1:
-            raise ValueError(f"{owner}: only one of `clipnorm`, `clipvalue` and "
-                             f"`global_clipnorm` can be set. Received: {', '.join(given)}")
+            raise ValueError("Only one of `clipnorm`, `clipvalue` and `global_clipnorm` can be "
+                             f"set. Received: clipnorm={clipnorm}, clipvalue={clipvalue}, "
+                             f"global_clipnorm={global_clipnorm} ({owner})")
         for n, v in (("clipnorm", clipnorm), ("clipvalue", clipvalue),
                      ("global_clipnorm", global_clipnorm), ("weight_decay", weight_decay),
                      ("loss_scale_factor", loss_scale_factor)):
@@ -148,10 +155,13 @@ class Optimizer:
             raise ValueError(f"{owner}: `ema_overwrite_frequency` must be an integer >= 1 or "
                              f"None. Received: ema_overwrite_frequency="
                              f"{ema_overwrite_frequency!r}")
-        if gradient_accumulation_steps:
-            raise ValueError(f"{owner}: `gradient_accumulation_steps` is not supported by "
-                             f"minikeras. Received: gradient_accumulation_steps="
-                             f"{gradient_accumulation_steps!r}")
+        if gradient_accumulation_steps and not (
+                isinstance(gradient_accumulation_steps, (int, np.integer)) and
+                not isinstance(gradient_accumulation_steps, bool) and
+                gradient_accumulation_steps >= 2):
+            raise ValueError("`gradient_accumulation_steps` must be an integer >= 2. "
+                             "Received: gradient_accumulation_steps="
+                             f"{gradient_accumulation_steps}")
         if name is not None and not isinstance(name, str):
             raise ValueError(f"{owner}: `name` must be a string. Received: name={name!r}")
         self.name = name or auto_name(to_snake_case(owner))
@@ -163,11 +173,15 @@ class Optimizer:
         self.ema_momentum = ema_momentum
         self.ema_overwrite_frequency = ema_overwrite_frequency
         self.loss_scale_factor = loss_scale_factor
-        self.gradient_accumulation_steps = gradient_accumulation_steps
-        self.iterations = Variable(np.array(0, dtype=np.int64), dtype=np.int64,
-                                   name="iteration", trainable=False)
-        self.iterations.path = f"{self.name}/iteration"
-        self.iterations.needs_grad = False
+        self.gradient_accumulation_steps = int(gradient_accumulation_steps) \
+            if gradient_accumulation_steps else None
+        self._accumulated_gradients: list = []
+        # the raw step counter (Keras 3's `_iterations`); `iterations` divides it by
+        # `gradient_accumulation_steps` when gradients are accumulated
+        self._iterations = Variable(np.array(0, dtype=np.int64), dtype=np.int64,
+                                    name="iteration", trainable=False)
+        self._iterations.path = f"{self.name}/iteration"
+        self._iterations.needs_grad = False
         self._learning_rate: Any = None
         self._set_learning_rate(learning_rate)
         self.built = False
@@ -183,6 +197,20 @@ class Optimizer:
         self._wd_cache: dict = {}
         self._coef: dict = {}
         self._plain_vars: list | None = None  # a variable list validated by apply()
+
+    @property
+    def iterations(self) -> Any:
+        """The number of updates done: the step counter, or with
+        `gradient_accumulation_steps=n` the counter // n (a tensor), as Keras 3."""
+        n = self.gradient_accumulation_steps
+        if n:
+            return Tensor(np.asarray(int(self._iterations.value) // n, dtype=np.int64))
+        return self._iterations
+
+    @property
+    def _iteration_variable(self) -> Variable:
+        """The variable that counts the steps (what files store as `iteration`)."""
+        return self._iterations
 
     def _accepted(self) -> list:
         names = set(_COMMON)
@@ -226,7 +254,7 @@ class Optimizer:
         or callable."""
         if isinstance(self._learning_rate, Variable):
             return self._learning_rate
-        return Tensor(self._scheduled_learning_rate(int(self.iterations.value)))
+        return Tensor(self._scheduled_learning_rate(int(self._iterations.value)))
 
     @learning_rate.setter
     def learning_rate(self, value: Any) -> None:
@@ -259,7 +287,8 @@ class Optimizer:
         if type(lr) is Variable:
             value = lr.value
         else:
-            value = self._scheduled_learning_rate(int(self.iterations.value))
+            # schedules see every step, accumulated or not (Keras 3)
+            value = self._scheduled_learning_rate(int(self._iterations.value))
         if self.decay:  # Keras 2: lr / (1 + decay * t), computed in the rate's dtype
             t = value.dtype.type
             value = np.asarray(t(value) / (t(1) + t(self.decay) *
@@ -283,6 +312,9 @@ class Optimizer:
         self._scratch2 = [None] * len(variables)
         if self.use_ema:
             self._ema = [self.add_variable_from_reference(v, "average") for v in variables]
+        if self.gradient_accumulation_steps:  # after the averages, as Keras 3
+            self._accumulated_gradients = [
+                self.add_variable_from_reference(v, "gradient_accumulator") for v in variables]
         self.built = True
 
     def _get_variable_index(self, variable: Variable) -> int:
@@ -342,7 +374,7 @@ class Optimizer:
     def variables(self) -> list:
         """`[iterations, learning_rate (when a float), *slots]`, in Keras 3's order."""
         lr = [self._learning_rate] if isinstance(self._learning_rate, Variable) else []
-        return [self.iterations] + lr + list(self._slot_variables)
+        return [self._iterations] + lr + list(self._slot_variables)
 
     def get_weights(self) -> list:
         return [np.array(v.value) for v in self.variables]
@@ -366,7 +398,7 @@ class Optimizer:
     def _bad_state_value(self, variable: Variable, value: Any) -> str | None:
         """Why `value` cannot be this optimizer's iteration count or learning rate (NaN,
         infinite, negative, a fractional count), or None. Slots are not checked."""
-        if variable is self.iterations:
+        if variable is self._iterations:
             what = "iteration count"
         elif variable is self._learning_rate:
             what = "learning rate"
@@ -376,9 +408,9 @@ class Optimizer:
             x = float(np.asarray(value, dtype=np.float64).reshape(()))
         except (TypeError, ValueError):
             return f"the stored {what} {value!r} is not a number"
-        if not math.isfinite(x) or x < 0 or (variable is self.iterations and x != int(x)):
+        if not math.isfinite(x) or x < 0 or (variable is self._iterations and x != int(x)):
             return f"the stored {what} is {x!r}; it must be a finite number >= 0" + \
-                (" and whole" if variable is self.iterations else "")
+                (" and whole" if variable is self._iterations else "")
         return None
 
     def save_own_variables(self, store: Any) -> None:
@@ -449,15 +481,16 @@ class Optimizer:
     def apply_gradients(self, grads_and_vars: Any) -> Variable:
         pairs = list(grads_and_vars)
         if not pairs:
-            return self.iterations
+            return self._iterations
         self.apply([g for g, _ in pairs], [v for _, v in pairs])
-        return self.iterations
+        return self._iterations
 
     def apply(self, grads: Any, trainable_variables: Any = None) -> None:
         """Update the variables with these gradients (one training step)."""
         if trainable_variables is not None and trainable_variables is self._plain_vars and \
                 not (self.clipnorm or self.global_clipnorm or self.clipvalue or
-                     self.weight_decay or self.use_ema or self.loss_scale_factor):
+                     self.weight_decay or self.use_ema or self.loss_scale_factor or
+                     self.gradient_accumulation_steps):
             # the training loop passes the same, already validated list at every step,
             # with NumPy gradients from backpropagation (None where there is none)
             try:
@@ -516,6 +549,16 @@ class Optimizer:
                           "a `loss` argument?", stacklevel=2)
         if self.loss_scale_factor is not None:
             gs = [g / g.dtype.type(self.loss_scale_factor) for g in gs]
+        accumulators = None
+        if self.gradient_accumulation_steps:
+            n = self.gradient_accumulation_steps
+            accumulators = [self._accumulated_gradients[index[id(v)]].value for v in vs]
+            if (int(self._iterations.value) + 1) % n:
+                self._accumulate(gs, vs, accumulators)
+                return
+            # an update step: the mean of the accumulated gradients and this one (then
+            # clipped, as Keras 3 clips the averaged gradient)
+            gs = [(g + a) / g.dtype.type(n) for g, a in zip(gs, accumulators)]
         if self.clipnorm or self.global_clipnorm or self.clipvalue:
             gs = self._clip_gradients(gs)
         lr = self._current_learning_rate()
@@ -555,6 +598,9 @@ class Optimizer:
         for v, out in constrained:
             v.value[...] = out
         self._step_some(gs, vs, rest, lr, lr_dtype)
+        if accumulators is not None:
+            for a in accumulators:
+                a[...] = 0
         if self.use_ema and len(vs) != len(self._trainable_variables):
             stepped = {id(v) for v in vs}  # variables without a gradient are averaged too
             for i, v in enumerate(self._trainable_variables):
@@ -564,6 +610,7 @@ class Optimizer:
         # Remember a list that needs none of the above, so that the next steps can skip
         # straight to the updates (see the top of this method).
         plain = (self._numpy_update_step and not missing and len(vs) == len(variables) and
+                 not self.gradient_accumulation_steps and
                  self.loss_scale_factor is None and not self.weight_decay and
                  not (self.clipnorm or self.global_clipnorm or self.clipvalue) and
                  not self.use_ema and all(v.constraint is None and v.value.dtype is lr_dtype
@@ -571,6 +618,25 @@ class Optimizer:
         self._plain_shapes = [v.value.shape for v in vs]
         self._plain_vars = trainable_variables if plain and \
             type(trainable_variables) is list else None
+
+    def _accumulate(self, gs: list, vs: list, accumulators: list) -> None:
+        """A step of gradient accumulation that does not update (Keras 3): the gradients
+        are added to the accumulators; the moving averages (EMA) and the constraints still
+        run, as they do at every Keras step; the step counter advances."""
+        constrained = []
+        for v in vs:  # (a constraint is a user's code: computed before any write)
+            if v.constraint is not None:
+                out = v.constraint(v)
+                constrained.append((v, np.asarray(out.value if isinstance(out, Tensor)
+                                                  else out)))
+        for g, a in zip(gs, accumulators):
+            a += g
+        if self.use_ema:
+            for i in range(len(self._trainable_variables)):
+                self._ema_one(i)
+        for v, out in constrained:
+            v.value[...] = out
+        self._count_step()
 
     def _undo_copy(self, variables: list, everything: bool = False) -> list:
         """(array, copy) pairs of what stepping `variables` may write: their values, their
@@ -613,7 +679,7 @@ class Optimizer:
                 self._ema_one(index[id(vs[i])])
 
     def _count_step(self) -> None:
-        it = self.iterations.value
+        it = self._iterations.value
         it[()] = int(it) + 1  # (an in-place += on a 0-d array costs ten times more)
 
     def _prepare_step(self, learning_rate: np.ndarray) -> None:
@@ -729,7 +795,7 @@ class Optimizer:
         elif isinstance(lr, Variable):
             lr_cfg = float(lr.value)
         else:  # a callable: its current value (a function cannot be stored in a config)
-            lr_cfg = float(self._scheduled_learning_rate(int(self.iterations.value)))
+            lr_cfg = float(self._scheduled_learning_rate(int(self._iterations.value)))
         cfg = {"name": self.name, "learning_rate": lr_cfg, "weight_decay": self.weight_decay,
                "clipnorm": self.clipnorm, "global_clipnorm": self.global_clipnorm,
                "clipvalue": self.clipvalue, "use_ema": self.use_ema,

@@ -63,11 +63,11 @@ class LossScaleOptimizer(Optimizer):
     @property
     def iterations(self) -> Any:  # type: ignore[override]
         inner = self.__dict__.get("inner_optimizer")
-        return inner.iterations if inner is not None else self.__dict__["_own_iterations"]
+        return inner.iterations if inner is not None else self._iterations
 
-    @iterations.setter
-    def iterations(self, value: Any) -> None:
-        self.__dict__["_own_iterations"] = value
+    @property
+    def _iteration_variable(self) -> Any:  # type: ignore[override]
+        return self.inner_optimizer._iteration_variable
 
     @property
     def learning_rate(self) -> Any:  # type: ignore[override]
@@ -92,7 +92,7 @@ class LossScaleOptimizer(Optimizer):
 
     @property
     def variables(self) -> list:
-        own = [self.__dict__["_own_iterations"], self._learning_rate]
+        own = [self._iterations, self._learning_rate]
         return own + list(self._slot_variables) + list(self.inner_optimizer.variables)
 
     def scale_loss(self, loss: Any) -> Any:

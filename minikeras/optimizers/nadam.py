@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from minikeras import config
-from minikeras.optimizers.base import Optimizer, check_number
+from minikeras.optimizers.base import Optimizer, check_epsilon, check_number
 
 
 class Nadam(Optimizer):
@@ -36,7 +36,7 @@ class Nadam(Optimizer):
             check_number("Nadam", "schedule_decay", schedule_decay, 0)
         self.beta_1 = check_number("Nadam", "beta_1", beta_1, 0, 1)
         self.beta_2 = check_number("Nadam", "beta_2", beta_2, 0, 1)
-        self.epsilon = check_number("Nadam", "epsilon", epsilon, 0)
+        self.epsilon = check_epsilon("Nadam", epsilon)
 
     def build(self, variables: list) -> None:
         if self.built:

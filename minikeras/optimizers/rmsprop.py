@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from minikeras.optimizers.base import Optimizer, check_number
+from minikeras.optimizers.base import Optimizer, check_epsilon, check_number
 
 
 class RMSprop(Optimizer):
@@ -26,7 +26,7 @@ class RMSprop(Optimizer):
         super().__init__(learning_rate=learning_rate, name=name, **kwargs)
         self.rho = check_number("RMSprop", "rho", rho, 0, 1)
         self.momentum = check_number("RMSprop", "momentum", momentum, 0, 1)
-        self.epsilon = check_number("RMSprop", "epsilon", epsilon, 0)
+        self.epsilon = check_epsilon("RMSprop", epsilon)
         self.centered = bool(centered)
 
     def build(self, variables: list) -> None:

@@ -327,6 +327,6 @@ def serialize(learning_rate_schedule: LearningRateSchedule) -> dict:
 
 def deserialize(config: Any, custom_objects: dict | None = None) -> LearningRateSchedule:
     """A schedule from its `serialize` form (or Keras 2's `{"class_name", "config"}`)."""
-    from minikeras.saving.serialization import deserialize_keras_object
+    from minikeras.saving.serialization import deserialize_from_table
 
-    return deserialize_keras_object(config, _TABLE, "learning rate schedule", custom_objects)
+    return deserialize_from_table(config, _TABLE, "learning rate schedule", custom_objects)

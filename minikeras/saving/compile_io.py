@@ -249,15 +249,29 @@ def deserialize_loss(spec: Any, custom_objects: dict | None) -> Any:
     return losses_module.deserialize(spec, custom_objects)
 
 
+def _custom_metric(name: str, custom_objects: dict | None) -> Any:
+    """A metric name that `custom_objects` defines, resolved now: compile resolves metric
+    names only at the first batch, when `load_model`'s custom_objects are gone (Keras 2
+    resolves them while loading)."""
+    from minikeras import metrics as metrics_module
+
+    if not custom_objects or name not in custom_objects:
+        return name
+    obj = custom_objects[name]
+    if callable(obj) and not isinstance(obj, (type, metrics_module.Metric)):
+        return metrics_module.MeanMetricWrapper(obj, name=name)
+    return obj
+
+
 def _deserialize_metric(spec: Any, custom_objects: dict | None) -> Any:
     from minikeras import metrics as metrics_module
 
     if isinstance(spec, str):
-        return spec
+        return _custom_metric(spec, custom_objects)
     if not isinstance(spec, dict):
         raise ValueError(f"Could not interpret the metric {spec!r} in the file")
     if spec.get("class_name") == "function" and isinstance(spec.get("config"), str):
-        return spec["config"]  # Keras 3's form of a plain function
+        return _custom_metric(spec["config"], custom_objects)  # Keras 3's plain function
     if spec.get("class_name") == "MeanMetricWrapper":
         cfg = spec.get("config") or {}
         fn = cfg.get("fn")
@@ -266,6 +280,9 @@ def _deserialize_metric(spec: Any, custom_objects: dict | None) -> Any:
         name = cfg.get("name")
         if isinstance(fn, str) and name in ("accuracy", "acc"):
             return name  # resolved again from the shapes, as Keras does
+        if isinstance(fn, str) and custom_objects and fn in custom_objects:
+            return _custom_metric(fn, custom_objects) if name in (None, fn) else \
+                metrics_module.MeanMetricWrapper(custom_objects[fn], name=name)
         if isinstance(fn, str):
             fn_obj = metrics_module.get(fn)
             if isinstance(fn_obj, metrics_module.Metric):
@@ -332,10 +349,7 @@ def _compile_from_config(model: Any, train_cfg: dict, custom_objects: dict | Non
     metrics = deserialize_metrics(train_cfg.get("metrics"), custom_objects, len(outputs))
     weighted = deserialize_metrics(train_cfg.get("weighted_metrics"), custom_objects,
                                    len(outputs))
-    if loss is None:
-        warnings.warn("The file records compile settings without a loss; the model is "
-                      "returned uncompiled.", stacklevel=3)
-        return
+    # loss None: compiled without a loss, as Keras 3 allows (the model's own losses)
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics or None,
                   weighted_metrics=weighted or None,
                   loss_weights=train_cfg.get("loss_weights"))
@@ -491,7 +505,8 @@ def _our_slots(model: Any, optimizer: Any) -> dict:
     """{(kind, variable index): slot variable} for a built minikeras optimizer."""
     paths = [str(getattr(v, "path", v.name)).replace("/", "_") for v in model.trainable_weights]
     out: dict = {}
-    skip = {id(optimizer.iterations), id(getattr(optimizer, "_learning_rate", None))}
+    skip = {id(optimizer._iteration_variable), id(optimizer.variables[0]),
+            id(getattr(optimizer, "_learning_rate", None))}
     for var in optimizer.variables:
         if id(var) in skip:
             continue
@@ -554,7 +569,7 @@ def restore_keras_slots(model: Any, names: list, read: Any, source: str) -> bool
         assignments.append((var, value))
     for i, (tag, _, _) in enumerate(parsed):
         if tag == "iteration":
-            assignments.append((optimizer.iterations, read(i, ())))
+            assignments.append((optimizer._iteration_variable, read(i, ())))
         elif tag == "learning_rate" and type(getattr(optimizer, "_learning_rate", None)) \
                 .__name__ == "Variable":
             assignments.append((optimizer._learning_rate, read(i, ())))

@@ -139,7 +139,8 @@ def keras3_model_config(model: Any, top_level: bool = True) -> dict:
                 name=f"{model.layers[0].name}_input" if model.layers else "input_layer")
             layers.append(_layer_entry(input_layer))
         layers.extend(_layer_entry(layer) for layer in model.layers)
-        cfg = {"name": model.name, "trainable": model.trainable, "dtype": _policy(model.dtype),
+        cfg = {"name": model.name, "trainable": model.trainable,
+               "dtype": _policy(model.dtype_policy.name),
                "layers": layers}
         if model._build_shape is not None:
             cfg["build_input_shape"] = list(model._build_shape)
@@ -195,7 +196,7 @@ def _optimizer_values(model: Any) -> list | None:
     copy = optimizers_module.deserialize(optimizers_module.serialize(opt))
     copy.build(model.trainable_weights)
     values = [np.asarray(v.value) for v in copy.variables]
-    values[0] = np.asarray(opt.iterations.value)
+    values[0] = np.asarray(opt.variables[0].value)
     return values
 
 

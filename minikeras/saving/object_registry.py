@@ -42,7 +42,13 @@ def get_custom_objects() -> dict:
 def register_keras_serializable(package: str = "Custom", name: str | None = None):
     """Decorator: register a class or function as `package>name`."""
 
+    if not isinstance(package, str) or ">" in package:
+        raise ValueError(f"`package` must be a string without '>', got {package!r}")
+
     def decorator(obj):
+        if isinstance(obj, type) and not hasattr(obj, "get_config"):
+            raise ValueError("Cannot register a class that does not have a get_config() "
+                             f"method: {obj.__name__}")
         key = f"{package}>{name or obj.__name__}"
         _GLOBAL_CUSTOM_OBJECTS[key] = obj
         _GLOBAL_CUSTOM_NAMES[obj] = key

@@ -264,6 +264,7 @@ class CompileLoss:
         self.skeleton = skeleton
         if skeleton is not None:
             self._spread(skeleton)
+        self.needs_targets = True
         self.losses: list | None = None
         self.trackers: list = []
         self._single = None  # the loss, when there is one output with weight 1
@@ -448,3 +449,31 @@ class CompileMetrics:
     def reset(self) -> None:
         for m in self.metrics:
             m.reset_state()
+
+    # Keras 3 lists the compiled metrics as one entry of `model.metrics`, a metric named
+    # "compile_metrics" whose result is the dict of their results.
+    name = "compile_metrics"
+
+    def reset_state(self) -> None:
+        self.reset()
+
+    def result(self) -> dict:
+        return {m.name: m.result() for m in self.metrics}
+
+    @property
+    def variables(self) -> list:
+        return [v for m in self.metrics for v in m.variables]
+
+
+class NoCompiledLoss:
+    """`compile()` without a loss: the model's own losses (`add_loss`, regularisers) are
+    the whole training loss, as in Keras 3; no targets are needed."""
+
+    needs_targets = False
+    metrics: list = []
+    losses = None
+    output_names = None
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        return None
+

@@ -6,6 +6,7 @@ early with an error that names the argument and the shapes.
 
 from __future__ import annotations
 
+import itertools
 import math
 import types
 import warnings
@@ -95,10 +96,29 @@ def cast_targets(arrays: list) -> list:
     return out
 
 
+def _count_nonfinite(a: np.ndarray, chunk: int = 1 << 16) -> int:
+    """The number of NaN/inf values of `a`, counted over chunks of rows so that no
+    temporary as large as `a` is made (the inputs of `fit` can be most of the memory)."""
+    if a.ndim == 0:
+        return int(not np.isfinite(a))
+    rows = max(1, chunk // max(1, a[:1].size))
+    return sum(int(a[s:s + rows].size - np.count_nonzero(np.isfinite(a[s:s + rows])))
+               for s in range(0, a.shape[0], rows))
+
+
 def check_finite(arrays: list, what: str) -> None:
     for i, a in enumerate(arrays):
-        if a.dtype.kind == "f" and not np.isfinite(a).all():
-            bad = int(np.size(a) - np.isfinite(a).sum())
+        if a.dtype.kind != "f" or a.size == 0:
+            continue
+        # A finite sum proves every value finite (a NaN or an inf would make it NaN or inf),
+        # without a temporary; only a non-finite sum (bad data, or an overflow of huge
+        # values) needs the exact count.
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = np.add.reduce(a, axis=None)
+        if np.isfinite(total):
+            continue
+        bad = _count_nonfinite(a)
+        if bad:
             label = what if len(arrays) == 1 else f"{what}[{i}]"
             raise ValueError(f"`{label}` contains {bad} NaN or infinite value(s) "
                              f"(shape {a.shape})")
@@ -261,11 +281,30 @@ class ArrayBatches:
 
     def epoch(self, rng: Any = None) -> Iterator:
         xs, ys, sws = self.xs, self.ys, self.sws
-        for step, index in enumerate(batch_slices(self.n, self.batch_size, self.shuffle, rng)):
-            if step >= self.num_batches:
-                break
-            yield ([a[index] for a in xs], [a[index] for a in ys] if ys is not None else None,
-                   [a[index] for a in sws] if sws is not None else None)
+        slices = batch_slices(self.n, self.batch_size, self.shuffle, rng)
+        if self.num_batches < num_batches(self.n, self.batch_size):
+            slices = itertools.islice(slices, self.num_batches)
+        if ys is None:
+            for index in slices:
+                yield [a[index] for a in xs], None, None
+        elif sws is None:
+            for index in slices:
+                yield [a[index] for a in xs], [a[index] for a in ys], None
+        else:
+            for index in slices:
+                yield [a[index] for a in xs], [a[index] for a in ys], [a[index] for a in sws]
+
+    def single_pairs(self, rng: Any = None) -> Iterator | None:
+        """The batches of one epoch as bare (x, y) arrays, when there is one input, one
+        target and no sample weights (the training loop's fast path); else None."""
+        if len(self.xs) != 1 or self.ys is None or len(self.ys) != 1 or \
+                self.sws is not None:
+            return None
+        x, y = self.xs[0], self.ys[0]
+        slices = batch_slices(self.n, self.batch_size, self.shuffle, rng)
+        if self.num_batches < num_batches(self.n, self.batch_size):
+            slices = (index for _, index in zip(range(self.num_batches), slices))
+        return ((x[index], y[index]) for index in slices)
 
 
 class StreamBatches:

@@ -8,6 +8,7 @@ forward values, without recording.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 import warnings
@@ -22,11 +23,15 @@ from minikeras.autodiff.tensor import Tape, Tensor, no_grad
 from minikeras.autodiff import primitives as P
 from minikeras.callbacks.callback import CallbackList
 from minikeras.layers.layer import Layer, flatten_structure, pack_like
-from minikeras.metrics import Mean
+from minikeras.metrics import Mean, Metric
 from minikeras.random import generator
 from minikeras.trainers import data_adapter as da
-from minikeras.trainers.compile_utils import CompileLoss, CompileMetrics, output_skeleton
 from minikeras.trainers import structures
+from minikeras.trainers.compile_utils import (CompileLoss, CompileMetrics, NoCompiledLoss,
+                                              output_skeleton)
+from minikeras.trainers.threads import largest_product, threads_for
+from minikeras.trainers.step_plan import plan_train_step
+from minikeras.trainers.inference_plan import plan_inference
 
 
 def _capped_steps(steps: int | None) -> int | None:
@@ -143,6 +148,10 @@ class Trainer:
     _nonfinite_ok = False  # set by `fit` while a TerminateOnNaN callback is given
 
     _train_plan: Any = None  # set by _plan_step, once per fit
+    _infer_plan: Any = None  # set by evaluate and fit for their calls (inference_plan.py)
+    # the replayed training step (step_plan.py): None until planned after the first step
+    # of a fit, False when the step cannot be replayed
+    _replay: Any = None
 
     loss: Any = None  # what compile() was given (Keras 3: None before compile)
 
@@ -178,12 +187,19 @@ class Trainer:
                                 "jit_compile"])
             raise TypeError(f"compile() got an unexpected keyword argument {k!r}" +
                             (f". Did you mean {guess!r}?" if guess else ""))
-        if loss is None:
-            raise ValueError("compile() needs a `loss`, e.g. compile('sgd', 'mse')")
         steps_per_execution = structures.check_steps_per_execution(steps_per_execution)
         opt = optimizers_module.get(optimizer)
+        # dtype policies: as Keras 3, a "mixed_float16" model's optimizer is wrapped in a
+        # LossScaleOptimizer (dynamic loss scaling against float16 underflow)
+        policy = getattr(self, "dtype_policy", None)
+        if auto_scale_loss and policy is not None and policy.name == "mixed_float16" and \
+                not isinstance(opt, optimizers_module.LossScaleOptimizer):
+            opt = optimizers_module.LossScaleOptimizer(opt, name="loss_scale_optimizer")
         skeleton = self._output_skeleton()
-        compile_loss = CompileLoss(loss, loss_weights, skeleton)
+        # no loss: the model's own losses (add_loss) are the training loss (Keras 3); a
+        # model without any gets Keras' error at the first step
+        compile_loss = NoCompiledLoss() if loss is None else \
+            CompileLoss(loss, loss_weights, skeleton)
         compile_metrics = CompileMetrics(metrics, weighted_metrics, skeleton)
         # everything validated: now change state
         self.optimizer = opt
@@ -194,6 +210,7 @@ class Trainer:
         self.compiled_metrics = compile_metrics
         self._loss_tracker = Mean(name="loss")
         self.steps_per_execution = steps_per_execution
+        self._data_seen = False  # Keras 3 peeks at a PyDataset again after compile
         self.compiled = True
         self.stop_training = False
 
@@ -223,20 +240,47 @@ class Trainer:
 
     @property
     def metrics(self) -> list:
+        """Keras 3's list: the loss tracker, the compiled metrics as one entry (named
+        "compile_metrics", when there are any), the per-output loss trackers."""
+        own = self._attribute_metrics()
         if not getattr(self, "compiled", False):
-            return []
+            return own
         out: list = [self._loss_tracker]
+        if self.compiled_metrics.has_metrics:
+            out.append(self.compiled_metrics)
         out += self.compiled_loss.metrics
-        out += self.compiled_metrics.metrics
-        return out
+        return out + own
+
+    def _attribute_metrics(self) -> list:
+        """Metrics the model holds as attributes (`self.my_metric = keras.metrics.Mean()`),
+        which Keras 3 tracks in `model.metrics` after the compiled ones."""
+        return [v for k, v in vars(self).items()
+                if isinstance(v, Metric) and k != "_loss_tracker"]
+
+    @property
+    def metrics_variables(self) -> list:
+        return [v for m in self.metrics for v in m.variables]
+
+    def _flat_metrics(self) -> list:
+        """Every metric object, in the order of the logs: loss, per-output losses, metrics."""
+        if not getattr(self, "compiled", False):
+            return self._attribute_metrics()
+        return ([self._loss_tracker] + self.compiled_loss.metrics +
+                self.compiled_metrics.metrics + self._attribute_metrics())
 
     @property
     def metrics_names(self) -> list[str]:
-        return [m.name for m in self.metrics]
+        """The names of the logs (Keras 2's meaning, which `zip(model.metrics_names,
+        model.evaluate(...))` relies on; Keras 3 gives the names of `model.metrics`)."""
+        return [m.name for m in self._flat_metrics()]
 
     def reset_metrics(self) -> None:
-        for m in self.metrics:
+        for m in self._flat_metrics():
             m.reset_state()
+
+    def _needs_targets(self) -> bool:
+        """False when compiled without a loss: then `y` may be left out (Keras 3)."""
+        return getattr(self.compiled_loss, "needs_targets", True)
 
     def _require_compiled(self, what: str) -> None:
         if not getattr(self, "compiled", False):
@@ -338,9 +382,14 @@ class Trainer:
 
     # --- steps ------------------------------------------------------------------------
     def _forward(self, xs: list, training: bool) -> list:
-        plan = self._train_plan if training else None
-        if plan is not None and len(xs) == 1:
-            return [plan(xs[0])]
+        if training:
+            plan = self._train_plan
+            if plan is not None and len(xs) == 1:
+                return [plan(xs[0])]
+        else:
+            plan = self._infer_plan
+            if plan is not None and len(xs) == 1 and plan.fits(xs[0]):
+                return [plan.forward(xs[0])]
         inputs = xs[0] if len(xs) == 1 else xs
         out = self(inputs, training=training)
         if isinstance(out, (list, tuple, dict)):
@@ -357,7 +406,13 @@ class Trainer:
         take part in differentiation) and losses added by layers during this call."""
         self._give_structure()
         loss = self.compiled_loss(ys, preds, sws)
-        for extra in self._collect_losses():
+        extras = self._collect_losses()
+        if loss is None:  # compiled without a loss: the model's own losses only
+            if not extras:
+                raise ValueError("No loss to compute. Provide a `loss` argument in "
+                                 "`compile()`, or add losses in the model (add_loss).")
+            loss, extras = extras[0], extras[1:]
+        for extra in extras:
             loss = P.add(loss, extra)
         return loss
 
@@ -395,6 +450,8 @@ class Trainer:
         a forward pass in training may change (BatchNormalization's moving statistics: the
         non-trainable variables of trainable layers); and the forward pass itself."""
         object.__setattr__(self, "_train_plan", self._make_train_plan())
+        object.__setattr__(self, "_infer_plan", plan_inference(self))
+        object.__setattr__(self, "_replay", None)
         layers: list = []
         stack = [self]
         while stack:
@@ -416,7 +473,73 @@ class Trainer:
         forward pass, the gradients or the optimizer update (which restores its own
         variables, see `Optimizer.apply`) undoes what the forward pass changed
         (BatchNormalization's moving statistics), and a SIGINT during the update is raised
-        once the update is complete."""
+        once the update is complete. A step the replay covers (step_plan.py) runs there."""
+        replay = self._replay
+        if replay is None:
+            replay = self._plan_replay(xs, ys, variables)
+        if replay and sws is None and replay.variables is variables and \
+                replay.fits(xs[0], ys[0]):
+            value = self._replayed_step(replay, xs[0], ys[0], variables)
+            if value is not None:
+                return value
+        return self._layer_step(xs, ys, sws, variables)
+
+    def _plan_replay(self, xs: list, ys: list, variables: list) -> Any:
+        """The replayed step of this fit (False when there is none), planned on its first
+        batch."""
+        replay = False
+        if self._train_plan is not None and len(xs) == 1 and len(ys) == 1:
+            replay = plan_train_step(self, variables, ys[0],
+                                     getattr(self, "_fit_targets", None)) or False
+            if replay:
+                replay.variables = variables
+        object.__setattr__(self, "_replay", replay)
+        return replay
+
+    def _train_pair(self, x: np.ndarray, y: np.ndarray, variables: list) -> float:
+        """`_train_step` for one input and one target array, without sample weights."""
+        replay = self._replay
+        if replay is None:
+            replay = self._plan_replay([x], [y], variables)
+        if replay and replay.variables is variables and replay.fits(x, y):
+            value = self._replayed_step(replay, x, y, variables)
+            if value is not None:
+                return value
+        return self._train_step([x], [y], None, variables)
+
+    def _replayed_step(self, replay: Any, x: np.ndarray, y: np.ndarray,
+                       variables: list) -> float | None:
+        """The step through the replay: its forward and backward write only its own work
+        arrays, then the optimizer's all-or-nothing update (a SIGINT held until done).
+        None when the batch needs the regular step (e.g. to raise its error)."""
+        flat = replay.flat
+        if flat is not None and not flat.usable():
+            flat = replay.flat = None
+        if flat is not None and x.shape[0] == replay.rows and replay.kind in ("mse", "cce"):
+            result = replay.run_full(x, y)
+        else:
+            result = replay.run(x, y)
+        if result is None:
+            return None
+        value, pred, grads = result
+        _SIGINT.updating = True
+        try:
+            if flat is not None:
+                flat.apply()
+            else:
+                self.optimizer.apply(grads, variables)
+        finally:
+            _SIGINT.updating = False
+        if _SIGINT.pending:
+            _SIGINT.pending = False
+            raise KeyboardInterrupt
+        self._loss_tracker.add(value, x.shape[0])
+        if self.compiled_metrics.has_metrics:
+            self.compiled_metrics.update([y], [Tensor(pred)], None)
+        return value
+
+    def _layer_step(self, xs: list, ys: list, sws: list | None, variables: list) -> float:
+        """The step through the layers and the tape."""
         state = getattr(self, "_step_state", None)
         saved = [v.value.copy() for v in state] if state else None
         try:
@@ -430,7 +553,11 @@ class Trainer:
             if loss.ndim:
                 raise ValueError(f"The loss must be a scalar, got shape {loss.shape}; a "
                                  "custom loss should return one value per sample or a scalar")
-            grads = tape.leaf_gradients(target, variables)  # trainable weights are leaves
+            # a scaled float16 backward pass may overflow: that is what the loss scaler
+            # detects (it skips the step and halves the scale), so no NumPy warning
+            with np.errstate(over="ignore", invalid="ignore") if self.optimizer._scales_loss \
+                    else contextlib.nullcontext():
+                grads = tape.leaf_gradients(target, variables)  # trainable weights are leaves
             _SIGINT.updating = True
             try:
                 # all or nothing itself (Optimizer.apply); when it fails, the moving
@@ -458,7 +585,8 @@ class Trainer:
             loss = self._total_loss(ys, preds, sws)
         value = float(loss.value)
         self._loss_tracker.add(value, xs[0].shape[0])
-        self.compiled_metrics.update(ys, preds, sws)
+        if ys:  # (a model compiled without a loss may be evaluated without targets)
+            self.compiled_metrics.update(ys, preds, sws)
         return value
 
     def _ordered_values(self, logs: dict) -> Any:
@@ -467,7 +595,8 @@ class Trainer:
         per-output losses), then every other log sorted by name. So one output's metrics
         come in compile order, several outputs' metrics after the losses, sorted."""
         head = ["loss"] + list(getattr(self.compiled_metrics, "raw_names", [])) + \
-            [m.name for m in self.compiled_loss.metrics]
+            [m.name for m in self.compiled_loss.metrics] + \
+            [m.name for m in self._attribute_metrics()]
         values = [logs[k] for k in head if k in logs]
         values += [logs[k] for k in sorted(logs) if k not in head]
         return values[0] if len(values) == 1 else values
@@ -476,7 +605,7 @@ class Trainer:
         """Each metric's result: a float, or an array for vector results (e.g. F1Score with
         average=None), as Keras keeps them."""
         logs = {}
-        for m in self.metrics:
+        for m in self._flat_metrics():
             r = m.result()
             v = np.asarray(r.value if isinstance(r, Tensor) else r)
             logs[m.name] = float(v) if v.ndim == 0 else v
@@ -524,6 +653,7 @@ class Trainer:
                                      validation_steps, validation_batch_size, validation_freq)
         finally:
             self._nonfinite_ok = False
+            object.__setattr__(self, "_fit_targets", None)
 
     def _fit_sources(self, x: Any, y: Any, batch_size: int, epochs: int, verbose: int,
                      callbacks: Any, validation_split: float, validation_data: Any,
@@ -539,7 +669,9 @@ class Trainer:
             train, first = self._stream_source(x, y, sample_weight, steps_per_epoch, shuffle,
                                                class_weight, first_use)
         else:
-            xs, ys, sws = self._prepare(x, y, sample_weight)
+            # compiled without a loss: `y` may be left out (Keras 3)
+            xs, ys, sws = self._prepare(x, y, sample_weight, need_y=self._needs_targets())
+            ys = [] if ys is None else ys
             if class_weight is not None:
                 da.class_weight_to_sample_weight(ys[0], class_weight)  # validate before work
             if validation_split and validation_data is None:
@@ -564,13 +696,16 @@ class Trainer:
         self._ensure_built(first[0] if first is not None else None)
         self._data_seen = True
         if val is not None:
-            self._probe_validation(first, val)
+            self._probe_validation(first, val, batch_size)
         variables = self.trainable_weights
         rng = generator()
         self.stop_training = False
         batch_hooks = cbs.has_batch_hooks("train")
         hooks = structures.ExecutionHooks(getattr(self, "steps_per_execution", 1))
-        with _SIGINT:
+        # the whole target array, for the replayed step's plan (cleared by `fit`)
+        object.__setattr__(self, "_fit_targets", train.ys[0] if train.prepared and
+                           train.ys is not None and len(train.ys) == 1 else None)
+        with _SIGINT, threads_for(largest_product(self, batch_size)):
             cbs.on_train_begin()
             # BackupAndRestore sets `_initial_epoch` in on_train_begin (as in Keras 3)
             initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
@@ -583,11 +718,18 @@ class Trainer:
                     break
                 self.reset_metrics()
                 cbs.on_epoch_begin(epoch)
+                pairs = train.single_pairs(rng) if train.prepared else None
+                # one input, one target: no lists per batch
+                batches = pairs if pairs is not None else \
+                    self._batches(train, rng, class_weight)
                 pending = None  # the end index of an execution whose end hook is due
-                for step, (bx, by, bw) in enumerate(self._batches(train, rng, class_weight)):
+                for step, batch in enumerate(batches):
                     if batch_hooks and hooks.begins(step):
                         cbs.on_train_batch_begin(step)
-                    self._train_step(bx, by, bw, variables)
+                    if pairs is not None:
+                        self._train_pair(batch[0], batch[1], variables)
+                    else:
+                        self._train_step(batch[0], batch[1], batch[2], variables)
                     if batch_hooks:
                         pending = hooks.end_index(step)
                         if hooks.ends(step):
@@ -646,24 +788,31 @@ class Trainer:
             by = bw = class_weight = None
         return source, self._prepare(bx, by, bw, class_weight, need_y=need_y)
 
-    def _probe_validation(self, first: tuple | None, val: Any) -> None:
-        """Run the test step on one sample of the training data, then of the validation
-        data, so that validation targets the loss or metrics would refuse at the end of the
-        first epoch fail now, before any weight changes. (Metrics are reset at each epoch's
-        start, so the probe leaves no trace.)"""
-        if first is not None and first[1] is not None:
-            xs, ys, sws = first
-            self._test_step([a[:1] for a in xs], [a[:1] for a in ys],
-                            [a[:1] for a in sws] if sws is not None else None)
+    def _probe_validation(self, first: tuple | None, val: Any, batch_size: int) -> None:
+        """Run the test step on the first training batch, then on the first validation
+        batch, so that validation targets the loss or metrics would refuse at the end of
+        the first epoch fail now, before any weight changes. (Metrics are reset at each
+        epoch's start, so the probe leaves no trace.) If the training batch itself fails
+        here, the probe is skipped: the first training step will report it."""
+        try:
+            if first is not None and first[1] is not None:
+                xs, ys, sws = first
+                self._test_step([a[:batch_size] for a in xs], [a[:batch_size] for a in ys],
+                                [a[:batch_size] for a in sws] if sws is not None else None)
+        except Exception:  # noqa: BLE001 - reported by the training step itself
+            self.reset_metrics()
+            return
         if val.prepared:
             xs, ys, sws = val.xs, val.ys, val.sws
+            n = val.batch_size
         elif val.dataset is None:
             xs, ys, sws = self._prepare(*da.unpack_batch(val.peek(), val.kind))
+            n = None
         else:
             return
         try:
-            self._test_step([a[:1] for a in xs], [a[:1] for a in ys],
-                            [a[:1] for a in sws] if sws is not None else None)
+            self._test_step([a[:n] for a in xs], [a[:n] for a in ys],
+                            [a[:n] for a in sws] if sws is not None else None)
         except ValueError as e:
             raise ValueError(f"validation_data does not fit the model: {e}") from None
         finally:
@@ -713,6 +862,7 @@ class Trainer:
         """Build a lazily defined model on a first batch, so that weights exist before the
         optimizer sees them."""
         if not self.built and xs is not None:
+            object.__setattr__(self, "_infer_plan", None)
             with no_grad():
                 self._forward([a[:1] for a in xs], training=False)
         self._plan_step()
@@ -727,8 +877,24 @@ class Trainer:
         batch_hooks = cbs.has_batch_hooks("test")
         hooks = structures.ExecutionHooks(getattr(self, "steps_per_execution", 1))
         n_steps = 0
+        plan = self._infer_plan
+        pairs = source.single_pairs() if plan is not None and source.prepared and \
+            not batch_hooks else None
+        loss_value = plan.loss_function(self, source.ys[0]) if pairs is not None else None
+        if loss_value is None:
+            pairs = None
+        else:  # the loss alone, through the inference plan
+            tracker = self._loss_tracker
+            for bx, by in pairs:
+                value = loss_value(bx, by)
+                if value is None:
+                    self._test_step([bx], [by], None)
+                else:
+                    tracker.add(value, bx.shape[0])
+                n_steps += 1
+            pairs = ()
         pending = None
-        for step, (bx, by, bw) in enumerate(self._batches(source)):
+        for step, (bx, by, bw) in enumerate(self._batches(source) if pairs is None else ()):
             if batch_hooks and hooks.begins(step):
                 cbs.on_test_batch_begin(step)
             self._test_step(bx, by, bw)
@@ -764,7 +930,8 @@ class Trainer:
                                                 not getattr(self, "_data_seen", False))
             first = first[0] if first is not None else None
         else:
-            xs, ys, sws = self._prepare(x, y, sample_weight)
+            xs, ys, sws = self._prepare(x, y, sample_weight, need_y=self._needs_targets())
+            ys = [] if ys is None else ys
             if xs[0].shape[0] == 0:
                 raise ValueError("evaluate() received no samples: `x` has shape "
                                  f"{xs[0].shape}")
@@ -774,7 +941,9 @@ class Trainer:
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=None,
             steps=source.num_batches)
-        logs = self._evaluate_source(source, cbs, reset=False)
+        with threads_for(largest_product(self, batch_size) if source.num_batches != 1
+                         else None):
+            logs = self._evaluate_source(source, cbs, reset=False)
         if return_dict:
             return logs
         return self._ordered_values(logs)
@@ -793,6 +962,21 @@ class Trainer:
         """Outputs for `x`, batch by batch, in inference mode (Dropout off). A NumPy array,
         or a list of arrays for several outputs. `x` may also be a generator or PyDataset
         of batches `x`, `(x,)` or `(x, y, ...)` (targets ignored)."""
+        if (type(x) is np.ndarray and x.ndim == 2 and type(verbose) is int and verbose == 0
+                and callbacks is None and steps is None and not kwargs and self.built and
+                (batch_size is None or type(batch_size) is int and batch_size > 0) and
+                x.flags.c_contiguous and x.dtype == _config.floatx() and
+                not _config.max_steps_per_epoch()):
+            # the usual quiet call on one array (students predict in loops): nothing to
+            # check but the plan's own conditions
+            plan = plan_inference(self)
+            if plan is not None and plan.fits(x):
+                object.__setattr__(self, "_infer_plan", plan)
+                size = batch_size or 32
+                if x.shape[0] <= size:
+                    return self._predict_planned(plan, x, size, x.shape[0], None)
+                with threads_for(size * plan.max_product):
+                    return self._predict_planned(plan, x, size, x.shape[0], None)
         _pop_keras2_worker_arguments(kwargs)
         if kwargs:
             raise TypeError(f"predict() got unexpected keyword arguments {sorted(kwargs)}")
@@ -810,9 +994,17 @@ class Trainer:
             da.check_lengths({"x": xs})
             self._check_input_shapes(xs)
             source = da.ArrayBatches(xs, None, None, batch_size, False, steps)
+        plan = plan_inference(self) if self.built else None
+        object.__setattr__(self, "_infer_plan", plan)
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=None,
             steps=source.num_batches)
+        if plan is not None and source.prepared and len(xs) == 1 and plan.fits(xs[0]):
+            x = xs[0]
+            n = min(x.shape[0], source.num_batches * batch_size)
+            with threads_for(batch_size * plan.max_product if source.num_batches > 1
+                             else None):
+                return self._predict_planned(plan, x, batch_size, n, cbs)
         cbs.on_predict_begin()
         batch_hooks = cbs.has_batch_hooks("predict")
         hooks = structures.ExecutionHooks(getattr(self, "steps_per_execution", 1))
@@ -848,6 +1040,35 @@ class Trainer:
                   for i in range(len(outputs[0]))]
         return structures.pack_predictions(self, result)
 
+    def _predict_planned(self, plan: Any, x: np.ndarray, size: int, n: int,
+                         cbs: CallbackList | None) -> np.ndarray:
+        """`predict` of the first `n` samples of `x` through the inference plan, in
+        batches of `size`: each batch's output is written straight into the result, with
+        work arrays reused over the batches. `cbs` None: no callbacks at all."""
+        result = np.empty((n, plan.units), plan.dtype)
+        buffers = plan.buffers(min(size, n))
+        if cbs is None:
+            run = plan.run
+            for start in range(0, n, size):
+                end = start + size
+                run(x[start:end], result[start:end], buffers)
+            return result
+        batch_hooks = cbs.has_batch_hooks("predict")
+        cbs.on_predict_begin()
+        run = plan.run
+        hooks = structures.ExecutionHooks(getattr(self, "steps_per_execution", 1))
+        for step, start in enumerate(range(0, n, size)):
+            if batch_hooks and hooks.begins(step):
+                cbs.on_predict_batch_begin(step)
+            end = start + size
+            run(x[start:end], result[start:end], buffers)
+            if batch_hooks and (hooks.ends(step) or end >= n):
+                first = (step - step % hooks.n) * size  # the execution's first sample
+                cbs.on_predict_batch_end(hooks.end_index(step),
+                                         {"outputs": [result[first:end]]})
+        cbs.on_predict_end()
+        return result
+
     def predict_generator(self, generator: Any, steps: Any = None, callbacks: Any = None,
                           max_queue_size: int = 10, workers: int = 1,
                           use_multiprocessing: bool = False, verbose: Any = 0):
@@ -861,8 +1082,11 @@ class Trainer:
                        class_weight: Any = None, return_dict: bool = False):
         """One optimizer step on one batch; returns the loss (and metrics) of that batch."""
         self._require_compiled("training")
-        xs, ys, sws = self._prepare(x, y, sample_weight, class_weight)
+        xs, ys, sws = self._prepare(x, y, sample_weight, class_weight,
+                                    need_y=self._needs_targets())
+        ys = [] if ys is None else ys
         self._ensure_built(xs)
+        object.__setattr__(self, "_replay", False)  # replayed steps are planned per fit
         self.reset_metrics()
         with _SIGINT:
             self._train_step(xs, ys, sws, self.trainable_weights)
@@ -871,7 +1095,8 @@ class Trainer:
     def test_on_batch(self, x: Any, y: Any = None, sample_weight: Any = None,
                       return_dict: bool = False):
         self._require_compiled("evaluation")
-        xs, ys, sws = self._prepare(x, y, sample_weight)
+        xs, ys, sws = self._prepare(x, y, sample_weight, need_y=self._needs_targets())
+        ys = [] if ys is None else ys
         self._ensure_built(xs)
         self.reset_metrics()
         self._test_step(xs, ys, sws)

@@ -77,3 +77,15 @@ from minikeras.utils.dataset_utils import (  # noqa: E402,F401
 from minikeras.utils.file_utils import get_file  # noqa: E402,F401
 from minikeras.utils.sequence_utils import pad_sequences  # noqa: E402,F401
 from minikeras.utils.model_visualization import model_to_dot, plot_model  # noqa: E402,F401
+
+# --- keras.utils names of issue 11's serialization/config area (Keras 3 exports them here
+# too) ---
+from minikeras.config import (  # noqa: E402,F401
+    disable_interactive_logging,
+    enable_interactive_logging,
+    is_interactive_logging_enabled,
+)
+from minikeras.saving.serialization import (  # noqa: E402,F401
+    deserialize_keras_object,
+    serialize_keras_object,
+)

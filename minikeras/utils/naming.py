@@ -70,4 +70,15 @@ def unknown_name_error(kind: str, name, candidates) -> ValueError:
     """The error for an unknown identifier: names it and suggests the closest known one."""
     guess = closest(name, candidates)
     hint = f" Did you mean {guess!r}?" if guess else ""
+    keras_kind = _KERAS_IDENTIFIER_KINDS.get(kind)
+    if keras_kind:  # Keras' own wording first, which users match on
+        return ValueError(f"Could not interpret {keras_kind} identifier: {name}. "
+                          f"Unknown {kind}: {name!r}.{hint}")
     return ValueError(f"Unknown {kind}: {name!r}.{hint}")
+
+
+# the kinds whose `get()` Keras 3 words as "Could not interpret <kind> identifier: <name>"
+_KERAS_IDENTIFIER_KINDS = {"activation": "activation function", "loss": "loss",
+                           "metric": "metric", "optimizer": "optimizer",
+                           "initializer": "initializer", "regularizer": "regularizer",
+                           "constraint": "constraint"}

@@ -23,6 +23,17 @@ from minikeras.ops.conv_ops import (
 )
 
 
+def _fused(activation: Any) -> str | None:
+    """The activations the conv primitive applies inside its node (same numbers, one node
+    less); not sigmoid/softmax, whose outputs must keep their logits for the
+    cross-entropies."""
+    if activation is activations.relu:
+        return "relu"
+    if activation is activations.tanh:
+        return "tanh"
+    return None
+
+
 def _ser(obj: Any) -> Any:
     from minikeras.saving.serialization import serialize_keras_object
 
@@ -174,16 +185,21 @@ class BaseConv(SpatialLayer):
         self._out_spatial(shape)
 
     # --- compute ------------------------------------------------------------------------
-    def _convolve(self, x: Tensor) -> Tensor:
-        """channels_last in, channels_last out, bias included."""
+    def _convolve(self, x: Tensor, activation: str | None = None) -> Tensor:
+        """channels_last in, channels_last out, bias included (and `activation`, when the
+        subclass's primitive can apply it)."""
         return CP.conv(x, self.kernel, self.bias, self.strides, self.padding,
-                       self.dilation_rate, self.groups)
+                       self.dilation_rate, self.groups, activation)
 
     def call(self, inputs: Tensor) -> Tensor:
         self._check_input(inputs)
         x = to_channels_last(inputs, self.data_format)
-        out = from_channels_last(self._convolve(x), self.data_format)
-        return out if self.activation is activations.linear else self.activation(out)
+        fused = _fused(self.activation) if type(self)._convolve is BaseConv._convolve else None
+        y = self._convolve(x, fused) if fused else self._convolve(x)
+        out = from_channels_last(y, self.data_format)
+        if fused or self.activation is activations.linear:
+            return out
+        return self.activation(out)
 
     # --- config -------------------------------------------------------------------------
     def _geometry_config(self) -> dict:

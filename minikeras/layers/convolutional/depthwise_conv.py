@@ -97,6 +97,10 @@ class BaseSeparableConv(BaseConv):
             raise ValueError(f"{type(self).__name__} does not take `groups` (received "
                              f"groups={kwargs['groups']!r})")
         kwargs.pop("groups", None)
+        # tf_keras' SeparableConv configs also carry kernel_* entries inherited from its Conv
+        # base; that layer has no `kernel`, so tf_keras ignores them too
+        for unused in ("kernel_initializer", "kernel_regularizer", "kernel_constraint"):
+            kwargs.pop(unused, None)
         multiplier = positive_int(depth_multiplier, "depth_multiplier", type(self).__name__)
         super().__init__(filters, kernel_size, strides=strides, padding=padding,
                          data_format=data_format, dilation_rate=dilation_rate,

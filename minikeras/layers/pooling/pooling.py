@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from minikeras.autodiff import conv_primitives as CP
 from minikeras.autodiff import primitives as P
 from minikeras.autodiff.tensor import Tensor
@@ -132,7 +134,31 @@ def _global_class(name: str, rank: int, mode: str) -> type:
 GlobalMaxPooling1D = _global_class("GlobalMaxPooling1D", 1, "max")
 GlobalMaxPooling2D = _global_class("GlobalMaxPooling2D", 2, "max")
 GlobalMaxPooling3D = _global_class("GlobalMaxPooling3D", 3, "max")
-GlobalAveragePooling1D = _global_class("GlobalAveragePooling1D", 1, "avg")
+
+
+class GlobalAveragePooling1D(BaseGlobalPooling):
+    """Global average over the steps; keepdims keeps the axis with size 1. With a mask (from
+    Embedding(mask_zero=True) or Masking), the average is over the unmasked steps only, and
+    the output carries no mask, as in Keras."""
+
+    rank = 1
+    mode = "avg"
+
+    def call(self, inputs: Tensor, mask: Any = None) -> Tensor:
+        if mask is None:
+            return super().call(inputs)
+        self._check_rank(tuple(inputs.shape))
+        steps = 1 if self.data_format == "channels_last" else 2
+        m = np.expand_dims(np.asarray(getattr(mask, "value", mask), dtype=bool),
+                           2 if self.data_format == "channels_last" else 1)
+        weights = m.astype(inputs.dtype)
+        total = P.sum(P.multiply(inputs, weights), axis=steps, keepdims=self.keepdims)
+        return P.divide(total, np.sum(weights, axis=steps, keepdims=self.keepdims))
+
+    def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
+        return None
+
+
 GlobalAveragePooling2D = _global_class("GlobalAveragePooling2D", 2, "avg")
 GlobalAveragePooling3D = _global_class("GlobalAveragePooling3D", 3, "avg")
 

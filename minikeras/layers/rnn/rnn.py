@@ -307,7 +307,7 @@ class RNN(Layer):
             rec_mask = cell.get_recurrent_dropout_mask(states[0].value)
             cell.reset_dropout_mask()
             cell.reset_recurrent_dropout_mask()
-        full = self.return_sequences or (self.return_state and kind == "lstm")
+        full = self.return_sequences or ((self.return_state or self.stateful) and kind == "lstm")
         out = recurrent(x, cell.kernel, cell.recurrent_kernel, cell.bias, states, cell=kind,
                         activation=activations.serialize(cell.activation),
                         recurrent_activation=activations.serialize(
@@ -348,9 +348,10 @@ class RNN(Layer):
                     if self.zero_output_for_mask:
                         out = P.where(mt, out, 0.0)
                     else:
-                        prev = nested[-1][0] if isinstance(nested[0], list) else nested[0]
+                        prev = _as_list(nested[-1])[0] if isinstance(nested[0], list) \
+                            else nested[0]
                         out = P.where(mt, out, prev)
-                    new = self._map_pairs(new, nested, lambda n, s: P.where(mt, n, s))
+                    new = self._map_pairs(new, nested, lambda n, s, mt=mt: P.where(mt, n, s))
                 nested = new
                 outputs.append(out)
         finally:
