@@ -442,8 +442,7 @@ class FlatUpdate:
             return None
         if kind not in (SGD, Adam) or (kind is Adam and opt.amsgrad) or \
                 type(opt)._prepare_step is not Optimizer._prepare_step or \
-                opt.loss_scale_factor is not None or opt.weight_decay or opt.use_ema or \
-                opt.clipnorm or opt.global_clipnorm or opt.clipvalue:
+                opt._has_step_extras():
             return None
         try:  # `Optimizer.apply`'s checks, as its short path requires
             if opt._current_learning_rate().dtype is not dtype:
@@ -469,10 +468,9 @@ class FlatUpdate:
 
     def usable(self) -> bool:
         """False once a variable's array was replaced, or the optimizer was set to clip,
-        decay or average (its `apply` then does the step)."""
+        decay, average or accumulate (its `apply` then does the step)."""
         opt = self.opt
-        if opt.clipnorm or opt.global_clipnorm or opt.clipvalue or opt.weight_decay or \
-                opt.use_ema or opt.loss_scale_factor:
+        if opt._has_step_extras():
             return False
         for var, view in self.watched:
             if var.value is not view:
