@@ -138,13 +138,17 @@ def predict_minikeras(x):
 
 def predict_numpy(x):
     rng = np.random.default_rng(1)
-    ws = [glorot(rng, a, b) for a, b in ((784, 256), (256, 256), (256, 10))]
+    sizes = ((784, 256), (256, 256), (256, 10))
+    ws = [glorot(rng, a, b) for a, b in sizes]
+    bs = [np.zeros(b, "float32") for _, b in sizes]  # Dense layers have biases
+    out = []
     for s in range(0, len(x), 1024):
         h = x[s:s + 1024]
-        for i, w in enumerate(ws):
-            h = h @ w
+        for i, (w, b) in enumerate(zip(ws, bs)):
+            h = h @ w + b
             h = np.maximum(h, 0) if i < 2 else np.exp(h - h.max(1, keepdims=True))
-        h / h.sum(1, keepdims=True)
+        out.append(h / h.sum(1, keepdims=True))
+    return np.concatenate(out)
 
 
 CLOCK = time.perf_counter
@@ -354,6 +358,8 @@ for line in sys.stdin:
     t = time.perf_counter()
     model.fit(x, y, batch_size=batch, epochs=1, shuffle=False, verbose=0)
     print(time.perf_counter() - t, flush=True)
+import resource
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)  # peak RSS, KiB
 """
 
 
@@ -405,17 +411,23 @@ def measure_cnn(name: str, keras3: str, repeats: int) -> None:
         mine.append(ours())
         if child is not None:
             keras_t.append(theirs())
+    keras_rss = None
     if child is not None:
         child.stdin.close()
+        keras_rss = int(child.stdout.readline()) / 1024
         child.wait(timeout=60)
+    import resource
+
+    our_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     n = len(x)
     med = statistics.median(mine)
     if keras_t:
         ratio = statistics.median(k / m for k, m in zip(keras_t, mine))
         print(f"{name:<10} {n / statistics.median(keras_t):>12,.0f}/s {n / med:>12,.0f}/s "
-              f"{ratio:>7.2f}")
+              f"{ratio:>7.2f} {keras_rss:>9,.0f} MB {our_rss:>9,.0f} MB")
     else:
-        print(f"{name:<10} {'(no keras3)':>14} {n / med:>12,.0f}/s {'-':>7}")
+        print(f"{name:<10} {'(no keras3)':>14} {n / med:>12,.0f}/s {'-':>7} {'-':>12} "
+              f"{our_rss:>9,.0f} MB")
 
 
 def main() -> None:
@@ -441,7 +453,10 @@ def main() -> None:
     if cnn:
         cpu = _pin_one_cpu()
         print(f"# pinned to CPU {cpu}")
-        print(f"{'workload':<10} {'keras3-jax':>14} {'minikeras':>14} {'ratio':>7}")
+        print("# peak RSS: each whole process (imports included; minikeras' is the benchmark's")
+        print("# own process, so it is the largest workload run so far)")
+        print(f"{'workload':<10} {'keras3-jax':>14} {'minikeras':>14} {'ratio':>7} "
+              f"{'keras RSS':>12} {'ours RSS':>12}")
         for name in cnn:
             measure_cnn(name, args.keras3, args.repeats)
     names = [n for n in names if n not in CNN_WORKLOADS]

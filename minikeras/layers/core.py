@@ -51,6 +51,7 @@ class InputLayer(Layer):
             name = auto_name("input_layer")
         super().__init__(name=name, dtype=dtype, **kwargs)
         self.batch_shape = batch_shape
+        self.optional = bool(optional)  # the model may be called with None for it (Keras 3)
         self.built = True
         tensor = KerasTensor(batch_shape, self.dtype, (self, 0, 0), name=self.name)
         self._inbound_nodes.append(Node(self, (), {}, tensor))
@@ -58,13 +59,16 @@ class InputLayer(Layer):
 
     def get_config(self) -> dict:
         # Keras 2 spelling: both Keras 2 and Keras 3 read `batch_input_shape`.
-        return {"batch_input_shape": list(self.batch_shape), "dtype": self.dtype,
-                "sparse": False, "ragged": False, "name": self.name}
+        config = {"batch_input_shape": list(self.batch_shape), "dtype": self.dtype,
+                  "sparse": False, "ragged": False, "name": self.name}
+        if self.optional:  # (only then: Keras 2 does not know the key)
+            config["optional"] = True
+        return config
 
     @classmethod
     def from_config(cls, config: dict) -> "InputLayer":
         config = dict(config)
-        for dropped in ("sparse", "ragged", "optional", "trainable"):
+        for dropped in ("sparse", "ragged", "trainable"):
             config.pop(dropped, None)
         return cls(**config)
 
@@ -74,7 +78,7 @@ def Input(shape: Any = None, batch_size: int | None = None, dtype: Any = None,
           tensor: Any = None, optional: bool = False) -> KerasTensor:
     """A symbolic input for the functional API: `keras.Input(shape=(4,))`."""
     layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, batch_shape=batch_shape,
-                       name=name)
+                       name=name, optional=optional)
     return layer._output_tensor
 
 

@@ -269,6 +269,8 @@ class Layer:
     `batch_size`. An unknown keyword raises a TypeError naming the closest known one.
     """
 
+    input_spec: Any = None  # Keras' attribute; minikeras layers check shapes in build
+
     # the dtypes this class can compute in (InputLayer widens it)
     _allowed_dtypes: tuple = FLOAT_DTYPES
     # False: inputs are never cast when the layer is called (models: each of their layers
@@ -725,9 +727,10 @@ class Layer:
         if type(inputs) is np.ndarray and inputs.dtype == self._np_dtype:  # (dtype.name is slow)
             return wrap(inputs)  # a batch already cast by the training loop
         if isinstance(inputs, (list, tuple)) and inputs and all(
-                isinstance(i, (Tensor, np.ndarray)) for i in inputs) and \
-                not all(np.ndim(i) == 0 for i in inputs):
-            return [self._convert_inputs(i) for i in inputs]
+                isinstance(i, (Tensor, np.ndarray)) or i is None for i in inputs) and \
+                not all(i is None or np.ndim(i) == 0 for i in inputs):
+            # (None: an optional input left out, Keras 3's `Input(optional=True)`)
+            return [None if i is None else self._convert_inputs(i) for i in inputs]
         if isinstance(inputs, dict):
             return {k: self._convert_inputs(v) for k, v in inputs.items()}
         arr = np.asarray(inputs)

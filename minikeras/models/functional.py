@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import warnings
 from typing import Any
 
 from minikeras.autodiff.masks import set_keras_mask
@@ -28,6 +29,16 @@ class Functional(Model):
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None,
                  trainable: bool = True, **kwargs: Any) -> None:
         super().__init__(name=name, trainable=trainable, **kwargs)
+        if isinstance(inputs, dict):
+            for k, v in inputs.items():
+                if isinstance(v, KerasTensor) and v._history is not None and \
+                        k != v._history[0].name:
+                    # as Keras 3: the dict works by its keys, but names should match
+                    warnings.warn(f"When providing `inputs` as a dict, all keys in the dict "
+                                  f"must match the names of the corresponding tensors. "
+                                  f"Received key '{k}' mapping to an input named "
+                                  f"'{v._history[0].name}'. Change the tensor name to '{k}' "
+                                  f"(via `Input(..., name='{k}')`)", stacklevel=2)
         flat_in = flatten_structure(inputs)
         flat_out = flatten_structure(outputs)
         for t in flat_in:
@@ -184,7 +195,15 @@ class Functional(Model):
 
     def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
         if isinstance(inputs, dict):
-            flat = [inputs[name] for name in self.input_names]
+            if isinstance(self._inputs_struct, dict) and set(self._inputs_struct) <= \
+                    set(inputs):
+                flat = flatten_structure({k: inputs[k] for k in self._inputs_struct})
+            else:  # a dict by the Input layers' names (Keras 3 accepts both)
+                missing = [n for n in self.input_names if n not in inputs]
+                if missing:
+                    raise ValueError(f"Model {self.name!r}: the inputs dict lacks the key(s) "
+                                     f"{missing}; got keys {sorted(inputs)}")
+                flat = [inputs[name] for name in self.input_names]
         else:
             flat = flatten_structure(inputs)
         if len(flat) != len(self.inputs):
@@ -195,6 +214,10 @@ class Functional(Model):
                             else [mask]):
                 if m is not None and hasattr(v, "value"):
                     set_keras_mask(v, m)
+        for t, v in zip(self.inputs, flat):
+            if v is None and not getattr(t._history[0], "optional", False):
+                raise ValueError(f"The input '{t._history[0].name}' is not optional, but None "
+                                 "was passed. Please provide a valid tensor.")
         values = {id(t): v for t, v in zip(self.inputs, flat)}
         for node in self._nodes:
             if isinstance(node.layer, InputLayer):

@@ -27,8 +27,8 @@ class Sequential(Model):
         self._stack_names: set[str] = set()
         self._input_layer: InputLayer | None = None
         self._build_shape: tuple | None = None
-        self.inputs: list = []
-        self.outputs: list = []
+        self._inputs_list: list = []
+        self._outputs_list: list = []
         if layers is not None:
             if not isinstance(layers, (list, tuple)):
                 raise TypeError(f"Sequential expects a list of layers, got "
@@ -84,7 +84,7 @@ class Sequential(Model):
         else:
             self._layers.remove(layer)
         self.built = False
-        self.outputs = []
+        self._outputs_list = []
         if rebuild:
             self._rebuild()
         return layer
@@ -97,8 +97,8 @@ class Sequential(Model):
         x = self._input_layer._output_tensor
         for layer in self._stack:
             x = layer(x)
-        self.inputs = [self._input_layer._output_tensor]
-        self.outputs = [x]
+        self._inputs_list = [self._input_layer._output_tensor]
+        self._outputs_list = [x]
         self._build_shape = tuple(self._input_layer.batch_shape)
         self.built = True
 
@@ -115,25 +115,43 @@ class Sequential(Model):
         return [self._stack[-1].name] if self._stack else ["output"]
 
     @property
+    def inputs(self) -> list:
+        """The input tensors; as in Keras 3, an AttributeError (so `hasattr` is False)
+        until the model knows its input shape."""
+        if not self._inputs_list:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined inputs yet.")
+        return self._inputs_list
+
+    @property
+    def outputs(self) -> list:
+        if not self._outputs_list:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined outputs yet.")
+        return self._outputs_list
+
+    @property
     def input(self) -> Any:
-        if not self.inputs:
+        if not self._inputs_list:
             raise AttributeError(f"Sequential model {self.name!r} has no defined input yet")
-        return self.inputs[0]
+        return self._inputs_list[0]
 
     @property
     def output(self) -> Any:
-        if not self.outputs:
+        if not self._outputs_list:
             raise AttributeError(f"Sequential model {self.name!r} has no defined output yet")
-        return self.outputs[0]
+        return self._outputs_list[0]
 
     @property
     def input_shape(self) -> Any:
         if self._build_shape is None:
-            raise AttributeError(f"Sequential model {self.name!r} has no input shape yet")
+            raise AttributeError(f"Sequential model '{self.name}' has no defined input shape "
+                                 "yet.")
         return self._build_shape
 
     @property
     def output_shape(self) -> Any:
+        if not self._outputs_list:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined output "
+                                 "shape yet.")
         return self.output.shape
 
     def _expected_input_shapes(self) -> list | None:

@@ -812,9 +812,15 @@ from minikeras.ops.conv_ops import (  # noqa: E402,F401
     separable_conv,
 )
 
+# the remaining math functions and keras.ops.linalg (branch `policy`, issue 11)
+from minikeras.ops import math_ops as _math_ops  # noqa: E402
+from minikeras.ops import linalg  # noqa: E402,F401
+
+globals().update({_n: getattr(_math_ops, _n) for _n in _math_ops.__all__})
+
 __all__ = [name for name in dir() if not name.startswith("_")
            and name not in ("annotations", "Any", "math", "np", "P", "config", "generator",
-                            "constant_like", "conv_ops")]
+                            "constant_like", "conv_ops", "math_ops")]
 
 
 # --- keras.ops on KerasTensors build graph nodes (issue 11, item 2); keep this last, so

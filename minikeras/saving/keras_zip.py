@@ -293,7 +293,7 @@ def _build_model(config: dict, custom_objects: dict | None, stored: int | None) 
     shape = build.get("input_shape") if isinstance(build, dict) else None
     kind = type(model).__name__
     if kind == "Sequential":
-        if not model.inputs and isinstance(shape, list) and shape:
+        if not getattr(model, "inputs", None) and isinstance(shape, list) and shape:
             model.build(tuple(shape))
     elif kind != "Functional" and isinstance(shape, list) and shape and not model.weights:
         # a subclassed model creates its weights on its first call (Keras 3 builds it the

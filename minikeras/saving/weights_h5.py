@@ -131,7 +131,7 @@ def _vars_path(path: str) -> str:
 
 def _require_built(model: Any, action: str) -> None:
     if not getattr(model, "built", False) or not model.weights and \
-            type(model).__name__ == "Sequential" and not model.inputs:
+            type(model).__name__ == "Sequential" and not getattr(model, "inputs", None):
         raise ValueError(f"You are {action} a model that has not yet been built. Build it "
                          "first (give it an input shape, or call it on some data).")
 

@@ -22,11 +22,13 @@ from minikeras.autodiff.masks import get_keras_mask, set_keras_mask
 from minikeras.autodiff.tensor import Tape, Tensor, no_grad
 from minikeras.autodiff import primitives as P
 from minikeras.callbacks.callback import CallbackList
-from minikeras.layers.layer import Layer
+from minikeras.layers.layer import Layer, flatten_structure, pack_like
 from minikeras.metrics import Mean, Metric
 from minikeras.random import generator
 from minikeras.trainers import data_adapter as da
-from minikeras.trainers.compile_utils import CompileLoss, CompileMetrics, NoCompiledLoss
+from minikeras.trainers import structures
+from minikeras.trainers.compile_utils import (CompileLoss, CompileMetrics, NoCompiledLoss,
+                                              output_skeleton)
 from minikeras.trainers.threads import largest_product, threads_for
 from minikeras.trainers.step_plan import plan_train_step
 from minikeras.trainers.inference_plan import plan_inference
@@ -151,6 +153,8 @@ class Trainer:
     # of a fit, False when the step cannot be replayed
     _replay: Any = None
 
+    loss: Any = None  # what compile() was given (Keras 3: None before compile)
+
     # --- compile ----------------------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, *args: Any,
                 loss_weights: Any = None, metrics: Any = None, weighted_metrics: Any = None,
@@ -183,6 +187,7 @@ class Trainer:
                                 "jit_compile"])
             raise TypeError(f"compile() got an unexpected keyword argument {k!r}" +
                             (f". Did you mean {guess!r}?" if guess else ""))
+        steps_per_execution = structures.check_steps_per_execution(steps_per_execution)
         opt = optimizers_module.get(optimizer)
         # dtype policies: as Keras 3, a "mixed_float16" model's optimizer is wrapped in a
         # LossScaleOptimizer (dynamic loss scaling against float16 underflow)
@@ -190,12 +195,12 @@ class Trainer:
         if auto_scale_loss and policy is not None and policy.name == "mixed_float16" and \
                 not isinstance(opt, optimizers_module.LossScaleOptimizer):
             opt = optimizers_module.LossScaleOptimizer(opt, name="loss_scale_optimizer")
-        output_names = self._output_names_for_compile()
+        skeleton = self._output_skeleton()
         # no loss: the model's own losses (add_loss) are the training loss (Keras 3); a
         # model without any gets Keras' error at the first step
         compile_loss = NoCompiledLoss() if loss is None else \
-            CompileLoss(loss, loss_weights, output_names)
-        compile_metrics = CompileMetrics(metrics, weighted_metrics, output_names)
+            CompileLoss(loss, loss_weights, skeleton)
+        compile_metrics = CompileMetrics(metrics, weighted_metrics, skeleton)
         # everything validated: now change state
         self.optimizer = opt
         self.loss = loss
@@ -204,9 +209,29 @@ class Trainer:
         self.compiled_loss = compile_loss
         self.compiled_metrics = compile_metrics
         self._loss_tracker = Mean(name="loss")
+        self.steps_per_execution = steps_per_execution
         self._data_seen = False  # Keras 3 peeks at a PyDataset again after compile
         self.compiled = True
         self.stop_training = False
+
+    def _output_structure(self) -> Any:
+        """The structure of the model's outputs (a functional model's `outputs`), or None
+        when unknown before a first call (a subclassed model) or a single output."""
+        struct = getattr(self, "_outputs_struct", None)
+        if struct is None:
+            struct = getattr(self, "_seen_output_struct", None)
+        return struct if isinstance(struct, (list, tuple, dict)) else None
+
+    def _output_skeleton(self) -> Any:
+        """The outputs' structure with their names as leaves (see compile_utils), or None
+        when not known before the first batch."""
+        names = self._output_names_for_compile()
+        struct = getattr(self, "_outputs_struct", None)
+        if struct is not None and names:
+            return output_skeleton(struct, names)
+        if names:
+            return names[0] if len(names) == 1 else list(names)
+        return None
 
     def _output_names_for_compile(self) -> list[str] | None:
         """The output names, or None for a subclassed model (known from the first batch)."""
@@ -276,10 +301,12 @@ class Trainer:
                  allow_nonfinite: bool = False) -> tuple:
         if x is None:
             raise ValueError("`x` must be given (an array, a list of arrays, or a dict)")
+        x = structures.flatten_inputs(self, x)
         xs = da.cast_inputs(da.to_flat_arrays(x, "x", getattr(self, "input_names", None),
                                               self._n_inputs()))
         ys = None
         if y is not None:
+            y = structures.flatten_targets(self, y, "y")
             ys = da.cast_targets(da.to_flat_arrays(y, "y", getattr(self, "output_names", None),
                                                    self._n_outputs()))
         elif need_y:
@@ -291,6 +318,7 @@ class Trainer:
                              "output")
         sws = None
         if sample_weight is not None:
+            sample_weight = structures.flatten_targets(self, sample_weight, "sample_weight")
             sws = da.to_flat_arrays(sample_weight, "sample_weight",
                                     getattr(self, "output_names", None), self._n_outputs())
             sws = [s.astype(np.float64).astype(np.dtype(xs[0].dtype) if xs[0].dtype.kind == "f"
@@ -364,11 +392,19 @@ class Trainer:
                 return [plan.forward(xs[0])]
         inputs = xs[0] if len(xs) == 1 else xs
         out = self(inputs, training=training)
-        return list(out) if isinstance(out, (list, tuple)) else [out]
+        if isinstance(out, (list, tuple, dict)):
+            if getattr(self, "_outputs_struct", None) is None and \
+                    getattr(self, "_seen_output_struct", None) is None:
+                # a subclassed model: its outputs' structure, for compile and predict
+                object.__setattr__(self, "_seen_output_struct",
+                                   pack_like(out, [None] * len(flatten_structure(out))))
+            return flatten_structure(out)
+        return [out]
 
     def _total_loss(self, ys: list, preds: list, sws: list | None) -> Tensor:
         """The compiled loss plus every penalty: weight regularisers (recomputed, so they
         take part in differentiation) and losses added by layers during this call."""
+        self._give_structure()
         loss = self.compiled_loss(ys, preds, sws)
         extras = self._collect_losses()
         if loss is None:  # compiled without a loss: the model's own losses only
@@ -379,6 +415,18 @@ class Trainer:
         for extra in extras:
             loss = P.add(loss, extra)
         return loss
+
+    def _give_structure(self) -> None:
+        """A subclassed model's outputs' structure, known from its first call, to the
+        compiled loss and metrics (which spread themselves over it)."""
+        seen = getattr(self, "_seen_output_struct", None)
+        if seen is None:
+            return
+        for c in (self.compiled_loss, self.compiled_metrics):
+            if getattr(c, "skeleton", False) is None and not getattr(c, "built", False) \
+                    and getattr(c, "losses", None) is None:
+                c.skeleton = output_skeleton(seen, None)
+                c._spread(c.skeleton)
 
     def _collect_losses(self) -> list:
         plan = getattr(self, "_loss_plan", None)
@@ -542,13 +590,15 @@ class Trainer:
         return value
 
     def _ordered_values(self, logs: dict) -> Any:
-        """`evaluate`'s list: loss, the per-output losses, then the metrics (in compile order
-        for one output; sorted by name for several, as Keras 3 returns them)."""
-        head = ["loss"] + [m.name for m in self.compiled_loss.metrics]
-        rest = [k for k in logs if k not in head]
-        if len(self.compiled_loss.losses or ()) > 1:
-            rest = sorted(rest)
-        values = [logs[k] for k in head + rest if k in logs]
+        """`evaluate`'s list as Keras 3 orders it: the logs named by `model.metrics` in its
+        order (the loss, the compiled metrics by their names before any output prefix, the
+        per-output losses), then every other log sorted by name. So one output's metrics
+        come in compile order, several outputs' metrics after the losses, sorted."""
+        head = ["loss"] + list(getattr(self.compiled_metrics, "raw_names", [])) + \
+            [m.name for m in self.compiled_loss.metrics] + \
+            [m.name for m in self._attribute_metrics()]
+        values = [logs[k] for k in head if k in logs]
+        values += [logs[k] for k in sorted(logs) if k not in head]
         return values[0] if len(values) == 1 else values
 
     def _logs(self) -> dict:
@@ -651,6 +701,7 @@ class Trainer:
         rng = generator()
         self.stop_training = False
         batch_hooks = cbs.has_batch_hooks("train")
+        hooks = structures.ExecutionHooks(getattr(self, "steps_per_execution", 1))
         # the whole target array, for the replayed step's plan (cleared by `fit`)
         object.__setattr__(self, "_fit_targets", train.ys[0] if train.prepared and
                            train.ys is not None and len(train.ys) == 1 else None)
@@ -668,27 +719,28 @@ class Trainer:
                 self.reset_metrics()
                 cbs.on_epoch_begin(epoch)
                 pairs = train.single_pairs(rng) if train.prepared else None
-                if pairs is not None:  # one input, one target: no lists per batch
-                    for step, (bx, by) in enumerate(pairs):
-                        if batch_hooks:
-                            cbs.on_train_batch_begin(step)
-                        self._train_pair(bx, by, variables)
-                        if batch_hooks:
+                # one input, one target: no lists per batch
+                batches = pairs if pairs is not None else \
+                    self._batches(train, rng, class_weight)
+                pending = None  # the end index of an execution whose end hook is due
+                for step, batch in enumerate(batches):
+                    if batch_hooks and hooks.begins(step):
+                        cbs.on_train_batch_begin(step)
+                    if pairs is not None:
+                        self._train_pair(batch[0], batch[1], variables)
+                    else:
+                        self._train_step(batch[0], batch[1], batch[2], variables)
+                    if batch_hooks:
+                        pending = hooks.end_index(step)
+                        if hooks.ends(step):
                             logs = self._logs()
-                            cbs.on_train_batch_end(step, logs)
-                        if self.stop_training:
-                            break
-                else:
-                    for step, (bx, by, bw) in enumerate(self._batches(train, rng,
-                                                                      class_weight)):
-                        if batch_hooks:
-                            cbs.on_train_batch_begin(step)
-                        self._train_step(bx, by, bw, variables)
-                        if batch_hooks:
-                            logs = self._logs()
-                            cbs.on_train_batch_end(step, logs)
-                        if self.stop_training:
-                            break
+                            cbs.on_train_batch_end(pending, logs)
+                            pending = None
+                    if self.stop_training:
+                        break
+                if pending is not None:
+                    logs = self._logs()
+                    cbs.on_train_batch_end(pending, logs)
                 epoch_logs = self._logs()
                 if val is not None and _should_validate(epoch, validation_freq):
                     val_logs = self._evaluate_source(val, cbs)
@@ -823,6 +875,7 @@ class Trainer:
             source.reset()  # Keras 3 resets a PyDataset before each evaluation
         cbs.on_test_begin()
         batch_hooks = cbs.has_batch_hooks("test")
+        hooks = structures.ExecutionHooks(getattr(self, "steps_per_execution", 1))
         n_steps = 0
         plan = self._infer_plan
         pairs = source.single_pairs() if plan is not None and source.prepared and \
@@ -840,13 +893,19 @@ class Trainer:
                     tracker.add(value, bx.shape[0])
                 n_steps += 1
             pairs = ()
+        pending = None
         for step, (bx, by, bw) in enumerate(self._batches(source) if pairs is None else ()):
-            if batch_hooks:
+            if batch_hooks and hooks.begins(step):
                 cbs.on_test_batch_begin(step)
             self._test_step(bx, by, bw)
             n_steps += 1
             if batch_hooks:
-                cbs.on_test_batch_end(step, self._logs())
+                pending = hooks.end_index(step)
+                if hooks.ends(step):
+                    cbs.on_test_batch_end(pending, self._logs())
+                    pending = None
+        if pending is not None:
+            cbs.on_test_batch_end(pending, self._logs())
         if n_steps == 0:
             raise ValueError("evaluate() received no data: the input yielded no batch")
         logs = self._logs()
@@ -929,7 +988,8 @@ class Trainer:
             bx = da.unpack_batch(source.peek(), source.kind)[0]
             xs = self._prepare(bx, None, None, need_y=False)[0]
         else:
-            xs = da.cast_inputs(da.to_flat_arrays(x, "x", getattr(self, "input_names", None),
+            xs = da.cast_inputs(da.to_flat_arrays(structures.flatten_inputs(self, x), "x",
+                                                  getattr(self, "input_names", None),
                                                   self._n_inputs()))
             da.check_lengths({"x": xs})
             self._check_input_shapes(xs)
@@ -947,15 +1007,30 @@ class Trainer:
                 return self._predict_planned(plan, x, batch_size, n, cbs)
         cbs.on_predict_begin()
         batch_hooks = cbs.has_batch_hooks("predict")
+        hooks = structures.ExecutionHooks(getattr(self, "steps_per_execution", 1))
         outputs: list = []
+        pending = None
+
+        def execution_outputs(step: int) -> Any:
+            # the outputs of the steps of this execution, in the outputs' structure
+            done = outputs[step - step % hooks.n:]
+            return structures.pack_predictions(self, [
+                np.concatenate([o[i] for o in done], axis=0) for i in range(len(done[0]))])
+
         with no_grad():
             for step, (bx, _, _) in enumerate(self._batches(source, need_y=False)):
-                if batch_hooks:
+                if batch_hooks and hooks.begins(step):
                     cbs.on_predict_batch_begin(step)
                 preds = self._forward(bx, training=False)
                 outputs.append([p.value for p in preds])
                 if batch_hooks:
-                    cbs.on_predict_batch_end(step, {"outputs": outputs[-1]})
+                    pending = (hooks.end_index(step), step)
+                    if hooks.ends(step):
+                        cbs.on_predict_batch_end(pending[0],
+                                                 {"outputs": execution_outputs(step)})
+                        pending = None
+            if pending is not None:
+                cbs.on_predict_batch_end(pending[0], {"outputs": execution_outputs(pending[1])})
         cbs.on_predict_end()
         if not outputs:
             with no_grad():
@@ -963,7 +1038,7 @@ class Trainer:
             outputs = [[p.value for p in preds]]
         result = [np.concatenate([o[i] for o in outputs], axis=0)
                   for i in range(len(outputs[0]))]
-        return result[0] if len(result) == 1 else result
+        return structures.pack_predictions(self, result)
 
     def _predict_planned(self, plan: Any, x: np.ndarray, size: int, n: int,
                          cbs: CallbackList | None) -> np.ndarray:
@@ -981,13 +1056,16 @@ class Trainer:
         batch_hooks = cbs.has_batch_hooks("predict")
         cbs.on_predict_begin()
         run = plan.run
+        hooks = structures.ExecutionHooks(getattr(self, "steps_per_execution", 1))
         for step, start in enumerate(range(0, n, size)):
-            if batch_hooks:
+            if batch_hooks and hooks.begins(step):
                 cbs.on_predict_batch_begin(step)
             end = start + size
             run(x[start:end], result[start:end], buffers)
-            if batch_hooks:
-                cbs.on_predict_batch_end(step, {"outputs": [result[start:end]]})
+            if batch_hooks and (hooks.ends(step) or end >= n):
+                first = (step - step % hooks.n) * size  # the execution's first sample
+                cbs.on_predict_batch_end(hooks.end_index(step),
+                                         {"outputs": [result[first:end]]})
         cbs.on_predict_end()
         return result
 
