@@ -257,10 +257,21 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
         dc = np.zeros((B, U), dtype=dtype) if cell == "lstm" else None
         Mf = None if M is None else M.astype(dtype)
         dXW = np.empty((T, B, G * U), dtype=dtype)
-        if cell == "lstm":  # the activations' derivatives, for every step at once
-            SIG = d_ract(A)
-            SIG[:, :, 2 * U:3 * U] = d_act(A[:, :, 2 * U:3 * U])
-            OdTC = A[:, :, 3 * U:] * d_act(TC)
+        if cell == "lstm":
+            # everything the loop multiplies by that does not depend on the gradient,
+            # for every step at once: then a step is a handful of element-wise products
+            a_i, a_f, a_g, a_o = (A[:, :, k * U:(k + 1) * U] for k in range(4))
+            c_prev = np.empty_like(C)
+            c_prev[0] = c0.value
+            c_prev[1:] = C[:-1]
+            Q = np.empty((T, B, 3, U), dtype=dtype)
+            np.multiply(a_g, d_ract(a_i), out=Q[:, :, 0])     # dL/dz_i = dc * g * s'(i)
+            np.multiply(c_prev, d_ract(a_f), out=Q[:, :, 1])  # dL/dz_f = dc * c_prev * s'(f)
+            np.multiply(a_i, d_act(a_g), out=Q[:, :, 2])      # dL/dz_g = dc * i * act'(g)
+            TO = TC * d_ract(a_o)                              # dL/dz_o = dh * act(c) * s'(o)
+            OdTC = a_o * d_act(TC)                             # dL/dc  += dh * o * act'(c)
+            F = np.ascontiguousarray(a_f)
+            tmp = np.empty((B, U), dtype=dtype)
         dREC = np.empty((T, B, 3 * U), dtype=dtype) if cell == "gru" and reset_after else None
         Rt = R.T
         for t in range(T - 1, -1, -1):
@@ -278,16 +289,13 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
             h_prev = h0.value if t == 0 else H[t - 1]
             da = dXW[t]
             if cell == "lstm":
-                a = A[t]
-                c_prev = c0.value if t == 0 else C[t - 1]
-                dc += dh * OdTC[t]
-                np.multiply(dh, TC[t], out=da[:, 3 * U:])           # d o
-                np.multiply(dc, a[:, 2 * U:3 * U], out=da[:, :U])  # d i
-                np.multiply(dc, c_prev, out=da[:, U:2 * U])       # d f
-                np.multiply(dc, a[:, :U], out=da[:, 2 * U:3 * U])  # d g
-                da *= SIG[t]
-                dc = dc * a[:, U:2 * U]  # d c_prev
-                dh = da @ Rt
+                np.multiply(dh, OdTC[t], out=tmp)
+                dc += tmp  # through h_t = o * act(c_t)
+                da = dXW[t].reshape(B, 4, U)
+                np.multiply(dc[:, None, :], Q[t], out=da[:, :3])  # d i, d f, d g
+                np.multiply(dh, TO[t], out=da[:, 3])                # d o
+                dc *= F[t]  # d c_{t-1}
+                dh = dXW[t] @ Rt
                 if rm is not None:
                     dh *= rm
                 if Mf is not None:
