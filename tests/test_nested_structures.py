@@ -10,6 +10,7 @@ import pytest
 
 import minikeras as keras
 from minikeras import Input, Model, layers
+from minikeras.layers.layer import flatten_structure
 from minikeras.utils import naming
 
 
@@ -158,3 +159,39 @@ def test_single_output_float_loss_weight():
         model.compile(optimizer="sgd", loss="mse", loss_weights=w)
         losses.append(model.evaluate(x, y, verbose=0))
     np.testing.assert_allclose(losses[1], 0.2 * losses[0], rtol=1e-6)
+
+
+@pytest.mark.parametrize("ext", [".keras", ".h5"])
+@pytest.mark.parametrize("name", ["dict_dict_loss", "nested_outputs"])
+def test_dict_and_nested_outputs_survive_saving(tmp_path, name, ext):
+    # Keras 3 writes `input_layers`/`output_layers` in the model's structure (a dict, nested
+    # lists), so a loaded model predicts the same structure and compiles with the same
+    # losses and metrics (Keras 3 loads these minikeras files too: checked by hand)
+    import os
+    import sys
+
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "compat_tests"))
+    import cases_nested
+
+    arr = cases_nested.make_arrays()
+    case = next(c for c in cases_nested.CASES if c["name"] == name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = cases_nested.build_model(keras, case["model"])
+        model.compile(**cases_nested.compile_kwargs(keras, case))
+        x, y = cases_nested.x_data(case["x"], arr), cases_nested.y_data(case["y"], arr)
+        model.fit(x, y, epochs=1, verbose=0)
+        path = str(tmp_path / f"m{ext}")
+        model.save(path)
+        again = keras.models.load_model(path)
+    want, got = model.evaluate(x, y, verbose=0, return_dict=True), \
+        again.evaluate(x, y, verbose=0, return_dict=True)
+    assert set(want) == set(got)
+    for k in want:
+        np.testing.assert_allclose(got[k], want[k], rtol=1e-6)
+    p1, p2 = model.predict(x, verbose=0), again.predict(x, verbose=0)
+    assert type(p1) is type(p2)
+    flat1, flat2 = flatten_structure(p1), flatten_structure(p2)
+    assert len(flat1) == len(flat2) == len(flatten_structure(model.outputs))
+    for a, b in zip(flat1, flat2):
+        np.testing.assert_allclose(a, b, rtol=1e-6)
