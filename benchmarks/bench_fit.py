@@ -138,13 +138,17 @@ def predict_minikeras(x):
 
 def predict_numpy(x):
     rng = np.random.default_rng(1)
-    ws = [glorot(rng, a, b) for a, b in ((784, 256), (256, 256), (256, 10))]
+    sizes = ((784, 256), (256, 256), (256, 10))
+    ws = [glorot(rng, a, b) for a, b in sizes]
+    bs = [np.zeros(b, "float32") for _, b in sizes]  # Dense layers have biases
+    out = []
     for s in range(0, len(x), 1024):
         h = x[s:s + 1024]
-        for i, w in enumerate(ws):
-            h = h @ w
+        for i, (w, b) in enumerate(zip(ws, bs)):
+            h = h @ w + b
             h = np.maximum(h, 0) if i < 2 else np.exp(h - h.max(1, keepdims=True))
-        h / h.sum(1, keepdims=True)
+        out.append(h / h.sum(1, keepdims=True))
+    return np.concatenate(out)
 
 
 CLOCK = time.perf_counter
@@ -220,6 +224,97 @@ def measure(floor_fn, ours_fn, *args, repeats=5):
             statistics.median(ratios))
 
 
+# --- sequence workloads (branch rnn): the same Keras code in minikeras and in Keras 3 on JAX
+#
+#     python benchmarks/bench_fit.py --workloads text-lstm,small-rnn [--repeats 5]
+#
+# Each repeat times one epoch of `fit` (after a warm-up epoch, which also compiles JAX's
+# step) in minikeras (this process) and then in a fresh Keras 3 process
+# (/work/venvs/k3, KERAS_BACKEND=jax), both pinned to the same CPU. Figures: medians in
+# samples per second and the median over pairs of minikeras / Keras. Without Keras 3 the
+# Keras column says so and minikeras is measured alone.
+
+SEQUENCE_WORKLOADS = {"text-lstm": 2048, "small-rnn": 8192}  # samples per timed epoch
+KERAS3_PYTHON = "/work/venvs/k3/bin/python"
+
+
+def sequence_model(keras, name):
+    """The workload's model, written as a Keras user writes it."""
+    L = keras.layers
+    if name == "text-lstm":
+        model = keras.Sequential([keras.Input(shape=(80,)), L.Embedding(5000, 32), L.LSTM(32),
+                                  L.Dense(1, activation="sigmoid")])
+        model.compile(optimizer=keras.optimizers.Adam(), loss="binary_crossentropy")
+    else:
+        model = keras.Sequential([keras.Input(shape=(20, 3)), L.SimpleRNN(16), L.Dense(1)])
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.01), loss="mse")
+    return model
+
+
+def sequence_data(name):
+    rng = np.random.default_rng(0)
+    n = SEQUENCE_WORKLOADS[name]
+    if name == "text-lstm":
+        return (rng.integers(0, 5000, size=(n, 80)).astype("float32"),
+                (rng.random((n, 1)) < 0.5).astype("float32"))
+    return (rng.normal(size=(n, 20, 3)).astype("float32"),
+            rng.normal(size=(n, 1)).astype("float32"))
+
+
+def time_sequence_fit(keras, name):
+    """Seconds for one epoch of fit (batch 32, no shuffle), after a warm-up epoch."""
+    x, y = sequence_data(name)
+    model = sequence_model(keras, name)
+    model.fit(x[:256], y[:256], batch_size=32, epochs=1, shuffle=False, verbose=0)
+    start = time.perf_counter()
+    model.fit(x, y, batch_size=32, epochs=1, shuffle=False, verbose=0)
+    return time.perf_counter() - start
+
+
+def _keras3_child(name):  # runs inside the Keras 3 venv
+    os.environ["KERAS_BACKEND"] = "jax"
+    import keras
+
+    print(f"SECONDS {time_sequence_fit(keras, name)!r}")
+
+
+def _keras3_seconds(name, cpu):
+    import subprocess
+
+    if not os.path.exists(KERAS3_PYTHON):
+        return None
+    here = os.path.dirname(os.path.abspath(__file__))
+    code = (f"import os, sys; os.sched_setaffinity(0, {{{cpu}}}); sys.path.insert(0, {here!r}); "
+            f"import bench_fit; bench_fit._keras3_child({name!r})")
+    env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu",
+               XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
+    out = subprocess.run([KERAS3_PYTHON, "-c", code], capture_output=True, text=True, env=env)
+    for line in out.stdout.splitlines():
+        if line.startswith("SECONDS "):
+            return float(line.split()[1])
+    raise RuntimeError(f"Keras 3 run failed: {out.stderr[-800:]}")
+
+
+def run_sequence_workloads(names, repeats):
+    import minikeras as keras
+
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    print(f"{'workload':<10} {'Keras 3 (jax)':>14} {'minikeras':>14} {'ratio':>7}")
+    for name in names:
+        ours, theirs, ratios = [], [], []
+        for _ in range(repeats):
+            ours.append(time_sequence_fit(keras, name))
+            t = _keras3_seconds(name, cpu)
+            if t is not None:
+                theirs.append(t)
+                ratios.append(t / ours[-1])
+        n = SEQUENCE_WORKLOADS[name]
+        k3 = f"{n / statistics.median(theirs):>12,.0f}/s" if theirs else f"{'not installed':>14}"
+        ratio = f"{statistics.median(ratios):>7.2f}" if ratios else f"{'-':>7}"
+        print(f"{name:<10} {k3} {n / statistics.median(ours):>12,.0f}/s {ratio}")
+
+
 # --- conv workloads: minikeras against Keras 3 on JAX ------------------------------------
 
 # name: (input shape, batch, optimizer, samples per timed fit)
@@ -263,6 +358,8 @@ for line in sys.stdin:
     t = time.perf_counter()
     model.fit(x, y, batch_size=batch, epochs=1, shuffle=False, verbose=0)
     print(time.perf_counter() - t, flush=True)
+import resource
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, flush=True)  # peak RSS, KiB
 """
 
 
@@ -314,17 +411,23 @@ def measure_cnn(name: str, keras3: str, repeats: int) -> None:
         mine.append(ours())
         if child is not None:
             keras_t.append(theirs())
+    keras_rss = None
     if child is not None:
         child.stdin.close()
+        keras_rss = int(child.stdout.readline()) / 1024
         child.wait(timeout=60)
+    import resource
+
+    our_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     n = len(x)
     med = statistics.median(mine)
     if keras_t:
         ratio = statistics.median(k / m for k, m in zip(keras_t, mine))
         print(f"{name:<10} {n / statistics.median(keras_t):>12,.0f}/s {n / med:>12,.0f}/s "
-              f"{ratio:>7.2f}")
+              f"{ratio:>7.2f} {keras_rss:>9,.0f} MB {our_rss:>9,.0f} MB")
     else:
-        print(f"{name:<10} {'(no keras3)':>14} {n / med:>12,.0f}/s {'-':>7}")
+        print(f"{name:<10} {'(no keras3)':>14} {n / med:>12,.0f}/s {'-':>7} {'-':>12} "
+              f"{our_rss:>9,.0f} MB")
 
 
 def main() -> None:
@@ -342,11 +445,18 @@ def main() -> None:
     global CLOCK
     CLOCK = time.process_time if args.clock == "cpu" else time.perf_counter
     names = args.workloads.split(",")
+    sequence = [n for n in names if n in SEQUENCE_WORKLOADS]  # branch rnn
+    names = [n for n in names if n not in SEQUENCE_WORKLOADS]
+    if sequence:
+        run_sequence_workloads(sequence, args.repeats)
     cnn = [n for n in names if n in CNN_WORKLOADS]
     if cnn:
         cpu = _pin_one_cpu()
         print(f"# pinned to CPU {cpu}")
-        print(f"{'workload':<10} {'keras3-jax':>14} {'minikeras':>14} {'ratio':>7}")
+        print("# peak RSS: each whole process (imports included; minikeras' is the benchmark's")
+        print("# own process, so it is the largest workload run so far)")
+        print(f"{'workload':<10} {'keras3-jax':>14} {'minikeras':>14} {'ratio':>7} "
+              f"{'keras RSS':>12} {'ours RSS':>12}")
         for name in cnn:
             measure_cnn(name, args.keras3, args.repeats)
     names = [n for n in names if n not in CNN_WORKLOADS]

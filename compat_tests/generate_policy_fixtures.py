@@ -449,6 +449,83 @@ def bn(st, keras):
     sec["bad_kwargs"] = bad
 
 
+# --------------------------------------------------------------------------- tree
+# keras.tree: expressions evaluated with `tree`, `collections`, the namedtuples `Foo`,
+# `Bar` and a visit list `v`; the json holds repr(result) and repr(v), or the error type
+TREE_CASES = {
+    "flatten_nested": "tree.flatten([[1, 2, 3], [4, [5], [[6]]]])",
+    "flatten_none": "tree.flatten(None)",
+    "flatten_leaf": "tree.flatten(1)",
+    "flatten_dict": "tree.flatten({100: 'world!', 6: 'Hello'})",
+    "flatten_ordered": "tree.flatten(collections.OrderedDict([('b', 1), ('a', 2)]))",
+    "flatten_namedtuple": "tree.flatten(Foo(a=[1, None], b={'y': 2, 'x': (3,)}))",
+    "flatten_deque": "tree.flatten(collections.deque([1, [2, 3]]))",
+    "flatten_one": "tree.flatten([None])",
+    "flatten_with_path": "tree.flatten_with_path([{'foo': 42, 'bar': (1, [2])}, 3])",
+    "pack_dict": "tree.pack_sequence_as({'key3': '', 'key1': '', 'key2': ''}, "
+                 "['value1', 'value2', 'value3'])",
+    "pack_nested": "tree.pack_sequence_as((('a', 'b'), ('c', 'd', 'e'), 'f'), "
+                   "[1.0, 2.0, 3.0, 4.0, 5.0, 6.0])",
+    "pack_namedtuple": "tree.pack_sequence_as([Foo(1, 2), None], [5, 6, 7])",
+    "pack_leaf": "tree.pack_sequence_as('a', [9])",
+    "pack_too_few": "tree.pack_sequence_as([1, [2, 3]], [1, 2])",
+    "pack_too_many": "tree.pack_sequence_as([1, 2], [1, 2, 3])",
+    "map_square": "tree.map_structure(lambda x: x ** 2, [[1], [2], (3, {'a': 4})])",
+    "map_two": "tree.map_structure(lambda x, y: x * y, [[1], [2]], [[3], [4]])",
+    "map_namedtuple": "tree.map_structure(lambda x: x * 2, Foo(a=1, b=2))",
+    "map_none_leaf": "tree.map_structure(lambda x: 0 if x is None else x, [None, 1])",
+    "map_none_skip": "tree.map_structure(lambda x: x + 1, [None, 1], none_is_leaf=False)",
+    "map_mismatch": "tree.map_structure(lambda x, y: x, [1, 2], [1, [2]])",
+    "map_list_tuple": "tree.map_structure(lambda x, y: x, [1, 2], (1, 2))",
+    "map_dict_keys": "tree.map_structure(lambda x, y: x, {'a': 1}, {'b': 1})",
+    "map_up_to_len": "tree.map_structure_up_to([None, None], len, [[1, 1], [2, 2]])",
+    "map_up_to_str": "tree.map_structure_up_to([None, [None, None]], str, [[1, 1], [2, 2]])",
+    "same_ok": "tree.assert_same_structure([(0, 1)], [(2, 3)])",
+    "same_list_tuple": "tree.assert_same_structure([0, 1], (0, 1))",
+    "same_namedtuples": "tree.assert_same_structure(Foo(0, 1), Bar(2, 3))",
+    "same_dict_ordered": "tree.assert_same_structure({'a': 1, 'b': 2}, "
+                         "collections.OrderedDict([('b', 3), ('a', 4)]))",
+    "same_lengths": "tree.assert_same_structure([1, 2], [1, 2, 3])",
+    "paths_list_tuple": "tree.assert_same_paths([0, 1], (2, 3))",
+    "paths_differ": "tree.assert_same_paths([0, 1], [2, 3, 4])",
+    "traverse_top": "tree.traverse(v.append, [(1, 2), [3], {'a': 4}], top_down=True)",
+    "traverse_bottom": "tree.traverse(v.append, [(1, 2), [3], {'a': 4}], top_down=False)",
+    "traverse_replace": "tree.traverse(lambda x: 'T' if isinstance(x, tuple) else None, "
+                        "[(1, 2), [3, (4,)]])",
+    "traverse_map_to_none": "tree.traverse(lambda x: tree.MAP_TO_NONE if x == 3 else None, "
+                            "[(1, 2), [3]])",
+    "traverse_bottom_replace": "tree.traverse(lambda x: sum(x) if isinstance(x, list) else "
+                               "None, [1, [2, 3], (4, [5])], top_down=False)",
+    "lists_to_tuples": "tree.lists_to_tuples([1, [2, (3, [4])], {'a': [5]}])",
+    "map_shape": "tree.map_shape_structure(lambda s: s is not None and len(s), "
+                 "[(None, 3), {'a': [2, 4, None], 'b': (1, 'x')}, 7])",
+    "is_nested_int": "tree.is_nested(42)",
+    "is_nested_dict": "tree.is_nested({'foo': 42})",
+    "is_nested_str": "tree.is_nested('abc')",
+    "is_nested_namedtuple": "tree.is_nested(Foo(1, 2))",
+}
+
+
+def tree_section(st, keras):
+    import collections
+
+    sec = st.section("tree")
+    sec["doc"] = "keras.tree: per case `expr`, `result` (repr), `visits` (repr) or `error`."
+    Foo = collections.namedtuple("Foo", ["a", "b"])
+    Bar = collections.namedtuple("Bar", ["a", "b"])
+    for name, expr in sorted(TREE_CASES.items()):
+        v = []
+        env = {"tree": keras.tree, "collections": collections, "Foo": Foo, "Bar": Bar, "v": v}
+        info = {"expr": expr}
+        try:
+            info["result"] = repr(eval(expr, env))  # noqa: S307 - our own expressions
+            info["visits"] = repr(v)
+        except Exception as e:
+            info["error"] = type(e).__name__
+            info["message"] = str(e)[:300]
+        sec["cases"][name] = info
+
+
 def main():
     os.environ.setdefault("KERAS_BACKEND", "jax")
     import keras
@@ -461,6 +538,7 @@ def main():
     accumulation(st, keras)
     ops_section(st)
     bn(st, keras)
+    tree_section(st, keras)
     st.save("policy_k3")
 
 

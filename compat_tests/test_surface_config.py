@@ -51,6 +51,11 @@ for _name in ("GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "LecunNo
     KNOWN[f"initializers.{_name}"] = {"input_axes": "not implemented (Keras 3.15 addition)",
                                       "output_axes": "not implemented (Keras 3.15 addition)"}
 KNOWN["layers.InputLayer"] = {"optional": "optional inputs are another part of issue 11"}
+KNOWN["layers.Embedding"] = {"quantization_config": "quantization is out of scope (issue 11)"}
+# Keras builds these with strides > 1 and dilation_rate > 1 (and fails when called);
+# minikeras refuses the pair when the layer is made
+for _name in ("DepthwiseConv1D", "SeparableConv1D", "SeparableConvolution1D"):
+    KNOWN[f"layers.{_name}"] = {"dilation_rate": "refused with strides > 1 when made"}
 # Keys minikeras writes under another name: InputLayer keeps Keras 2's `batch_input_shape`
 # (Keras 2 and 3 both read it; the .keras writer turns it into `batch_shape`)
 RENAMED = {"layers.InputLayer": {"batch_shape": "batch_input_shape",

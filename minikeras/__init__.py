@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib as _importlib
 
 # dtype policies (branch `policy`)
-from minikeras import dtype_policies, mixed_precision  # noqa: F401,E402
+from minikeras import dtype_policies, mixed_precision, tree  # noqa: F401,E402
 from minikeras.dtype_policies import DTypePolicy, FloatDTypePolicy  # noqa: F401,E402
 
 __version__ = "0.1.0"

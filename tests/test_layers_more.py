@@ -218,8 +218,8 @@ def test_batch_norm_regularizers_and_errors():
     np.testing.assert_allclose(float(layer.losses[0]), 0.5 * 3)
     with pytest.raises(ValueError, match="incompatible"):
         layer(np.zeros((2, 4), "float32"))
-    with pytest.raises(ValueError, match="renorm"):
-        L.BatchNormalization(renorm=True)
+    with pytest.raises(ValueError, match="renorm_clipping"):  # Keras' check (policy branch)
+        L.BatchNormalization(renorm=True, renorm_clipping={"rmax": 1.0, "rmin": 2.0})
     with pytest.raises(ValueError, match="out of bounds"):
         L.BatchNormalization(axis=3)(np.zeros((2, 3), "float32"))
     with pytest.raises(TypeError, match="axis"):

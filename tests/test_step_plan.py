@@ -196,3 +196,11 @@ def test_bad_labels_still_raise_and_leave_the_weights(monkeypatch):
         model.fit(x, y, batch_size=8, epochs=1, verbose=0)
     assert model._replay
     assert step_plan.plan_train_step is trainer.plan_train_step
+
+
+@pytest.mark.parametrize("opt", ["momentum", "adam"])
+def test_large_models_update_per_variable(opt, monkeypatch):
+    monkeypatch.setattr(step_plan, "FLAT_LIMIT", 10)  # as if the model were large
+    replayed = _train(True, "relu", "mse", opt, monkeypatch=monkeypatch)
+    assert replayed[0]._replay and replayed[0]._replay.flat is None
+    _same(replayed, _train(False, "relu", "mse", opt, monkeypatch=monkeypatch))

@@ -10,9 +10,10 @@ How a convolution is computed (no Python loop over pixels):
   3. one GEMM: the windows as a (batch*out, kernel*channels) matrix times the kernel as a
      (kernel*channels, filters) matrix.
 Backward: the kernel gradient is windows.T @ upstream (one GEMM); the input gradient is
-upstream @ kernel.T (one GEMM) giving one gradient per window element, which is added back
-onto the padded input by `_scatter` (col2im): a loop over the kernel's offsets only
-(kh*kw iterations), each one a vectorised strided add.
+col2im done one kernel offset at a time (kh*kw iterations, never a loop over pixels): the
+upstream times that offset's slice of the kernel (a small GEMM) is added, in one vectorised
+operation, onto the strided slice of the padded input the offset read (`_scatter` does
+the same from a full per-window gradient array, for grouped and transposed convolutions).
 
 Keras' numbers are the XLA ones (JAX backend): 'same' pads ceil-division style with the
 odd pixel at the end; max pooling routes the gradient to the first maximum of a window.
@@ -206,7 +207,14 @@ def conv(x, kernel, bias=None, strides=(1,), padding="valid", dilation=(1,), gro
             if kernel.needs_grad:
                 gk = (c2.T @ gm).reshape(kv.shape)
             if x.needs_grad:
-                gcols = (gm @ k2.T).reshape(cols.shape)
+                # dL/dP one kernel offset at a time, each (m, cin) block added at once onto
+                # the strided slice of the input that the offset read: col2im without
+                # building the whole dL/dP matrix
+                kt = k2.reshape(kp, cin, f)
+                dxp = np.zeros(xp.shape, dtype=gm.dtype)
+                for i, (_, sl) in enumerate(_slices(out, ksize, strides, dilation)):
+                    dxp[sl] += (gm @ kt[i].T).reshape(cols.shape[:nd + 1] + (cin,))
+                gx = dxp[_inner(xv.shape, pads)]
         else:
             gg = gm.reshape(m, groups, fg).transpose(1, 0, 2)
             if kernel.needs_grad:
@@ -216,8 +224,8 @@ def conv(x, kernel, bias=None, strides=(1,), padding="valid", dilation=(1,), gro
                 gcols = np.matmul(gg, k2.transpose(0, 2, 1)).reshape(
                     (groups, n) + out + (kp, cg))
                 gcols = np.moveaxis(gcols, 0, -2).reshape(cols.shape)
-        if x.needs_grad:
-            gx = _scatter(gcols, xp.shape, out, ksize, strides, dilation)[_inner(xv.shape, pads)]
+                gx = _scatter(gcols, xp.shape, out, ksize, strides, dilation)[
+                    _inner(xv.shape, pads)]
         if bias is None:
             return gx, gk
         return gx, gk, (gm.sum(axis=0) if bias.needs_grad else None)

@@ -666,3 +666,6 @@ from minikeras.backend.reshaping import (  # noqa: E402,F401
     spatial_3d_padding,
     temporal_padding,
 )
+
+# --- sequences (branch rnn) ---
+from minikeras.backend.rnn import rnn  # noqa: E402,F401

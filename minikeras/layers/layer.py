@@ -774,7 +774,8 @@ class Layer:
             return Tensor(np.zeros(tuple(1 if d is None else d for d in t.shape), dtype=dtype))
 
         dummy = _map_leaves(inputs, lambda t: fake(t, self.compute_dtype))
-        dummy_mask = _map_leaves(in_masks, lambda t: fake(t, bool)) if has_mask else None
+        dummy_mask = _map_leaves(in_masks, lambda t: None if t is None else np.ones(
+            tuple(1 if d is None else d for d in t.shape), dtype=bool)) if has_mask else None
         with no_grad():
             masks = self.compute_mask(dummy, dummy_mask)
         if masks is None:

@@ -87,12 +87,20 @@ class BatchNormalization(Layer):
             if dropped != "fused" and value is not None:
                 raise ValueError(f"BatchNormalization: `{dropped}` is not supported by "
                                  "minikeras")
-        if renorm:
-            raise ValueError("BatchNormalization: renorm=True (batch renormalization) is not "
-                             "supported by minikeras")
-        if synchronized:
-            raise ValueError("BatchNormalization: synchronized=True needs several devices; "
-                             "minikeras runs on one")
+        if renorm:  # Keras 3's checks of the clipping bounds
+            renorm_clipping = dict(renorm_clipping or {})
+            keys = ["rmax", "rmin", "dmax"]
+            if set(renorm_clipping) - set(keys):
+                raise ValueError("Received invalid keys for `renorm_clipping` argument: "
+                                 f"{renorm_clipping}. Supported values: {keys}.")
+            rmax, rmin = renorm_clipping.get("rmax"), renorm_clipping.get("rmin")
+            dmax = renorm_clipping.get("dmax")
+            if rmax is not None and rmin is not None and rmax < rmin:
+                raise ValueError("rmax should be greater than rmin in the `renorm_clipping` "
+                                 f"argument. Received: rmax={rmax}, rmin={rmin}.")
+            if dmax is not None and dmax < 0:
+                raise ValueError("dmax should be non-negative in the `renorm_clipping` "
+                                 f"argument. Received: dmax={dmax}.")
         super().__init__(**kwargs)
         if isinstance(axis, (list, tuple)):
             if not axis or not all(isinstance(a, (int, np.integer)) for a in axis):
@@ -119,10 +127,12 @@ class BatchNormalization(Layer):
         self.gamma_regularizer = regularizers.get(gamma_regularizer)
         self.beta_constraint = constraints.get(beta_constraint)
         self.gamma_constraint = constraints.get(gamma_constraint)
-        self.renorm = False
+        self.renorm = bool(renorm)
         self.renorm_clipping = renorm_clipping
-        self.renorm_momentum = renorm_momentum
-        self.synchronized = False
+        self.renorm_momentum = float(renorm_momentum)
+        # synchronized: statistics across devices; on one device, ordinary statistics
+        # (Keras' JAX backend refuses it; its TensorFlow backend accepts it)
+        self.synchronized = bool(synchronized)
         self.supports_masking = True
         self.gamma = None
         self.beta = None
@@ -160,12 +170,26 @@ class BatchNormalization(Layer):
                                         initializer=self.beta_initializer,
                                         regularizer=self.beta_regularizer,
                                         constraint=self.beta_constraint, trainable=True)
+        # (the moving statistics stay in the variable dtype under a mixed policy, as Keras)
         self.moving_mean = self.add_weight(shape=shape, name="moving_mean",
                                            initializer=self.moving_mean_initializer,
-                                           trainable=False)
+                                           trainable=False, autocast=False)
         self.moving_variance = self.add_weight(shape=shape, name="moving_variance",
                                                initializer=self.moving_variance_initializer,
-                                               trainable=False)
+                                               trainable=False, autocast=False)
+        if self.renorm:
+            # Keras 3 tracks the moving standard deviation (initialised as the square root
+            # of the variance initializer's values) and the renorm mean and deviation
+            std = np.sqrt(np.asarray(self.moving_variance.value))
+            self.moving_stddev = self.add_weight(shape=shape, name="moving_stddev",
+                                                 initializer=lambda *a, **k: std.copy(),
+                                                 trainable=False, autocast=False)
+            self.renorm_mean = self.add_weight(shape=shape, name="renorm_mean",
+                                               initializer=self.moving_mean_initializer,
+                                               trainable=False, autocast=False)
+            self.renorm_stddev = self.add_weight(shape=shape, name="renorm_stddev",
+                                                 initializer=lambda *a, **k: std.copy(),
+                                                 trainable=False, autocast=False)
         self._ndim = ndim
         self._kept = kept
         self._input_sizes = {a: int(input_shape[a]) for a in kept}
@@ -184,10 +208,19 @@ class BatchNormalization(Layer):
     def call(self, inputs: Tensor, training: bool = False, mask: Any = None) -> Tensor:
         self._check(inputs)
         if mask is not None:
-            raise ValueError(f"BatchNormalization {self.name!r}: masks are not supported by "
-                             "minikeras")
+            mask = np.asarray(mask.value if isinstance(mask, Tensor) else mask)
+            if mask.ndim != inputs.ndim - 1:
+                raise ValueError("The mask provided should be one dimension less than the "
+                                 f"inputs. Received: mask.shape={mask.shape}, "
+                                 f"inputs.shape={inputs.shape}")
         if inputs.dtype.kind != "f":
             inputs = P.cast(inputs, self.dtype)
+        if inputs.dtype == np.float16:
+            # as Keras: float16 statistics overflow, so they are computed in float32
+            out = self.call(P.cast(inputs, np.float32), training, mask)
+            return P.cast(out, np.float16)
+        if training and self.trainable and (mask is not None or self.renorm):
+            return self._train_general(inputs, mask)
         if training and self.trainable:
             out, mean, var = batch_norm_train(inputs, self.gamma, self.beta,
                                               self._reduction_axes, self._param_shape,
@@ -200,6 +233,79 @@ class BatchNormalization(Layer):
                             old.dtype.type(1.0 - m))
             return out
         return self._inference(inputs)
+
+    def _train_general(self, x: Tensor, mask: Any) -> Tensor:
+        """Training with a mask (statistics over the unmasked entries, Keras 3's formula
+        with its epsilon 1e-7 in the denominators) or with batch renormalization (the
+        batch statistics corrected by r and d, which carry no gradient), written with
+        primitives so the gradient flows through the statistics as in JAX."""
+        axes, shape = self._reduction_axes, self._param_shape
+        dt = x.value.dtype
+        if mask is None:
+            mean = P.mean(x, axis=axes, keepdims=True)
+            var = P.mean(P.square(P.subtract(x, mean)), axis=axes, keepdims=True)
+        else:
+            keep = np.broadcast_to(np.expand_dims(mask.astype(bool), -1), x.shape)
+            weight = keep.astype(dt).sum(axis=axes, keepdims=True) + dt.type(1e-7)
+            mean = P.divide(P.sum(P.where(keep, x, 0.0), axis=axes, keepdims=True), weight)
+            diff = P.where(keep, P.subtract(x, mean), 0.0)
+            var = P.divide(P.sum(P.square(diff), axis=axes, keepdims=True), weight)
+        gamma = None if self.gamma is None else P.reshape(self.gamma, shape)
+        beta = None if self.beta is None else P.reshape(self.beta, shape)
+        mean_v, var_v = mean.value.reshape(-1), var.value.reshape(-1)
+        eps = dt.type(self.epsilon)
+        if self.renorm:
+            stddev = np.sqrt(var_v + eps)
+            renorm_mean = self.renorm_mean.value.astype(dt)
+            renorm_std = np.maximum(self.renorm_stddev.value.astype(dt), np.sqrt(eps))
+            r = stddev / renorm_std
+            d = (mean_v - renorm_mean) / renorm_std
+            clip = self.renorm_clipping or {}
+            if clip.get("rmin") is not None:
+                r = np.maximum(r, dt.type(clip["rmin"]))
+            if clip.get("rmax") is not None:
+                r = np.minimum(r, dt.type(clip["rmax"]))
+            if clip.get("dmax") is not None:
+                r_d = dt.type(clip["dmax"])
+                d = np.clip(d, -r_d, r_d)
+            r, d = r.reshape(shape).astype(dt), d.reshape(shape).astype(dt)
+            new_beta: Any = P.multiply(gamma, d) if gamma is not None else d
+            gamma = P.multiply(gamma, r) if gamma is not None else r
+            beta = P.add(new_beta, beta) if beta is not None else new_beta
+            self._update_renorm_statistics(mean_v, stddev)
+        else:
+            m = dt.type(self.momentum)
+            for stat, batch in ((self.moving_mean, mean_v), (self.moving_variance, var_v)):
+                old = stat.value
+                stat.assign(old * m + batch.astype(old.dtype).reshape(old.shape) *
+                            (dt.type(1) - m))
+        # Keras' batch_normalization: x * inv + (offset - mean * inv),
+        # inv = scale / sqrt(var + eps)
+        inv: Any = P.divide(1.0, P.sqrt(P.add(var, eps)))
+        if gamma is not None:
+            inv = P.multiply(inv, gamma)
+        res = P.negative(P.multiply(mean, inv))
+        if beta is not None:
+            res = P.add(res, beta)
+        return P.add(P.multiply(x, inv), res)
+
+    def _update_renorm_statistics(self, mean: np.ndarray, stddev: np.ndarray) -> None:
+        """Keras 3: the renorm mean/stddev move with `renorm_momentum`, the moving mean and
+        stddev with `momentum`; moving_variance = relu(moving_stddev**2 - epsilon)."""
+        def move(var: Any, value: np.ndarray, momentum: float) -> np.ndarray:
+            old = var.value
+            t = old.dtype.type
+            new = old * t(momentum) + value.astype(old.dtype).reshape(old.shape) * \
+                (t(1) - t(momentum))
+            var.assign(new)
+            return new
+
+        move(self.renorm_mean, mean, self.renorm_momentum)
+        move(self.renorm_stddev, stddev, self.renorm_momentum)
+        move(self.moving_mean, mean, self.momentum)
+        std = move(self.moving_stddev, stddev, self.momentum)
+        t = std.dtype.type
+        self.moving_variance.assign(np.maximum(std * std - t(self.epsilon), t(0)))
 
     def _inference(self, inputs: Tensor) -> Tensor:
         """x * inv + (beta - moving_mean * inv), inv = gamma / sqrt(moving_variance + eps),
@@ -241,8 +347,8 @@ class BatchNormalization(Layer):
             "gamma_regularizer": _ser(self.gamma_regularizer),
             "beta_constraint": _ser(self.beta_constraint),
             "gamma_constraint": _ser(self.gamma_constraint),
-            "synchronized": False,
-            "renorm": False,
+            "synchronized": self.synchronized,
+            "renorm": self.renorm,
             "renorm_clipping": self.renorm_clipping,
             "renorm_momentum": self.renorm_momentum,
         })

@@ -62,6 +62,9 @@ class Model(Trainer, Layer):
         self.stop_training = False
         self.history = None
 
+    def _set_mask_metadata(self, inputs: Any, outputs: Any, previous_mask: Any) -> None:
+        """A model's outputs carry the masks its own layers gave them: nothing to add."""
+
     def build(self, input_shape: Any) -> None:
         self.built = True
 

@@ -7,6 +7,7 @@ in differentiation. Composite functions here are built from the primitives in
 
 from __future__ import annotations
 
+import builtins
 import math
 from typing import Any
 
@@ -16,6 +17,9 @@ from minikeras.autodiff import primitives as P
 from minikeras.autodiff.tensor import Tensor, constant_like
 from minikeras import config
 from minikeras.random import generator
+
+# `keras.ops.slice` (math_ops) takes the name `slice` in this namespace below
+_py_slice = builtins.slice
 
 # --- primitives re-exported under their Keras 3 names -------------------------------
 add = P.add
@@ -226,7 +230,7 @@ def take(x, indices, axis=None) -> Tensor:
     idx = convert_to_numpy(indices).astype(np.int64)
     if axis is None:
         return P.getitem(P.reshape(x, (-1,)), idx)
-    index = [slice(None)] * ndim(x)
+    index = [_py_slice(None)] * ndim(x)
     index[axis] = idx
     return P.getitem(x, tuple(index))
 
@@ -350,9 +354,9 @@ def flip(x, axis=None) -> Tensor:
     x = convert_to_tensor(x)
     axes = range(x.ndim) if axis is None else axis if isinstance(axis, (list, tuple)) \
         else (axis,)
-    index = [slice(None)] * x.ndim
+    index = [_py_slice(None)] * x.ndim
     for a in axes:
-        index[a] = slice(None, None, -1)
+        index[a] = _py_slice(None, None, -1)
     return P.getitem(x, tuple(index))
 
 
@@ -453,8 +457,8 @@ def split(x, indices_or_sections, axis=0) -> list:
         cuts = [int(i) for i in convert_to_numpy(indices_or_sections).ravel()]
     pieces = []
     for start, stop in zip([0] + cuts, cuts + [n]):
-        index = [slice(None)] * x.ndim
-        index[axis] = slice(start, stop)
+        index = [_py_slice(None)] * x.ndim
+        index[axis] = _py_slice(start, stop)
         pieces.append(P.getitem(x, tuple(index)))
     return pieces
 
@@ -687,10 +691,10 @@ def glu(x, axis=-1) -> Tensor:
     n = x.shape[axis]
     if n % 2:
         raise ValueError(f"glu: the size of axis {axis} must be even, got x.shape={x.shape}")
-    first = [slice(None)] * x.ndim
-    second = [slice(None)] * x.ndim
-    first[axis] = slice(0, n // 2)
-    second[axis] = slice(n // 2, n)
+    first = [_py_slice(None)] * x.ndim
+    second = [_py_slice(None)] * x.ndim
+    first[axis] = _py_slice(0, n // 2)
+    second[axis] = _py_slice(n // 2, n)
     return P.multiply(P.getitem(x, tuple(first)), P.sigmoid(P.getitem(x, tuple(second))))
 
 
@@ -812,9 +816,15 @@ from minikeras.ops.conv_ops import (  # noqa: E402,F401
     separable_conv,
 )
 
+# the remaining math functions and keras.ops.linalg (branch `policy`, issue 11)
+from minikeras.ops import math_ops as _math_ops  # noqa: E402
+from minikeras.ops import linalg  # noqa: E402,F401
+
+globals().update({_n: getattr(_math_ops, _n) for _n in _math_ops.__all__})
+
 __all__ = [name for name in dir() if not name.startswith("_")
-           and name not in ("annotations", "Any", "math", "np", "P", "config", "generator",
-                            "constant_like", "conv_ops")]
+           and name not in ("annotations", "Any", "builtins", "math", "np", "P", "config", "generator",
+                            "constant_like", "conv_ops", "math_ops")]
 
 
 # --- keras.ops on KerasTensors build graph nodes (issue 11, item 2); keep this last, so

@@ -281,6 +281,14 @@ class Optimizer:
             raise ValueError(f"{what} must return a scalar number, got {value!r}")
         return value.astype(config.floatx(), copy=False)
 
+    def _has_step_extras(self) -> bool:
+        """Whether a step does more than each variable's update rule: clipping, weight
+        decay, loss scaling, EMA or gradient accumulation. Shortcuts that apply the update
+        rule alone (the short path of `apply`, the replayed step's flat update) check it."""
+        return bool(self.clipnorm or self.global_clipnorm or self.clipvalue or
+                    self.weight_decay or self.use_ema or self.loss_scale_factor is not None
+                    or self.gradient_accumulation_steps)
+
     def _current_learning_rate(self) -> np.ndarray:
         """The learning rate the next update uses (schedule and Keras 2 `decay` applied)."""
         lr = self._learning_rate
@@ -610,11 +618,8 @@ class Optimizer:
         # Remember a list that needs none of the above, so that the next steps can skip
         # straight to the updates (see the top of this method).
         plain = (self._numpy_update_step and not missing and len(vs) == len(variables) and
-                 not self.gradient_accumulation_steps and
-                 self.loss_scale_factor is None and not self.weight_decay and
-                 not (self.clipnorm or self.global_clipnorm or self.clipvalue) and
-                 not self.use_ema and all(v.constraint is None and v.value.dtype is lr_dtype
-                                          for v in vs))
+                 not self._has_step_extras() and
+                 all(v.constraint is None and v.value.dtype is lr_dtype for v in vs))
         self._plain_shapes = [v.value.shape for v in vs]
         self._plain_vars = trainable_variables if plain and \
             type(trainable_variables) is list else None
