@@ -55,12 +55,33 @@ def build_model(keras, kind):
         z = layers.Dense(3, activation="softmax", name="z")(h)
         w = layers.Dense(2, name="w")(h)
         return keras.Model(inputs=[a, b], outputs=[y, [z, w]])
+    if kind == "subclass_dict":
+        return _subclass_dict(keras)
     if kind == "single":
         a = keras.Input((3,), name="a")
         h = layers.Dense(4, activation="tanh", name="h")(a)
         y = layers.Dense(1, name="y")(h)
         return keras.Model(a, y)
     raise ValueError(kind)
+
+
+def _subclass_dict(keras):
+    """A subclassed model with two inputs (a list) returning a dict, built on a batch."""
+
+    class TwoHeads(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.h = keras.layers.Dense(4, activation="tanh")
+            self.y = keras.layers.Dense(1)
+            self.z = keras.layers.Dense(3, activation="softmax")
+
+        def call(self, inputs):
+            h = self.h(keras.ops.concatenate(inputs, axis=-1))
+            return {"y": self.y(h), "z": self.z(h)}
+
+    model = TwoHeads()
+    model([np.zeros((1, 3), np.float32), np.zeros((1, 2), np.float32)])
+    return model
 
 
 def initial_weights(model, seed):
@@ -135,6 +156,10 @@ CASES = [
      "compile": {"loss": ["mse", "categorical_crossentropy"],
                  "metrics": {"y": ["mae"]}, "weighted_metrics": {"y": ["mae"], "z": ["mse"]}},
      "sample_weight": True},
+    {"name": "subclass_dict_outputs", "model": "subclass_dict", "x": "list", "y": "dict",
+     "compile": {"loss": {"y": "mse", "z": "categorical_crossentropy"},
+                 "loss_weights": {"y": 1.0, "z": 0.5},
+                 "metrics": {"y": ["mae"], "z": ["accuracy"]}}},
     {"name": "single_steps_per_execution", "model": "single", "x": "single", "y": "single",
      "compile": {"loss": "mse", "metrics": ["mae"], "steps_per_execution": 3},
      "fit": {"batch_size": 2}},

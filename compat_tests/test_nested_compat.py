@@ -30,11 +30,24 @@ import numpy as np
 import pytest
 
 import minikeras as keras
+from minikeras.utils import naming
 
 import cases_nested
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RTOL, ATOL = 1e-4, 1e-6
+
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _keep_automatic_names():
+    """Leave the automatic-name counters (layer and optimizer names) as this module found
+    them: other modules compare names recorded from Keras (`sgd_8/...`)."""
+    saved = dict(naming._UIDS)
+    yield
+    naming._UIDS.clear()
+    naming._UIDS.update(saved)
+
 
 with open(os.path.join(HERE, "fixtures", "nested_k3.json")) as f:
     META = json.load(f)

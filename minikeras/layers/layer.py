@@ -732,7 +732,8 @@ class Layer:
             # (None: an optional input left out, Keras 3's `Input(optional=True)`)
             return [None if i is None else self._convert_inputs(i) for i in inputs]
         if isinstance(inputs, dict):
-            return {k: self._convert_inputs(v) for k, v in inputs.items()}
+            return {k: None if v is None else self._convert_inputs(v)
+                    for k, v in inputs.items()}
         arr = np.asarray(inputs)
         if arr.dtype.kind in "fiub" and arr.dtype != self._np_dtype and \
                 arr.dtype.kind != "b":

@@ -114,8 +114,20 @@ def functional_config(model: Any) -> dict:
         entry["inbound_nodes"] = inbound
         layers.append(entry)
     return {"name": model.name, "trainable": model.trainable, "layers": layers,
-            "input_layers": [ref(t) for t in model.inputs],
-            "output_layers": [ref(t) for t in model.outputs]}
+            "input_layers": structure_refs(model._inputs_struct, model.inputs, ref),
+            "output_layers": structure_refs(model._outputs_struct, model.outputs, ref)}
+
+
+def structure_refs(struct: Any, flat: list, ref: Any) -> Any:
+    """A functional model's `input_layers`/`output_layers`: a flat list of references, or,
+    for dict and nested inputs/outputs, references in their structure (Keras 3 writes
+    `tree.map_structure` of them), so that loading gives back the same structure."""
+    if isinstance(struct, dict) or (isinstance(struct, (list, tuple)) and any(
+            isinstance(s, (list, tuple, dict)) for s in struct)):
+        from minikeras.layers.layer import pack_like
+
+        return pack_like(struct, [ref(t) for t in flat])
+    return [ref(t) for t in flat]
 
 
 

@@ -197,6 +197,11 @@ class Functional(Model):
         if isinstance(inputs, dict):
             if isinstance(self._inputs_struct, dict) and set(self._inputs_struct) <= \
                     set(inputs):
+                if len(inputs) > len(self._inputs_struct):  # extra keys are ignored
+                    warnings.warn("The structure of `inputs` doesn't match the expected "
+                                  f"structure. Expected: {sorted(self._inputs_struct)}. "
+                                  f"Received: inputs={sorted(inputs)}; the extra keys are "
+                                  "ignored", stacklevel=2)
                 flat = flatten_structure({k: inputs[k] for k in self._inputs_struct})
             else:  # a dict by the Input layers' names (Keras 3 accepts both)
                 missing = [n for n in self.input_names if n not in inputs]

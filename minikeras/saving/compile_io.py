@@ -314,6 +314,16 @@ def deserialize_metrics(spec: Any, custom_objects: dict | None, n_outputs: int =
     return [_deserialize_metric(spec, custom_objects)]
 
 
+def _metrics_like(spec: Any, struct: Any, custom_objects: dict | None) -> Any:
+    """Metrics stored in the structure of nested outputs, read back in that structure."""
+    if isinstance(struct, (list, tuple)) and isinstance(spec, (list, tuple)) and \
+            len(spec) == len(struct):
+        return [_metrics_like(s, t, custom_objects) for s, t in zip(spec, struct)]
+    if isinstance(struct, dict) and isinstance(spec, dict) and "class_name" not in spec:
+        return {k: _metrics_like(v, struct.get(k), custom_objects) for k, v in spec.items()}
+    return deserialize_metrics(spec, custom_objects)
+
+
 def deserialize_optimizer(spec: Any, custom_objects: dict | None) -> Any:
     from minikeras import optimizers as optimizers_module
 
@@ -346,9 +356,17 @@ def _compile_from_config(model: Any, train_cfg: dict, custom_objects: dict | Non
     optimizer = deserialize_optimizer(opt_cfg, custom_objects)
     outputs = list(getattr(model, "output_names", None) or ["output"])
     loss = deserialize_loss(train_cfg.get("loss"), custom_objects)
-    metrics = deserialize_metrics(train_cfg.get("metrics"), custom_objects, len(outputs))
-    weighted = deserialize_metrics(train_cfg.get("weighted_metrics"), custom_objects,
-                                   len(outputs))
+    struct = getattr(model, "_outputs_struct", None)
+    if isinstance(struct, (list, tuple)) and any(isinstance(t, (list, tuple, dict))
+                                                 for t in struct):
+        # nested outputs: the metrics follow their structure (compile_utils.spread_metrics)
+        metrics = _metrics_like(train_cfg.get("metrics"), struct, custom_objects)
+        weighted = _metrics_like(train_cfg.get("weighted_metrics"), struct, custom_objects)
+    else:
+        metrics = deserialize_metrics(train_cfg.get("metrics"), custom_objects,
+                                      len(outputs))
+        weighted = deserialize_metrics(train_cfg.get("weighted_metrics"), custom_objects,
+                                       len(outputs))
     # loss None: compiled without a loss, as Keras 3 allows (the model's own losses)
     model.compile(optimizer=optimizer, loss=loss, metrics=metrics or None,
                   weighted_metrics=weighted or None,

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from minikeras.layers.core import InputLayer
+from minikeras.models.config_forms import structure_refs
 from minikeras.saving import compile_io, h5_io, legacy_h5, weights_h5
 
 CONFIG = "config.json"
@@ -123,9 +124,10 @@ def _functional_layers(model: Any) -> tuple:
                     nodes.append({"args": encode(list(node.args)), "kwargs": kwargs})
         entry["inbound_nodes"] = nodes
         layers.append(entry)
-    ins = [history(t) for t in model.inputs]
-    outs = [history(t) for t in model.outputs]
-    return layers, ins[0] if len(ins) == 1 else ins, outs[0] if len(outs) == 1 else outs
+    ins = structure_refs(model._inputs_struct, model.inputs, history)
+    outs = structure_refs(model._outputs_struct, model.outputs, history)
+    return layers, ins[0] if isinstance(ins, list) and len(ins) == 1 else ins, \
+        outs[0] if isinstance(outs, list) and len(outs) == 1 else outs
 
 
 def keras3_model_config(model: Any, top_level: bool = True) -> dict:

@@ -64,6 +64,10 @@ def flatten_targets(model: Any, y: Any, what: str) -> Any:
     in the outputs' order. A dict for list outputs (by the output layers' names) and flat
     lists are left to the data adapter."""
     struct = model._output_structure()
+    if struct is None and isinstance(y, dict) and not getattr(model, "output_names", None):
+        # a subclassed model before its first step: its dict of outputs will be flattened
+        # by sorted keys too (Keras matches the two dicts by key)
+        return flatten_structure(y)
     if struct is None or y is None:
         return y
     if isinstance(y, dict) and isinstance(struct, dict):
