@@ -137,14 +137,36 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
     bv = None if bias is None else _t(bias).value
     gru_split = cell == "gru" and reset_after and bv is not None  # (input bias, recurrent bias)
 
+    if cell == "lstm":
+        # The loop works on the gates in the order g i f o (Keras: i f g o): the three
+        # sigmoid gates side by side, and the three gates multiplied by dc in the backward
+        # side by side. With the sigmoid as recurrent activation its columns are also
+        # scaled by 0.5 (exact in binary floating point), so that ONE tanh over the four
+        # gates gives tanh for g and, after `*0.5 + 0.5`, sigmoid(x) = 0.5 tanh(x/2) + 0.5
+        # for the others. K and R keep the unscaled permuted copies for the backward.
+        gate_cols = np.concatenate([np.arange(k * U, (k + 1) * U) for k in (2, 0, 1, 3)])
+        one_tanh = recurrent_activation == "sigmoid" and activation == "tanh"
+        K, R = K[:, gate_cols], R[:, gate_cols]
+        if bv is not None:
+            bv = bv[gate_cols]
+        if one_tanh:
+            half = np.ones(4 * U, dtype=dtype)
+            half[U:] = 0.5
+            K_run, R_run = K * half, R * half
+            b_run = None if bv is None else bv * half
+        else:
+            K_run, R_run, b_run = K, R, bv
+    else:
+        K_run, R_run, b_run = K, R, (None if bv is None else bv[0] if gru_split else bv)
+
     # all timesteps' inputs times the kernel, time-major, in processing order
     xt = xv.transpose(1, 0, 2)
     if go_backwards:
         xt = xt[::-1]
     xt = np.ascontiguousarray(xt)
-    XW = np.matmul(xt, K)
-    if bv is not None:
-        XW += bv[0] if gru_split else bv
+    XW = np.matmul(xt.reshape(T * B, D), K_run).reshape(T, B, G * U)
+    if b_run is not None:
+        XW += b_run
     b_rec = bv[1] if gru_split else None
     if mask is not None:
         M = np.asarray(mask, dtype=bool).T
@@ -159,26 +181,45 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
     h = h0.value.astype(dtype, copy=False)
     z = np.empty((B, G * U), dtype=dtype)
     if cell == "lstm":
-        C = np.empty((T, B, U), dtype=dtype)  # c after each step
-        c = c0.value.astype(dtype, copy=False)
-        A = np.empty((T, B, 4 * U), dtype=dtype)  # gates after their activations: i f g o
-        TC = np.empty((T, B, U), dtype=dtype)  # activation(c)
-        tmp = np.empty((B, U), dtype=dtype)
+        # Each step works on transposed arrays, (4U, B) for the gates and (U, B) for the
+        # states: then every gate is one contiguous block, and NumPy's element-wise calls on
+        # contiguous blocks cost a third of those on column slices of a (B, 4U) array.
+        XWT = np.ascontiguousarray(XW.transpose(0, 2, 1))  # (T, 4U, B)
+        R_runT = np.ascontiguousarray(R_run.T)  # (4U, U)
+        rmT = None if rm is None else np.ascontiguousarray(rm.T)
+        MT = None if M is None else M.transpose(0, 2, 1)  # (T, 1, B)
+        HT = np.empty((T, U, B), dtype=dtype)  # h after each step
+        CT = np.empty((T, U, B), dtype=dtype)  # c after each step
+        A = np.empty((T, 4 * U, B), dtype=dtype)  # gates after their activations: g i f o
+        TCT = np.empty((T, U, B), dtype=dtype)  # activation(c)
+        tmp = np.empty((U, B), dtype=dtype)
+        h = np.ascontiguousarray(h0.value.astype(dtype, copy=False).T)
+        c = np.ascontiguousarray(c0.value.astype(dtype, copy=False).T)
+        U2, U3 = 2 * U, 3 * U
+        matmul, multiply, tanh = np.matmul, np.multiply, np.tanh
         for t in range(T):
-            np.matmul(h if rm is None else h * rm, R, out=z)
-            z += XW[t]
             a = A[t]
-            ract(z, out=a)
-            act(z[:, 2 * U:3 * U], out=a[:, 2 * U:3 * U])
-            c_new = np.multiply(a[:, U:2 * U], c, out=C[t] if M is None else None)
-            c_new += np.multiply(a[:, :U], a[:, 2 * U:3 * U], out=tmp)
-            tc = act(c_new, out=TC[t])
-            if M is None:
-                np.multiply(a[:, 3 * U:], tc, out=H[t])
+            matmul(R_runT, h if rmT is None else h * rmT, out=a)
+            a += XWT[t]
+            if one_tanh:
+                tanh(a, out=a)
+                sig = a[U:]
+                sig *= 0.5
+                sig += 0.5
             else:
-                H[t] = np.where(M[t], a[:, 3 * U:] * tc, h)
-                C[t] = np.where(M[t], c_new, c)
-            h, c = H[t], C[t]
+                ract(a[U:], out=a[U:])
+                act(a[:U], out=a[:U])
+            c_new = multiply(a[U2:U3], c, out=CT[t] if MT is None else None)  # f * c
+            c_new += multiply(a[U:U2], a[:U], out=tmp)  # + i * g
+            tc = act(c_new, out=TCT[t])
+            if MT is None:
+                multiply(a[U3:], tc, out=HT[t])
+            else:
+                HT[t] = np.where(MT[t], a[U3:] * tc, h)
+                CT[t] = np.where(MT[t], c_new, c)
+            h, c = HT[t], CT[t]
+        H = np.ascontiguousarray(HT.transpose(0, 2, 1))  # (T, B, U)
+        C = CT.transpose(0, 2, 1)
     elif cell == "gru":
         Zg = np.empty((T, B, U), dtype=dtype)
         Rg = np.empty((T, B, U), dtype=dtype)
@@ -246,32 +287,36 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
         parents.append(c0)
 
     def backward(g):
+        lstm = cell == "lstm"  # the LSTM's loop runs on transposed arrays, as its forward
         if full:
             gt = g.transpose(1, 0, 2)  # (T, B, S), processing order
             gH = gt[:, :, :U]
-            gC = gt[:, :, U:] if cell == "lstm" else None
-            dh = np.zeros((B, U), dtype=dtype)
+            gC = gt[:, :, U:] if lstm else None
+            if lstm:
+                gH, gC = gH.transpose(0, 2, 1), gC.transpose(0, 2, 1)
+            dh = np.zeros((U, B) if lstm else (B, U), dtype=dtype)
         else:
             gH = gC = None
-            dh = np.array(g, dtype=dtype)
-        dc = np.zeros((B, U), dtype=dtype) if cell == "lstm" else None
-        Mf = None if M is None else M.astype(dtype)
-        dXW = np.empty((T, B, G * U), dtype=dtype)
-        if cell == "lstm":
+            dh = np.array(g.T if lstm else g, dtype=dtype, order="C")
+        dc = np.zeros((U, B), dtype=dtype) if lstm else None
+        Mf = None if M is None else (MT if lstm else M).astype(dtype)
+        dXW = np.empty((T, G * U, B) if lstm else (T, B, G * U), dtype=dtype)
+        if lstm:
             # everything the loop multiplies by that does not depend on the gradient,
-            # for every step at once: then a step is a handful of element-wise products
-            a_i, a_f, a_g, a_o = (A[:, :, k * U:(k + 1) * U] for k in range(4))
-            c_prev = np.empty_like(C)
-            c_prev[0] = c0.value
-            c_prev[1:] = C[:-1]
-            Q = np.empty((T, B, 3, U), dtype=dtype)
-            np.multiply(a_g, d_ract(a_i), out=Q[:, :, 0])     # dL/dz_i = dc * g * s'(i)
-            np.multiply(c_prev, d_ract(a_f), out=Q[:, :, 1])  # dL/dz_f = dc * c_prev * s'(f)
-            np.multiply(a_i, d_act(a_g), out=Q[:, :, 2])      # dL/dz_g = dc * i * act'(g)
-            TO = TC * d_ract(a_o)                              # dL/dz_o = dh * act(c) * s'(o)
-            OdTC = a_o * d_act(TC)                             # dL/dc  += dh * o * act'(c)
+            # for every step at once: then a step is a handful of element-wise products.
+            # Gates in the loop's order g i f o.
+            a_g, a_i, a_f, a_o = (A[:, k * U:(k + 1) * U] for k in range(4))
+            Q = np.empty((T, 3, U, B), dtype=dtype)
+            ds = d_ract(A[:, U:]).reshape(T, 3, U, B)  # s'(i), s'(f), s'(o)
+            np.multiply(a_i, d_act(a_g), out=Q[:, 0])           # dL/dz_g = dc * i * act'(g)
+            np.multiply(a_g, ds[:, 0], out=Q[:, 1])             # dL/dz_i = dc * g * s'(i)
+            np.multiply(CT[:-1], ds[1:, 1], out=Q[1:, 2])       # dL/dz_f = dc * c_prev * s'(f)
+            np.multiply(c0.value.T, ds[0, 1], out=Q[0, 2])
+            TO = np.multiply(TCT, ds[:, 2])                     # dL/dz_o = dh * act(c) * s'(o)
+            OdTC = d_act(TCT)                                   # dL/dc  += dh * o * act'(c)
+            OdTC *= a_o
             F = np.ascontiguousarray(a_f)
-            tmp = np.empty((B, U), dtype=dtype)
+            tmp = np.empty((U, B), dtype=dtype)
         dREC = np.empty((T, B, 3 * U), dtype=dtype) if cell == "gru" and reset_after else None
         Rt = R.T
         for t in range(T - 1, -1, -1):
@@ -291,13 +336,13 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
             if cell == "lstm":
                 np.multiply(dh, OdTC[t], out=tmp)
                 dc += tmp  # through h_t = o * act(c_t)
-                da = dXW[t].reshape(B, 4, U)
-                np.multiply(dc[:, None, :], Q[t], out=da[:, :3])  # d i, d f, d g
-                np.multiply(dh, TO[t], out=da[:, 3])                # d o
+                da = dXW[t].reshape(4, U, B)
+                np.multiply(dc, Q[t], out=da[:3])  # d g, d i, d f
+                np.multiply(dh, TO[t], out=da[3])  # d o
                 dc *= F[t]  # d c_{t-1}
-                dh = dXW[t] @ Rt
+                dh = np.matmul(R, dXW[t])
                 if rm is not None:
-                    dh *= rm
+                    dh *= rmT
                 if Mf is not None:
                     dh += keep_h
                     dc += keep_c
@@ -332,32 +377,49 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
                     dh_prev += keep_h
                 dh = dh_prev
 
+        if lstm:  # back from the transposed arrays
+            dXW = np.ascontiguousarray(dXW.transpose(0, 2, 1))
+            dh, dc = dh.T, dc.T
         grads: list = []
         flat_dXW = dXW.reshape(T * B, G * U)
+
+        def keras_order(gw):  # the LSTM's gradients back from g i f o to Keras' i f g o
+            if cell != "lstm":
+                return gw
+            out = np.empty_like(gw)
+            out[..., gate_cols] = gw
+            return out
+
         if x.needs_grad:
-            dx = np.matmul(dXW, K.T)  # (T, B, D), processing order
+            dx = np.matmul(flat_dXW, K.T).reshape(T, B, D)  # processing order
             if go_backwards:
                 dx = dx[::-1]
             grads.append(dx.transpose(1, 0, 2))
         else:
             grads.append(None)
-        grads.append(xt.reshape(T * B, D).T @ flat_dXW if kernel.needs_grad else None)
+        grads.append(keras_order(xt.reshape(T * B, D).T @ flat_dXW) if kernel.needs_grad
+                     else None)
         if recurrent_kernel.needs_grad:
-            h_prevs = np.empty((T, B, U), dtype=dtype)
-            h_prevs[0] = h0.value
-            h_prevs[1:] = H[:-1]
-            if rm is not None:
-                h_prevs *= rm
-            hp = h_prevs.reshape(T * B, U)
-            if cell == "gru" and reset_after:
-                dR = hp.T @ dREC.reshape(T * B, 3 * U)
-            elif cell == "gru":
-                dR = np.empty_like(R)
-                dR[:, :2 * U] = hp.T @ flat_dXW[:, :2 * U]
-                dR[:, 2 * U:] = RH.reshape(T * B, U).T @ flat_dXW[:, 2 * U:]
+            if rm is None and cell != "gru":
+                # sum over steps of h_{t-1}^T dz_t without stacking the h_{t-1}
+                dR = H[:T - 1].reshape((T - 1) * B, U).T @ flat_dXW[B:]
+                dR += h0.value.T @ flat_dXW[:B]
             else:
-                dR = hp.T @ flat_dXW
-            grads.append(dR)
+                h_prevs = np.empty((T, B, U), dtype=dtype)
+                h_prevs[0] = h0.value
+                h_prevs[1:] = H[:-1]
+                if rm is not None:
+                    h_prevs *= rm
+                hp = h_prevs.reshape(T * B, U)
+                if cell == "gru" and reset_after:
+                    dR = hp.T @ dREC.reshape(T * B, 3 * U)
+                elif cell == "gru":
+                    dR = np.empty_like(R)
+                    dR[:, :2 * U] = hp.T @ flat_dXW[:, :2 * U]
+                    dR[:, 2 * U:] = RH.reshape(T * B, U).T @ flat_dXW[:, 2 * U:]
+                else:
+                    dR = hp.T @ flat_dXW
+            grads.append(keras_order(dR))
         else:
             grads.append(None)
         if bias is not None:
@@ -365,7 +427,7 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
             if gru_split:
                 grads.append(np.stack([db_in, dREC.reshape(T * B, 3 * U).sum(axis=0)]))
             else:
-                grads.append(db_in)
+                grads.append(keras_order(db_in))
         grads.append(dh)
         if c0 is not None:
             grads.append(dc)
