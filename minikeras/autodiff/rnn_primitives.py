@@ -164,9 +164,10 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
     if go_backwards:
         xt = xt[::-1]
     xt = np.ascontiguousarray(xt)
-    XW = np.matmul(xt.reshape(T * B, D), K_run).reshape(T, B, G * U)
-    if b_run is not None:
-        XW += b_run
+    if cell != "lstm":  # the LSTM's loop does this in its step's product (below)
+        XW = np.matmul(xt.reshape(T * B, D), K_run).reshape(T, B, G * U)
+        if b_run is not None:
+            XW += b_run
     b_rec = bv[1] if gru_split else None
     if mask is not None:
         M = np.asarray(mask, dtype=bool).T
@@ -184,23 +185,39 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
         # Each step works on transposed arrays, (4U, B) for the gates and (U, B) for the
         # states: then every gate is one contiguous block, and NumPy's element-wise calls on
         # contiguous blocks cost a third of those on column slices of a (B, 4U) array.
-        XWT = np.ascontiguousarray(XW.transpose(0, 2, 1))  # (T, 4U, B)
-        R_runT = np.ascontiguousarray(R_run.T)  # (4U, U)
+        # A step's gates are ONE product [R; K; b]^T @ [h_{t-1}; x_t; 1]: HX holds the
+        # inputs and the ones from the start, and each step writes its h into the next
+        # step's block (cheaper than a product of all inputs before the loop, transposed
+        # and added back at each step).
+        W_run = np.zeros((4 * U, U + D + 1), dtype=dtype)
+        W_run[:, :U] = R_run.T
+        W_run[:, U:U + D] = K_run.T
+        if b_run is not None:
+            W_run[:, U + D] = b_run
+        HX = np.empty((T + 1, U + D + 1, B), dtype=dtype)
+        HX[:T, U:U + D] = xt.transpose(0, 2, 1)
+        HX[T, U:U + D] = 0.0
+        HX[:, U + D] = 1.0
+        HX[0, :U] = h0.value.T
         rmT = None if rm is None else np.ascontiguousarray(rm.T)
         MT = None if M is None else M.transpose(0, 2, 1)  # (T, 1, B)
-        HT = np.empty((T, U, B), dtype=dtype)  # h after each step
+        HT = HX[1:, :U]  # h after each step
         CT = np.empty((T, U, B), dtype=dtype)  # c after each step
         A = np.empty((T, 4 * U, B), dtype=dtype)  # gates after their activations: g i f o
         TCT = np.empty((T, U, B), dtype=dtype)  # activation(c)
         tmp = np.empty((U, B), dtype=dtype)
-        h = np.ascontiguousarray(h0.value.astype(dtype, copy=False).T)
+        h = HX[0, :U]
         c = np.ascontiguousarray(c0.value.astype(dtype, copy=False).T)
         U2, U3 = 2 * U, 3 * U
-        matmul, multiply, tanh = np.matmul, np.multiply, np.tanh
+        dot, multiply, tanh = np.dot, np.multiply, np.tanh
         for t in range(T):
             a = A[t]
-            matmul(R_runT, h if rmT is None else h * rmT, out=a)
-            a += XWT[t]
+            if rmT is None:
+                dot(W_run, HX[t], out=a)
+            else:
+                hx = HX[t].copy()
+                hx[:U] *= rmT
+                dot(W_run, hx, out=a)
             if one_tanh:
                 tanh(a, out=a)
                 sig = a[U:]
@@ -340,7 +357,7 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
                 np.multiply(dc, Q[t], out=da[:3])  # d g, d i, d f
                 np.multiply(dh, TO[t], out=da[3])  # d o
                 dc *= F[t]  # d c_{t-1}
-                dh = np.matmul(R, dXW[t])
+                dh = np.dot(R, dXW[t])
                 if rm is not None:
                     dh *= rmT
                 if Mf is not None:
