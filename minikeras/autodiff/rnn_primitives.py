@@ -9,6 +9,7 @@ operations on preallocated arrays. docs/recurrent.md walks through the derivatio
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -105,6 +106,38 @@ ACTIVATIONS = {"tanh": (_tanh, _d_tanh), "sigmoid": (_sigmoid, _d_sigmoid),
                "hard_sigmoid": (_hard_sigmoid, _d_hard_sigmoid)}
 
 
+# --- work arrays kept between calls --------------------------------------------------------
+# The LSTM's loop needs a dozen arrays of up to a few MB per call. Freshly allocated, each is
+# new memory from the operating system (glibc maps or trims large blocks), and the first
+# write to every page faults: in a training loop that cost as much as the loop's
+# arithmetic. The arrays are therefore taken from a small pool: the backward's own
+# temporaries go back when it returns, the forward's (which the backward reads) when the
+# graph node that holds them is freed.
+
+_POOL: dict = {}
+_POOL_DEPTH = 4  # arrays kept per (shape, dtype): bounds the memory held
+
+
+def _take(shape: tuple, dtype: Any) -> np.ndarray:
+    try:
+        return _POOL[(shape, dtype)].pop()
+    except (KeyError, IndexError):  # (not a check-then-pop: other threads may take too)
+        return np.empty(shape, dtype=dtype)
+
+
+def _give_back(arrays: tuple) -> None:
+    for a in arrays:
+        stack = _POOL.setdefault((a.shape, a.dtype), [])
+        if len(stack) < _POOL_DEPTH:
+            stack.append(a)
+
+
+class _Owner:
+    """Held by a backward closure; when it is freed its arrays return to the pool."""
+
+    __slots__ = ("__weakref__",)
+
+
 # --- the recurrent loop --------------------------------------------------------------------
 
 def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_states: list, *,
@@ -178,9 +211,10 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
         M = None
     rm = None if recurrent_mask is None else np.asarray(recurrent_mask, dtype=dtype)
 
-    H = np.empty((T, B, U), dtype=dtype)  # h after each step
+    H = None if cell == "lstm" else np.empty((T, B, U), dtype=dtype)  # h after each step
     h = h0.value.astype(dtype, copy=False)
     z = np.empty((B, G * U), dtype=dtype)
+    owner = None
     if cell == "lstm":
         # Each step works on transposed arrays, (4U, B) for the gates and (U, B) for the
         # states: then every gate is one contiguous block, and NumPy's element-wise calls on
@@ -194,7 +228,7 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
         W_run[:, U:U + D] = K_run.T
         if b_run is not None:
             W_run[:, U + D] = b_run
-        HX = np.empty((T + 1, U + D + 1, B), dtype=dtype)
+        HX = _take((T + 1, U + D + 1, B), dtype)
         HX[:T, U:U + D] = xt.transpose(0, 2, 1)
         HX[T, U:U + D] = 0.0
         HX[:, U + D] = 1.0
@@ -202,9 +236,9 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
         rmT = None if rm is None else np.ascontiguousarray(rm.T)
         MT = None if M is None else M.transpose(0, 2, 1)  # (T, 1, B)
         HT = HX[1:, :U]  # h after each step
-        CT = np.empty((T, U, B), dtype=dtype)  # c after each step
-        A = np.empty((T, 4 * U, B), dtype=dtype)  # gates after their activations: g i f o
-        TCT = np.empty((T, U, B), dtype=dtype)  # activation(c)
+        CT = _take((T, U, B), dtype)  # c after each step
+        A = _take((T, 4 * U, B), dtype)  # gates after their activations: g i f o
+        TCT = _take((T, U, B), dtype)  # activation(c)
         tmp = np.empty((U, B), dtype=dtype)
         h = HX[0, :U]
         c = np.ascontiguousarray(c0.value.astype(dtype, copy=False).T)
@@ -235,8 +269,11 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
                 HT[t] = np.where(MT[t], a[U3:] * tc, h)
                 CT[t] = np.where(MT[t], c_new, c)
             h, c = HT[t], CT[t]
-        H = np.ascontiguousarray(HT.transpose(0, 2, 1))  # (T, B, U)
+        H = _take((T, B, U), dtype)
+        H[...] = HT.transpose(0, 2, 1)
         C = CT.transpose(0, 2, 1)
+        owner = _Owner()  # the backward holds it; the arrays return to the pool after both
+        weakref.finalize(owner, _give_back, (HX, CT, A, TCT, H))
     elif cell == "gru":
         Zg = np.empty((T, B, U), dtype=dtype)
         Rg = np.empty((T, B, U), dtype=dtype)
@@ -303,7 +340,7 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
     if c0 is not None:
         parents.append(c0)
 
-    def backward(g):
+    def backward(g, _owner=owner):  # holding the owner keeps its arrays out of the pool
         lstm = cell == "lstm"  # the LSTM's loop runs on transposed arrays, as its forward
         if full:
             gt = g.transpose(1, 0, 2)  # (T, B, S), processing order
@@ -317,22 +354,37 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
             dh = np.array(g.T if lstm else g, dtype=dtype, order="C")
         dc = np.zeros((U, B), dtype=dtype) if lstm else None
         Mf = None if M is None else (MT if lstm else M).astype(dtype)
-        dXW = np.empty((T, G * U, B) if lstm else (T, B, G * U), dtype=dtype)
+        dXW = _take((T, G * U, B), dtype) if lstm else np.empty((T, B, G * U), dtype=dtype)
         if lstm:
             # everything the loop multiplies by that does not depend on the gradient,
             # for every step at once: then a step is a handful of element-wise products.
             # Gates in the loop's order g i f o.
             a_g, a_i, a_f, a_o = (A[:, k * U:(k + 1) * U] for k in range(4))
-            Q = np.empty((T, 3, U, B), dtype=dtype)
-            ds = d_ract(A[:, U:]).reshape(T, 3, U, B)  # s'(i), s'(f), s'(o)
-            np.multiply(a_i, d_act(a_g), out=Q[:, 0])           # dL/dz_g = dc * i * act'(g)
+            Q = _take((T, 3, U, B), dtype)
+            ds = _take((T, 3, U, B), dtype)  # s'(i), s'(f), s'(o)
+            TO = _take((T, U, B), dtype)
+            OdTC = _take((T, U, B), dtype)
+            work = (Q, ds, TO, OdTC, dXW)
+            if recurrent_activation == "sigmoid":
+                np.subtract(1.0, A[:, U:], out=ds.reshape(T, 3 * U, B))
+                ds.reshape(T, 3 * U, B)[...] *= A[:, U:]
+            else:
+                ds[...] = d_ract(A[:, U:]).reshape(T, 3, U, B)
+            if activation == "tanh":
+                np.multiply(a_g, a_g, out=TO)
+                np.subtract(1.0, TO, out=TO)
+                np.multiply(a_i, TO, out=Q[:, 0])               # dL/dz_g = dc * i * act'(g)
+                np.multiply(TCT, TCT, out=OdTC)
+                np.subtract(1.0, OdTC, out=OdTC)
+            else:
+                np.multiply(a_i, d_act(a_g), out=Q[:, 0])
+                OdTC[...] = d_act(TCT)
+            OdTC *= a_o                                         # dL/dc  += dh * o * act'(c)
             np.multiply(a_g, ds[:, 0], out=Q[:, 1])             # dL/dz_i = dc * g * s'(i)
             np.multiply(CT[:-1], ds[1:, 1], out=Q[1:, 2])       # dL/dz_f = dc * c_prev * s'(f)
             np.multiply(c0.value.T, ds[0, 1], out=Q[0, 2])
-            TO = np.multiply(TCT, ds[:, 2])                     # dL/dz_o = dh * act(c) * s'(o)
-            OdTC = d_act(TCT)                                   # dL/dc  += dh * o * act'(c)
-            OdTC *= a_o
-            F = np.ascontiguousarray(a_f)
+            np.multiply(TCT, ds[:, 2], out=TO)                  # dL/dz_o = dh * act(c) * s'(o)
+            F = a_f
             tmp = np.empty((U, B), dtype=dtype)
         dREC = np.empty((T, B, 3 * U), dtype=dtype) if cell == "gru" and reset_after else None
         Rt = R.T
@@ -395,7 +447,10 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
                 dh = dh_prev
 
         if lstm:  # back from the transposed arrays
-            dXW = np.ascontiguousarray(dXW.transpose(0, 2, 1))
+            dXWb = _take((T, B, G * U), dtype)
+            dXWb[...] = dXW.transpose(0, 2, 1)
+            dXW = dXWb
+            work += (dXWb,)
             dh, dc = dh.T, dc.T
         grads: list = []
         flat_dXW = dXW.reshape(T * B, G * U)
@@ -448,6 +503,8 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
         grads.append(dh)
         if c0 is not None:
             grads.append(dc)
+        if lstm:
+            _give_back(work)  # nothing returned above is a view of them
         return grads
 
     return record(out, tuple(parents), backward)
