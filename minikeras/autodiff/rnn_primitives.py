@@ -354,22 +354,24 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
             dh = np.array(g.T if lstm else g, dtype=dtype, order="C")
         dc = np.zeros((U, B), dtype=dtype) if lstm else None
         Mf = None if M is None else (MT if lstm else M).astype(dtype)
-        dXW = _take((T, G * U, B), dtype) if lstm else np.empty((T, B, G * U), dtype=dtype)
         if lstm:
             # everything the loop multiplies by that does not depend on the gradient,
-            # for every step at once: then a step is a handful of element-wise products.
-            # Gates in the loop's order g i f o.
+            # for every step at once: then a step is three element-wise products and one
+            # matrix product. A step's block of Z holds [dh·o·act'(c) | dz_o dz_g dz_i dz_f |
+            # dc_{t-1}]: dh times P[t] fills the first two parts, dc times Q[t] the last four.
+            # (The forward's gates are g i f o; the backward's o g i f.)
             a_g, a_i, a_f, a_o = (A[:, k * U:(k + 1) * U] for k in range(4))
-            Q = _take((T, 3, U, B), dtype)
+            Z = _take((T, 6, U, B), dtype)
+            P = _take((T, 2, U, B), dtype)
+            Q = _take((T, 4, U, B), dtype)
             ds = _take((T, 3, U, B), dtype)  # s'(i), s'(f), s'(o)
-            TO = _take((T, U, B), dtype)
-            OdTC = _take((T, U, B), dtype)
-            work = (Q, ds, TO, OdTC, dXW)
+            work = (Z, P, Q, ds)
             if recurrent_activation == "sigmoid":
                 np.subtract(1.0, A[:, U:], out=ds.reshape(T, 3 * U, B))
                 ds.reshape(T, 3 * U, B)[...] *= A[:, U:]
             else:
                 ds[...] = d_ract(A[:, U:]).reshape(T, 3, U, B)
+            OdTC, TO = P[:, 0], P[:, 1]
             if activation == "tanh":
                 np.multiply(a_g, a_g, out=TO)
                 np.subtract(1.0, TO, out=TO)
@@ -380,12 +382,16 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
                 np.multiply(a_i, d_act(a_g), out=Q[:, 0])
                 OdTC[...] = d_act(TCT)
             OdTC *= a_o                                         # dL/dc  += dh * o * act'(c)
+            np.multiply(TCT, ds[:, 2], out=TO)                  # dL/dz_o = dh * act(c) * s'(o)
             np.multiply(a_g, ds[:, 0], out=Q[:, 1])             # dL/dz_i = dc * g * s'(i)
             np.multiply(CT[:-1], ds[1:, 1], out=Q[1:, 2])       # dL/dz_f = dc * c_prev * s'(f)
             np.multiply(c0.value.T, ds[0, 1], out=Q[0, 2])
-            np.multiply(TCT, ds[:, 2], out=TO)                  # dL/dz_o = dh * act(c) * s'(o)
-            F = a_f
-            tmp = np.empty((U, B), dtype=dtype)
+            Q[:, 3] = a_f                                       # dc_{t-1} = dc * f
+            bcols = np.concatenate([np.arange(3 * U, 4 * U), np.arange(3 * U)])
+            R_b = np.ascontiguousarray(R[:, bcols])
+            dXW = None
+        else:
+            dXW = np.empty((T, B, G * U), dtype=dtype)
         dREC = np.empty((T, B, 3 * U), dtype=dtype) if cell == "gru" and reset_after else None
         Rt = R.T
         for t in range(T - 1, -1, -1):
@@ -400,22 +406,22 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
                 if dc is not None:
                     keep_c = dc * (1.0 - m)
                     dc = dc * m
-            h_prev = h0.value if t == 0 else H[t - 1]
-            da = dXW[t]
-            if cell == "lstm":
-                np.multiply(dh, OdTC[t], out=tmp)
-                dc += tmp  # through h_t = o * act(c_t)
-                da = dXW[t].reshape(4, U, B)
-                np.multiply(dc, Q[t], out=da[:3])  # d g, d i, d f
-                np.multiply(dh, TO[t], out=da[3])  # d o
-                dc *= F[t]  # d c_{t-1}
-                dh = np.dot(R, dXW[t])
+            if lstm:
+                zt = Z[t]
+                np.multiply(dh, P[t], out=zt[:2])
+                dc += zt[0]  # through h_t = o * act(c_t)
+                np.multiply(dc, Q[t], out=zt[2:])
+                dc = zt[5]
+                dh = np.dot(R_b, zt[1:5].reshape(4 * U, B))
                 if rm is not None:
                     dh *= rmT
                 if Mf is not None:
                     dh += keep_h
                     dc += keep_c
-            elif cell == "gru":
+                continue
+            h_prev = h0.value if t == 0 else H[t - 1]
+            da = dXW[t]
+            if cell == "gru":
                 zz, rr, hh = Zg[t], Rg[t], HH[t]
                 dhh = dh * (1.0 - zz) * d_act(hh)  # through the candidate's activation
                 np.multiply(dh * (h_prev - hh), d_ract(zz), out=da[:, :U])
@@ -447,23 +453,23 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
                 dh = dh_prev
 
         if lstm:  # back from the transposed arrays
-            dXWb = _take((T, B, G * U), dtype)
-            dXWb[...] = dXW.transpose(0, 2, 1)
-            dXW = dXWb
-            work += (dXWb,)
-            dh, dc = dh.T, dc.T
+            dXW = _take((T, B, G * U), dtype)  # dz in the backward's gate order o g i f
+            dXW[...] = Z[:, 1:5].reshape(T, G * U, B).transpose(0, 2, 1)
+            work += (dXW,)
+            dh, dc = dh.T, dc.T.copy()  # (dc may be a view of Z, which goes back to the pool)
         grads: list = []
         flat_dXW = dXW.reshape(T * B, G * U)
 
-        def keras_order(gw):  # the LSTM's gradients back from g i f o to Keras' i f g o
+        def keras_order(gw):  # the LSTM's gradients back from o g i f to Keras' i f g o
             if cell != "lstm":
                 return gw
             out = np.empty_like(gw)
-            out[..., gate_cols] = gw
+            out[..., gate_cols[bcols]] = gw
             return out
 
         if x.needs_grad:
-            dx = np.matmul(flat_dXW, K.T).reshape(T, B, D)  # processing order
+            K_b = K[:, bcols] if lstm else K
+            dx = np.matmul(flat_dXW, K_b.T).reshape(T, B, D)  # processing order
             if go_backwards:
                 dx = dx[::-1]
             grads.append(dx.transpose(1, 0, 2))
