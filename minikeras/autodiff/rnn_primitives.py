@@ -35,14 +35,23 @@ def embedding_lookup(table: Any, ids: np.ndarray) -> Tensor:
     sorted_ids = flat[order]
     starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]]) if flat.size \
         else np.zeros(0, dtype=np.intp)
+    # ids seen once: their row is copied; ids seen more than once: their rows summed with
+    # one reduceat over just those rows, sorted (np.add.at is many times slower, and a
+    # reduceat over every id pays a call per id)
+    lens = np.diff(np.r_[starts, flat.size])
+    once = lens == 1
+    once_ids, once_pos = sorted_ids[starts[once]], order[starts[once]]
+    many = ~once
+    many_ids = sorted_ids[starts[many]]
+    many_pos = order[np.repeat(many, lens)]
+    many_starts = np.r_[0, np.cumsum(lens[many])[:-1]] if many_ids.size else None
 
     def backward(g):
-        # rows of the same id summed with one reduceat over the sorted rows (np.add.at is
-        # many times slower)
         full = np.zeros_like(table.value)
-        if flat.size:
-            rows = g.reshape(-1, full.shape[-1])[order]
-            full[sorted_ids[starts]] = np.add.reduceat(rows, starts, axis=0)
+        rows = g.reshape(-1, full.shape[-1])
+        full[once_ids] = rows[once_pos]
+        if many_ids.size:
+            full[many_ids] = np.add.reduceat(rows[many_pos], many_starts, axis=0)
         return (full,)
 
     return record(out, (table,), backward)
