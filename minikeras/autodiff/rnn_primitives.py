@@ -180,20 +180,20 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
     gru_split = cell == "gru" and reset_after and bv is not None  # (input bias, recurrent bias)
 
     if cell == "lstm":
-        # The loop works on the gates in the order g i f o (Keras: i f g o): the three
-        # sigmoid gates side by side, and the three gates multiplied by dc in the backward
-        # side by side. With the sigmoid as recurrent activation its columns are also
+        # The loop works on the gates in the order o i f g (Keras: i f g o): the three
+        # sigmoid gates side by side, and i f next to g c_{t-1} so that i*g and f*c_{t-1}
+        # are one product. With the sigmoid as recurrent activation its columns are also
         # scaled by 0.5 (exact in binary floating point), so that ONE tanh over the four
         # gates gives tanh for g and, after `*0.5 + 0.5`, sigmoid(x) = 0.5 tanh(x/2) + 0.5
         # for the others. K and R keep the unscaled permuted copies for the backward.
-        gate_cols = np.concatenate([np.arange(k * U, (k + 1) * U) for k in (2, 0, 1, 3)])
+        gate_cols = np.concatenate([np.arange(k * U, (k + 1) * U) for k in (3, 0, 1, 2)])
         one_tanh = recurrent_activation == "sigmoid" and activation == "tanh"
         K, R = K[:, gate_cols], R[:, gate_cols]
         if bv is not None:
             bv = bv[gate_cols]
         if one_tanh:
             half = np.ones(4 * U, dtype=dtype)
-            half[U:] = 0.5
+            half[:3 * U] = 0.5
             K_run, R_run = K * half, R * half
             b_run = None if bv is None else bv * half
         else:
@@ -245,16 +245,19 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
         rmT = None if rm is None else np.ascontiguousarray(rm.T)
         MT = None if M is None else M.transpose(0, 2, 1)  # (T, 1, B)
         HT = HX[1:, :U]  # h after each step
-        CT = _take((T, U, B), dtype)  # c after each step
-        A = _take((T, 4 * U, B), dtype)  # gates after their activations: g i f o
+        # step t's gates in A[t, :4U] and c_{t-1} in A[t, 4U:]: each step writes its c
+        # into the next step's block
+        A = _take((T + 1, 5 * U, B), dtype)
+        A[0, 4 * U:] = c0.value.T
+        CT = A[1:, 4 * U:]  # c after each step
         TCT = _take((T, U, B), dtype)  # activation(c)
-        tmp = np.empty((U, B), dtype=dtype)
+        tmp = np.empty((2 * U, B), dtype=dtype)
         h = HX[0, :U]
-        c = np.ascontiguousarray(c0.value.astype(dtype, copy=False).T)
-        U2, U3 = 2 * U, 3 * U
-        dot, multiply, tanh = np.dot, np.multiply, np.tanh
+        U3, U4 = 3 * U, 4 * U
+        dot, multiply, add, tanh = np.dot, np.multiply, np.add, np.tanh
         for t in range(T):
-            a = A[t]
+            a5 = A[t]
+            a = a5[:U4]
             if rmT is None:
                 dot(W_run, HX[t], out=a)
             else:
@@ -263,26 +266,26 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
                 dot(W_run, hx, out=a)
             if one_tanh:
                 tanh(a, out=a)
-                sig = a[U:]
+                sig = a[:U3]
                 sig *= 0.5
                 sig += 0.5
             else:
-                ract(a[U:], out=a[U:])
-                act(a[:U], out=a[:U])
-            c_new = multiply(a[U2:U3], c, out=CT[t] if MT is None else None)  # f * c
-            c_new += multiply(a[U:U2], a[:U], out=tmp)  # + i * g
+                ract(a[:U3], out=a[:U3])
+                act(a[U3:], out=a[U3:])
+            multiply(a5[U:U3], a5[U3:], out=tmp)  # i * g, f * c_{t-1}
+            c_new = add(tmp[:U], tmp[U:], out=CT[t])
             tc = act(c_new, out=TCT[t])
             if MT is None:
-                multiply(a[U3:], tc, out=HT[t])
+                multiply(a[:U], tc, out=HT[t])
             else:
-                HT[t] = np.where(MT[t], a[U3:] * tc, h)
-                CT[t] = np.where(MT[t], c_new, c)
-            h, c = HT[t], CT[t]
+                HT[t] = np.where(MT[t], a[:U] * tc, h)
+                c_new[...] = np.where(MT[t], c_new, a5[U4:])
+            h = HT[t]
         H = _take((T, B, U), dtype)
         H[...] = HT.transpose(0, 2, 1)
         C = CT.transpose(0, 2, 1)
         owner = _Owner()  # the backward holds it; the arrays return to the pool after both
-        weakref.finalize(owner, _give_back, (HX, CT, A, TCT, H))
+        weakref.finalize(owner, _give_back, (HX, A, TCT, H))
     elif cell == "gru":
         Zg = np.empty((T, B, U), dtype=dtype)
         Rg = np.empty((T, B, U), dtype=dtype)
@@ -369,17 +372,18 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
             # matrix product. A step's block of Z holds [dh·o·act'(c) | dz_o dz_g dz_i dz_f |
             # dc_{t-1}]: dh times P[t] fills the first two parts, dc times Q[t] the last four.
             # (The forward's gates are g i f o; the backward's o g i f.)
-            a_g, a_i, a_f, a_o = (A[:, k * U:(k + 1) * U] for k in range(4))
+            a_o, a_i, a_f, a_g = (A[:T, k * U:(k + 1) * U] for k in range(4))
             Z = _take((T, 6, U, B), dtype)
             P = _take((T, 2, U, B), dtype)
             Q = _take((T, 4, U, B), dtype)
-            ds = _take((T, 3, U, B), dtype)  # s'(i), s'(f), s'(o)
+            ds = _take((T, 3, U, B), dtype)  # s'(o), s'(i), s'(f)
             work = (Z, P, Q, ds)
+            sig = A[:T, :3 * U]
             if recurrent_activation == "sigmoid":
-                np.subtract(1.0, A[:, U:], out=ds.reshape(T, 3 * U, B))
-                ds.reshape(T, 3 * U, B)[...] *= A[:, U:]
+                np.subtract(1.0, sig, out=ds.reshape(T, 3 * U, B))
+                ds.reshape(T, 3 * U, B)[...] *= sig
             else:
-                ds[...] = d_ract(A[:, U:]).reshape(T, 3, U, B)
+                ds[...] = d_ract(sig).reshape(T, 3, U, B)
             OdTC, TO = P[:, 0], P[:, 1]
             if activation == "tanh":
                 np.multiply(a_g, a_g, out=TO)
@@ -391,12 +395,11 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
                 np.multiply(a_i, d_act(a_g), out=Q[:, 0])
                 OdTC[...] = d_act(TCT)
             OdTC *= a_o                                         # dL/dc  += dh * o * act'(c)
-            np.multiply(TCT, ds[:, 2], out=TO)                  # dL/dz_o = dh * act(c) * s'(o)
-            np.multiply(a_g, ds[:, 0], out=Q[:, 1])             # dL/dz_i = dc * g * s'(i)
-            np.multiply(CT[:-1], ds[1:, 1], out=Q[1:, 2])       # dL/dz_f = dc * c_prev * s'(f)
-            np.multiply(c0.value.T, ds[0, 1], out=Q[0, 2])
+            np.multiply(TCT, ds[:, 0], out=TO)                  # dL/dz_o = dh * act(c) * s'(o)
+            np.multiply(a_g, ds[:, 1], out=Q[:, 1])             # dL/dz_i = dc * g * s'(i)
+            np.multiply(A[:T, 4 * U:], ds[:, 2], out=Q[:, 2])   # dL/dz_f = dc * c_prev * s'(f)
             Q[:, 3] = a_f                                       # dc_{t-1} = dc * f
-            bcols = np.concatenate([np.arange(3 * U, 4 * U), np.arange(3 * U)])
+            bcols = np.concatenate([np.arange(k * U, (k + 1) * U) for k in (0, 3, 1, 2)])
             R_b = np.ascontiguousarray(R[:, bcols])
             dXW = None
         else:
