@@ -194,7 +194,9 @@ def test_gradient_accumulation_trajectory_matches_keras(name):
         np.testing.assert_allclose(opt._accumulated_gradients[0].value,
                                    DATA[f"accumulation/{name}/acc_w"][t], rtol=1e-5,
                                    atol=1e-6)
-    assert [v.path for v in opt.variables] == case["variables"]
+    # (the optimizer's auto-name depends on how many were made before: compare the rest)
+    assert [v.path.split("/", 1)[1] for v in opt.variables] == \
+        [p.split("/", 1)[1] for p in case["variables"]]
     assert opt.get_config()["gradient_accumulation_steps"] == case["steps"]
     if f"accumulation/{name}/w_finalized" in DATA:
         opt.finalize_variable_values([w, b])

@@ -816,11 +816,22 @@ from minikeras.ops.conv_ops import (  # noqa: E402,F401
 from minikeras.ops import math_ops as _math_ops  # noqa: E402
 from minikeras.ops import linalg  # noqa: E402,F401
 
-globals().update({_n: getattr(_math_ops, _n) for _n in _math_ops.__all__})
+# (`slice` is served by __getattr__ below: the functions of this module use the builtin)
+globals().update({_n: getattr(_math_ops, _n) for _n in _math_ops.__all__ if _n != "slice"})
 
 __all__ = [name for name in dir() if not name.startswith("_")
            and name not in ("annotations", "Any", "math", "np", "P", "config", "generator",
-                            "constant_like", "conv_ops", "math_ops")]
+                            "constant_like", "conv_ops", "math_ops")] + ["slice"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "slice":  # keras.ops.slice (see above)
+        return _math_ops.slice
+    raise AttributeError(f"module 'minikeras.ops' has no attribute {name!r}")
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | {"slice"})
 
 
 # --- keras.ops on KerasTensors build graph nodes (issue 11, item 2); keep this last, so
