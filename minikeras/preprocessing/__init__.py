@@ -3,3 +3,5 @@
 
 from minikeras.preprocessing import sequence  # noqa: F401
 from minikeras.utils.dataset_utils import timeseries_dataset_from_array  # noqa: F401
+# branch `prep`: Keras 2's text/image preprocessing utilities
+from minikeras.preprocessing import text  # noqa: F401, E402
