@@ -117,3 +117,103 @@ def skipgram_cases(sequence):
         couples, labels = sequence.skipgrams(seq, 10, **kwargs)
         res[name] = [couples, labels]
     return res
+
+
+def _images(n=6, h=8, w=10, c=3, seed=0):
+    return np.random.default_rng(seed).uniform(0, 255, size=(n, h, w, c)).astype("float32")
+
+
+def _arr(a):
+    return np.asarray(a, dtype="float64").tolist()
+
+
+AFFINE_PARAMS = [
+    {"theta": 30.0},
+    {"tx": 1.5, "ty": -2.0},
+    {"shear": 12.0},
+    {"zx": 0.8, "zy": 1.25},
+    {"theta": -20.0, "tx": 1.0, "ty": 2.0, "shear": 5.0, "zx": 1.1, "zy": 0.9,
+     "flip_horizontal": True, "channel_shift_intensity": 10.0},
+    {"flip_vertical": True, "flip_horizontal": True},
+]
+
+
+def image_cases(image):
+    """`ImageDataGenerator` and the image file helpers (`image` is tf_keras' or minikeras'
+    `preprocessing.image` module; `load_img` & co come from it too)."""
+    import os
+    import tempfile
+
+    x = _images()
+    y = np.array([0, 1, 0, 1, 0, 1])
+    res = {}
+    # featurewise statistics and standardize
+    gen = image.ImageDataGenerator(rescale=1 / 255.0, featurewise_center=True,
+                                   featurewise_std_normalization=True)
+    gen.fit(x)
+    res["featurewise"] = {"mean": _arr(gen.mean), "std": _arr(gen.std),
+                          "standardize": _arr(gen.standardize(x[0].copy()))}
+    gen = image.ImageDataGenerator(samplewise_center=True, samplewise_std_normalization=True,
+                                   preprocessing_function=lambda a: a - 3.0)
+    res["samplewise"] = _arr(gen.standardize(x[1].copy()))
+    # apply_transform with given parameters, every fill mode, both data formats
+    for fill_mode in ("nearest", "constant", "reflect", "wrap"):
+        gen = image.ImageDataGenerator(fill_mode=fill_mode, cval=7.0)
+        res["apply_transform_" + fill_mode] = [_arr(gen.apply_transform(x[2], p))
+                                               for p in AFFINE_PARAMS]
+    gen = image.ImageDataGenerator(data_format="channels_first", interpolation_order=0)
+    xf = np.transpose(x, (0, 3, 1, 2))
+    res["apply_transform_channels_first"] = [_arr(gen.apply_transform(xf[2], p))
+                                             for p in AFFINE_PARAMS]
+    # random draws (NumPy's global RNG, seeded)
+    gen = image.ImageDataGenerator(rotation_range=40, width_shift_range=0.2,
+                                   height_shift_range=[1, 2, 3], shear_range=8,
+                                   zoom_range=[0.7, 1.2], horizontal_flip=True,
+                                   vertical_flip=True, channel_shift_range=5.0)
+    res["get_random_transform"] = [
+        {k: (None if v is None else float(v)) for k, v in
+         gen.get_random_transform(x[0].shape, seed=s).items()} for s in (1, 2, 3)]
+    res["random_transform"] = _arr(gen.random_transform(x[3], seed=4))
+    # flow: order without shuffle, subsets, sample weights, and a seeded augmented shuffle
+    gen = image.ImageDataGenerator(rescale=0.5, validation_split=0.34)
+    it = gen.flow(x, y, batch_size=4, shuffle=False, sample_weight=np.arange(6.0))
+    res["flow_plain"] = {"len": len(it), "batches": [[_arr(a) for a in it[i]]
+                                                     for i in range(len(it))]}
+    for subset in ("training", "validation"):
+        it = gen.flow(x, y, batch_size=3, shuffle=False, subset=subset)
+        res["flow_" + subset] = [[_arr(a) for a in it[i]] for i in range(len(it))]
+    gen = image.ImageDataGenerator(horizontal_flip=True, vertical_flip=True,
+                                   width_shift_range=2, rotation_range=15)
+    it = gen.flow(x, y, batch_size=4, shuffle=True, seed=5)
+    res["flow_shuffled_augmented"] = [[_arr(a) for a in it[i]] for i in range(len(it))]
+    it = gen.flow(x, None, batch_size=4, shuffle=True, seed=9)
+    res["flow_next"] = [_arr(next(it)) for _ in range(3)]
+    # image files: a PNG written by save_img, read back by load_img
+    img_u8 = np.random.default_rng(1).integers(0, 256, size=(12, 16, 3)).astype("float32")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "img.png")
+        image.save_img(path, img_u8, scale=False)
+        files = {}
+        for name, kwargs in [
+            ("rgb", {}),
+            ("grayscale", {"color_mode": "grayscale"}),
+            ("rgba", {"color_mode": "rgba"}),
+            ("resize_nearest", {"target_size": (6, 5)}),
+            ("resize_bilinear", {"target_size": (9, 7), "interpolation": "bilinear"}),
+            ("keep_aspect", {"target_size": (5, 5), "keep_aspect_ratio": True,
+                             "interpolation": "bilinear"}),
+        ]:
+            img = image.load_img(path, **kwargs)
+            files[name] = {"mode": img.mode, "size": list(img.size),
+                           "array": _arr(image.img_to_array(img))}
+        files["channels_first"] = _arr(image.img_to_array(image.load_img(path),
+                                                          data_format="channels_first"))
+    res["files"] = files
+    res["array_to_img"] = {}
+    for name, arr in [("scaled", x[0]), ("gray", x[0][:, :, :1]),
+                      ("gray_big", x[0][:, :, :1] * 10), ("rgba", np.concatenate(
+                          [x[0], x[0][:, :, :1]], axis=-1))]:
+        img = image.array_to_img(arr, scale=name == "scaled")
+        res["array_to_img"][name] = {"mode": img.mode,
+                                     "array": _arr(image.img_to_array(img))}
+    return res

@@ -81,3 +81,44 @@ def test_timeseries_matches_tf_keras(name):
 def test_skipgrams_matches_tf_keras(name):
     got = _roundtrip(cases.skipgram_cases(sequence)[name])
     assert got == FIX["skipgrams"][name]
+
+
+def _is_rectangular(value):
+    try:
+        np.asarray(value, dtype=float)
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
+def _assert_close_tree(got, want, path=""):
+    if isinstance(want, dict):
+        assert sorted(got) == sorted(want), path
+        for k in want:
+            _assert_close_tree(got[k], want[k], f"{path}/{k}")
+    elif isinstance(want, str) or want is None:
+        assert got == want, path
+    elif isinstance(want, list) and any(isinstance(w, (list, dict)) for w in want) and (
+            not _is_rectangular(want)):
+        # a list of dicts, or of unequal parts (batches of (x, y, sample_weight))
+        assert len(got) == len(want), path
+        for i, (g, w) in enumerate(zip(got, want)):
+            _assert_close_tree(g, w, f"{path}[{i}]")
+    else:
+        # float32 image arithmetic on values up to 255
+        np.testing.assert_allclose(np.asarray(got, float), np.asarray(want, float),
+                                   rtol=1e-5, atol=1e-3, err_msg=path)
+
+
+@pytest.fixture(scope="module")
+def image_results():
+    pytest.importorskip("scipy")
+    pytest.importorskip("PIL")
+    from minikeras.preprocessing import image
+
+    return _roundtrip(cases.image_cases(image))
+
+
+@pytest.mark.parametrize("name", sorted(FIX["image"]))
+def test_image_matches_tf_keras(name, image_results):
+    _assert_close_tree(image_results[name], FIX["image"][name], name)
