@@ -174,6 +174,16 @@ def image_cases(image):
         {k: (None if v is None else float(v)) for k, v in
          gen.get_random_transform(x[0].shape, seed=s).items()} for s in (1, 2, 3)]
     res["random_transform"] = _arr(gen.random_transform(x[3], seed=4))
+    # the module-level random_* functions (channels first, as their defaults)
+    img = np.transpose(x[4], (2, 0, 1))
+    np.random.seed(21)
+    res["random_functions"] = [
+        _arr(image.random_rotation(img, 25)),
+        _arr(image.random_shift(img, 0.2, 0.3, fill_mode="constant", cval=1.0)),
+        _arr(image.random_shear(img, 15, fill_mode="reflect")),
+        _arr(image.random_zoom(img, (0.6, 1.3), interpolation_order=0)),
+        _arr(image.random_channel_shift(img, 20.0)),
+    ]
     # flow: order without shuffle, subsets, sample weights, and a seeded augmented shuffle
     gen = image.ImageDataGenerator(rescale=0.5, validation_split=0.34)
     it = gen.flow(x, y, batch_size=4, shuffle=False, sample_weight=np.arange(6.0))

@@ -145,6 +145,57 @@ def random_brightness(x: np.ndarray, brightness_range: tuple[float, float],
     return apply_brightness_shift(x, u, scale)
 
 
+def _random_affine(x: np.ndarray, row_axis: int, col_axis: int, channel_axis: int,
+                   fill_mode: str, cval: float, interpolation_order: int,
+                   **params: float) -> np.ndarray:
+    return apply_affine_transform(x, row_axis=row_axis, col_axis=col_axis,
+                                  channel_axis=channel_axis, fill_mode=fill_mode, cval=cval,
+                                  order=interpolation_order, **params)
+
+
+def random_rotation(x: np.ndarray, rg: float, row_axis: int = 1, col_axis: int = 2,
+                    channel_axis: int = 0, fill_mode: str = "nearest", cval: float = 0.0,
+                    interpolation_order: int = 1) -> np.ndarray:
+    """Rotate one image by a uniform angle in [-rg, rg] degrees (NumPy's global RNG)."""
+    theta = np.random.uniform(-rg, rg)
+    return _random_affine(x, row_axis, col_axis, channel_axis, fill_mode, cval,
+                          interpolation_order, theta=theta)
+
+
+def random_shift(x: np.ndarray, wrg: float, hrg: float, row_axis: int = 1, col_axis: int = 2,
+                 channel_axis: int = 0, fill_mode: str = "nearest", cval: float = 0.0,
+                 interpolation_order: int = 1) -> np.ndarray:
+    """Shift one image by uniform fractions of its height (`hrg`) and width (`wrg`)."""
+    tx = np.random.uniform(-hrg, hrg) * x.shape[row_axis]
+    ty = np.random.uniform(-wrg, wrg) * x.shape[col_axis]
+    return _random_affine(x, row_axis, col_axis, channel_axis, fill_mode, cval,
+                          interpolation_order, tx=tx, ty=ty)
+
+
+def random_shear(x: np.ndarray, intensity: float, row_axis: int = 1, col_axis: int = 2,
+                 channel_axis: int = 0, fill_mode: str = "nearest", cval: float = 0.0,
+                 interpolation_order: int = 1) -> np.ndarray:
+    """Shear one image by a uniform angle in [-intensity, intensity] degrees."""
+    shear = np.random.uniform(-intensity, intensity)
+    return _random_affine(x, row_axis, col_axis, channel_axis, fill_mode, cval,
+                          interpolation_order, shear=shear)
+
+
+def random_zoom(x: np.ndarray, zoom_range: tuple[float, float], row_axis: int = 1,
+                col_axis: int = 2, channel_axis: int = 0, fill_mode: str = "nearest",
+                cval: float = 0.0, interpolation_order: int = 1) -> np.ndarray:
+    """Zoom one image by (zx, zy) drawn uniformly from `zoom_range` (no draw for (1, 1))."""
+    if len(zoom_range) != 2:
+        raise ValueError("`zoom_range` should be a tuple or list of two floats. Received: "
+                         f"{zoom_range!r}")
+    if zoom_range[0] == 1 and zoom_range[1] == 1:
+        zx, zy = 1, 1
+    else:
+        zx, zy = np.random.uniform(zoom_range[0], zoom_range[1], 2)
+    return _random_affine(x, row_axis, col_axis, channel_axis, fill_mode, cval,
+                          interpolation_order, zx=zx, zy=zy)
+
+
 def _check_range(name: str, value: Any) -> None:
     try:
         arr = np.asarray(value, dtype=float)
