@@ -10,6 +10,7 @@ from minikeras.autodiff.tensor import Tensor
 from minikeras.layers.core import InputLayer
 from minikeras.layers.layer import KerasTensor, Layer
 from minikeras.models.model import Model
+from minikeras.models.input_rank import adjust_input_rank
 from minikeras.models.train_plan import plan_layer_stack
 
 
@@ -169,6 +170,8 @@ class Sequential(Model):
 
     def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
         x = inputs
+        if self._input_layer is not None:  # Keras' trailing size-1 axis rule (input_rank)
+            x = adjust_input_rank(x, tuple(self._input_layer.batch_shape))
         if mask is not None and isinstance(x, Tensor):
             set_keras_mask(x, mask)
         for layer in self._stack:

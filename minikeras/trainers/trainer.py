@@ -32,6 +32,7 @@ from minikeras.trainers.compile_utils import (CompileLoss, CompileMetrics, NoCom
 from minikeras.trainers.threads import largest_product, threads_for
 from minikeras.trainers.step_plan import plan_train_step
 from minikeras.trainers.inference_plan import plan_inference
+from minikeras.models.input_rank import adjust_input_rank
 
 
 def _capped_steps(steps: int | None) -> int | None:
@@ -362,12 +363,15 @@ class Trainer:
         return [da.class_weight_to_sample_weight(ys[0], class_weight)]
 
     def _check_input_shapes(self, xs: list) -> None:
+        """Raise on inputs that do not fit the model's Inputs; `xs` is adjusted in place."""
         expected = self._expected_input_shapes()
         if expected is None:
             return
         for i, (a, shape) in enumerate(zip(xs, expected)):
             if shape is None:
                 continue
+            # Keras' Functional adds/drops one trailing size-1 axis (see models/input_rank)
+            xs[i] = a = adjust_input_rank(a, tuple(shape))
             want = tuple(shape[1:])
             got = a.shape[1:]
             ok = len(want) == len(got) and all(w is None or w == g for w, g in zip(want, got))

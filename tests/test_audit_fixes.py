@@ -1,0 +1,55 @@
+"""Fixes for behaviours found by running course scripts against minikeras and real Keras."""
+import numpy as np
+import pytest
+
+import minikeras as keras
+from minikeras import layers
+
+
+# --- 1. a missing or extra trailing size-1 input axis --------------------------------------
+# Keras 3 (Functional._adjust_input_rank, used by Sequential too) and Keras 2 (Functional's
+# input standardisation) add a missing trailing axis of size 1 ((N, 6, 6) data for
+# Input((6, 6, 1)), (N,) for Input((1,))) and squeeze an extra one ((N, 4, 1) for Input((4,))),
+# in fit, evaluate, predict and model(x). Any other rank mismatch is an error.
+
+def test_missing_trailing_axis_added_in_fit_evaluate_predict_call():
+    rng = np.random.RandomState(0)
+    x3 = rng.rand(8, 6, 6).astype("float32")
+    y = np.eye(2)[rng.randint(0, 2, 8)]
+    cnn = keras.Sequential([keras.Input((6, 6, 1)), layers.Conv2D(2, 3), layers.Flatten(),
+                            layers.Dense(2, activation="softmax")])
+    cnn.compile("sgd", "categorical_crossentropy")
+    cnn.fit(x3, y, epochs=1, verbose=0)
+    cnn.evaluate(x3, y, verbose=0)
+    want = cnn.predict(x3[..., None], verbose=0)
+    np.testing.assert_allclose(cnn.predict(x3, verbose=0), want, rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(cnn(x3)), want, rtol=1e-5)
+
+
+def test_one_d_data_into_input_of_one_unit():
+    x1 = np.linspace(0, 1, 10).astype("float32")
+    for model in (keras.Sequential([keras.Input((1,)), layers.Dense(1)]),
+                  keras.Sequential([layers.Dense(1, input_shape=(1,))])):
+        model.compile("sgd", "mse")
+        model.fit(x1, 2 * x1 + 1, epochs=1, verbose=0)
+        assert model.predict(x1[:3], verbose=0).shape == (3, 1)
+
+
+def test_extra_trailing_axis_squeezed_functional():
+    inp = keras.Input((4,))
+    m = keras.Model(inp, layers.Dense(2)(inp))
+    x = np.random.RandomState(1).rand(3, 4, 1)
+    np.testing.assert_allclose(m.predict(x, verbose=0), m.predict(x[..., 0], verbose=0))
+    np.testing.assert_allclose(np.asarray(m(x)), m.predict(x[..., 0], verbose=0), rtol=1e-5)
+    inp = keras.Input((5, 1))
+    f = keras.Model(inp, layers.LSTM(2)(inp))
+    assert f.predict(np.zeros((3, 5)), verbose=0).shape == (3, 2)
+
+
+def test_other_rank_mismatch_still_an_error():
+    m = keras.Sequential([keras.Input((4,)), layers.Dense(2)])
+    with pytest.raises(ValueError, match="shape"):
+        m.predict(np.zeros((3, 4, 2)), verbose=0)
+    m2 = keras.Sequential([keras.Input((4, 2)), layers.Dense(2)])
+    with pytest.raises(ValueError, match="shape"):
+        m2.predict(np.zeros((3, 4)), verbose=0)
