@@ -53,3 +53,39 @@ def test_other_rank_mismatch_still_an_error():
     m2 = keras.Sequential([keras.Input((4, 2)), layers.Dense(2)])
     with pytest.raises(ValueError, match="shape"):
         m2.predict(np.zeros((3, 4)), verbose=0)
+
+
+# --- 2. a layer whose call takes several positional tensors ---------------------------------
+# keras.io's "Training & evaluation with the built-in methods" guide: LogisticEndpoint's
+# `call(self, targets, logits, sample_weights=None)` called as `layer(targets, logits)` on
+# KerasTensors. Keras 3 infers the output from a call with every positional tensor, builds the
+# graph and trains with the add_loss loss only (history {'loss': [...]}).
+
+class _LogisticEndpoint(keras.layers.Layer):
+    def __init__(self, name=None):
+        super().__init__(name=name)
+        self.loss_fn = keras.losses.BinaryCrossentropy(from_logits=True)
+
+    def call(self, targets, logits, sample_weights=None):
+        self.add_loss(self.loss_fn(targets, logits, sample_weights))
+        return keras.ops.softmax(logits)
+
+
+def test_layer_called_with_two_keras_tensors():
+    inputs = keras.Input(shape=(3,), name="inputs")
+    targets = keras.Input(shape=(10,), name="targets")
+    dense = layers.Dense(10)
+    predictions = _LogisticEndpoint(name="predictions")(targets, dense(inputs))
+    assert predictions.shape == (None, 10)
+    model = keras.Model(inputs=[inputs, targets], outputs=predictions)
+    model.compile(optimizer="adam")
+    rng = np.random.RandomState(0)
+    data = {"inputs": rng.random_sample((3, 3)), "targets": rng.random_sample((3, 10))}
+    history = model.fit(data, verbose=0, epochs=2)
+    assert list(history.history) == ["loss"] and len(history.history["loss"]) == 2
+    # the loss is the endpoint's binary cross-entropy of the targets and the logits (numpy)
+    w, b = (np.asarray(v, dtype=np.float64) for v in dense.get_weights())
+    z = data["inputs"] @ w + b
+    t = data["targets"]
+    bce = np.mean(np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z))))
+    np.testing.assert_allclose(model.evaluate(data, verbose=0), bce, rtol=1e-5)
