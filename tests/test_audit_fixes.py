@@ -89,3 +89,23 @@ def test_layer_called_with_two_keras_tensors():
     t = data["targets"]
     bce = np.mean(np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z))))
     np.testing.assert_allclose(model.evaluate(data, verbose=0), bce, rtol=1e-5)
+
+
+# --- 3. predict_generator on a generator of bare input arrays -------------------------------
+# tf_keras (Keras 2) takes a batch that is not a tuple as the inputs alone, so
+# `predict_generator(x_batch for ...)` works there. Keras 3's `predict(generator)` refuses a bare
+# array ("the generator must return a tuple, either (input,) or ..."); so does ours.
+
+def test_predict_generator_accepts_bare_arrays_predict_does_not():
+    x = np.random.RandomState(0).rand(32, 4).astype("float32")
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(3)])
+
+    def gen():
+        while True:
+            for i in range(0, 32, 16):
+                yield x[i:i + 16]
+
+    out = model.predict_generator(gen(), steps=2)
+    np.testing.assert_allclose(out, model.predict(x, verbose=0), rtol=1e-6)
+    with pytest.raises(ValueError, match="tuple"):
+        model.predict(gen(), steps=2, verbose=0)

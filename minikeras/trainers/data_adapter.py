@@ -257,6 +257,18 @@ def unpack_batch(batch: Any, kind: str) -> tuple:
     return tuple(batch) + (None,) * (3 - len(batch))
 
 
+def keras2_x_batches(data: Any) -> Any:
+    """For Keras 2's `predict_generator`: tf_keras takes a generator's batch that is not a
+    tuple (a bare array or dict) as the inputs alone, where Keras 3 requires `(x,)`. A
+    generator (or iterator) is wrapped so that such batches become `(x,)`; anything else
+    is returned as is."""
+    from minikeras.trainers.py_dataset import PyDataset
+
+    if isinstance(data, PyDataset) or not isinstance(data, (types.GeneratorType, abc.Iterator)):
+        return data
+    return ((b,) if isinstance(b, (np.ndarray, dict)) else b for b in data)
+
+
 class ArrayBatches:
     """Batches of arrays already checked and cast once for the whole call (the fast path)."""
 

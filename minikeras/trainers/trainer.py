@@ -1077,7 +1077,8 @@ class Trainer:
                           max_queue_size: int = 10, workers: int = 1,
                           use_multiprocessing: bool = False, verbose: Any = 0):
         """Keras 2: `predict` on a generator or Sequence (removed in Keras 3)."""
-        return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose,
+        return self.predict(da.keras2_x_batches(generator), steps=steps, callbacks=callbacks,
+                            verbose=verbose,
                             max_queue_size=max_queue_size, workers=workers,
                             use_multiprocessing=use_multiprocessing)
 
