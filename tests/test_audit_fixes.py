@@ -1,4 +1,8 @@
 """Fixes for behaviours found by running course scripts against minikeras and real Keras."""
+import json
+import os
+import warnings
+
 import numpy as np
 import pytest
 
@@ -109,3 +113,34 @@ def test_predict_generator_accepts_bare_arrays_predict_does_not():
     np.testing.assert_allclose(out, model.predict(x, verbose=0), rtol=1e-6)
     with pytest.raises(ValueError, match="tuple"):
         model.predict(gen(), steps=2, verbose=0)
+
+
+# --- 4. fit(arrays, steps_per_epoch=k) with k below the number of batches -------------------
+# Keras 3 (and tf_keras) keep one pass over the data across epochs: with 70 samples, batch 32
+# (3 batches) and steps_per_epoch=2, epoch 1 takes batches 0-1, epoch 2 only batch 2 (it ran
+# out: warning), epoch 3 batches 0-1 again. Reference: compat_tests/generate_fixes_fixtures.py.
+
+FIXTURE = os.path.join(os.path.dirname(__file__), "..", "compat_tests", "fixtures",
+                       "fixes_k3.json")
+
+
+def test_steps_per_epoch_carries_the_pass_across_epochs():
+    with open(FIXTURE) as f:
+        ref = json.load(f)["steps_per_epoch"]
+    x, y = np.asarray(ref["x"], "float32"), np.asarray(ref["y"], "float32")
+    for key, case in ref["cases"].items():
+        m = keras.Sequential([keras.Input((4,)), layers.Dense(3)])
+        m.set_weights([np.asarray(ref["kernel0"], "float32"), np.zeros(3, "float32")])
+        m.compile(keras.optimizers.SGD(0.1), "mse")
+        seen: list = []
+        cb = keras.callbacks.LambdaCallback(
+            on_train_batch_end=lambda b, logs, seen=seen: seen.append(float(logs["loss"])))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            h = m.fit(x, y, batch_size=32, epochs=case["epochs"], verbose=0, shuffle=False,
+                      steps_per_epoch=case["steps_per_epoch"], callbacks=[cb])
+        np.testing.assert_allclose(h.history["loss"], case["loss"], rtol=1e-5, err_msg=key)
+        np.testing.assert_allclose(seen, case["batch_logs"], rtol=1e-5, err_msg=key)
+        np.testing.assert_allclose(m.get_weights()[0], case["kernel"], rtol=1e-5, atol=1e-6)
+        assert sum("ran out of data" in str(w.message) for w in caught) == \
+            case["ran_out_warnings"], key

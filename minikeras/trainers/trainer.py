@@ -32,7 +32,6 @@ from minikeras.trainers.compile_utils import (CompileLoss, CompileMetrics, NoCom
 from minikeras.trainers.threads import largest_product, threads_for
 from minikeras.trainers.step_plan import plan_train_step
 from minikeras.trainers.inference_plan import plan_inference
-from minikeras.models.input_rank import adjust_input_rank
 
 
 def _capped_steps(steps: int | None) -> int | None:
@@ -367,6 +366,8 @@ class Trainer:
         expected = self._expected_input_shapes()
         if expected is None:
             return
+        from minikeras.models.input_rank import adjust_input_rank  # (models import trainers)
+
         for i, (a, shape) in enumerate(zip(xs, expected)):
             if shape is None:
                 continue
@@ -688,7 +689,8 @@ class Trainer:
                 sws = self._apply_class_weight(ys, sws, class_weight)
             if xs[0].shape[0] == 0:
                 raise ValueError("fit() received no training samples")
-            train = da.ArrayBatches(xs, ys, sws, batch_size, shuffle, steps_per_epoch)
+            train = da.ArrayBatches(xs, ys, sws, batch_size, shuffle, steps_per_epoch,
+                                    carry=True)
             first = (xs, ys, sws)
         val = None
         if validation_data is not None:
