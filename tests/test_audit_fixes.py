@@ -144,3 +144,17 @@ def test_steps_per_epoch_carries_the_pass_across_epochs():
         np.testing.assert_allclose(m.get_weights()[0], case["kernel"], rtol=1e-5, atol=1e-6)
         assert sum("ran out of data" in str(w.message) for w in caught) == \
             case["ran_out_warnings"], key
+
+
+# --- 5. Normalization(axis=None) adapted on a 1-D array -------------------------------------
+# Keras 3.15 (jax): adapt(x of shape (4,)) gives mean.shape (1,), and the layer maps (4,) to
+# (4,), (4, 1) to (4, 1) and (2, 3, 5) to (2, 3, 5) (one scalar mean and variance).
+
+def test_normalization_axis_none_keeps_one_d_inputs_one_d():
+    x = np.array([1.0, 2.0, 3.0, 4.0], "float32")
+    n = layers.Normalization(axis=None)
+    n.adapt(x)
+    assert tuple(n.mean.shape) == (1,)
+    np.testing.assert_allclose(np.asarray(n(x)), (x - x.mean()) / x.std(), rtol=1e-5)
+    assert tuple(n(x[:, None]).shape) == (4, 1)
+    assert tuple(n(np.ones((2, 3, 5))).shape) == (2, 3, 5)
