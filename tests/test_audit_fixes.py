@@ -158,3 +158,28 @@ def test_normalization_axis_none_keeps_one_d_inputs_one_d():
     np.testing.assert_allclose(np.asarray(n(x)), (x - x.mean()) / x.std(), rtol=1e-5)
     assert tuple(n(x[:, None]).shape) == (4, 1)
     assert tuple(n(np.ones((2, 3, 5))).shape) == (2, 3, 5)
+
+
+# --- 6. Keras 2 spellings: keras.utils.np_utils, Sequential.predict_classes/predict_proba ---
+# Keras 2.3's Sequential.predict_classes: argmax over the last axis of `predict`, or
+# (p > 0.5).astype('int32') for a one-unit output; predict_proba: `predict` (warning when
+# values leave [0, 1]). keras.utils.np_utils held to_categorical and normalize.
+
+def test_keras2_np_utils_and_predict_classes():
+    from minikeras.utils import np_utils
+
+    np.testing.assert_array_equal(np_utils.to_categorical([0, 2], 3), [[1, 0, 0], [0, 0, 1]])
+    np.testing.assert_allclose(np_utils.normalize(np.array([[3.0, 4.0]])), [[0.6, 0.8]])
+    x = np.random.RandomState(0).rand(5, 4).astype("float32")
+    multi = keras.Sequential([keras.Input((4,)), layers.Dense(3, activation="softmax")])
+    p = multi.predict(x, verbose=0)
+    np.testing.assert_array_equal(multi.predict_classes(x), p.argmax(axis=-1))
+    np.testing.assert_array_equal(multi.predict_proba(x), p)
+    one = keras.Sequential([keras.Input((4,)), layers.Dense(1, activation="sigmoid",
+                                                            bias_initializer="ones")])
+    classes = one.predict_classes(x)
+    assert classes.dtype == np.int32 and classes.shape == (5, 1)
+    np.testing.assert_array_equal(classes, (one.predict(x, verbose=0) > 0.5).astype("int32"))
+    linear = keras.Sequential([keras.Input((4,)), layers.Dense(1, kernel_initializer="ones")])
+    with pytest.warns(UserWarning, match="invalid probability"):
+        linear.predict_proba(x + 1)
