@@ -183,3 +183,53 @@ def test_keras2_np_utils_and_predict_classes():
     linear = keras.Sequential([keras.Input((4,)), layers.Dense(1, kernel_initializer="ones")])
     with pytest.warns(UserWarning, match="invalid probability"):
         linear.predict_proba(x + 1)
+
+
+# --- 7. saving a model with a Lambda layer ---------------------------------------------------
+# Keras 2 and 3 save a Lambda: a Python lambda as its marshalled bytecode, a named function (in
+# Keras 3) as {"module": "builtins", "class_name": "function", "config": <name>,
+# "registered_name": "function"} (Keras 3.15's Lambda.get_config, recorded). minikeras writes
+# Keras 3's form (compat_tests/check_lambda_files_in_keras.py: Keras 3 loads both files),
+# resolves a named function through custom_objects, and never reads bytecode back.
+
+def _double_it(x):
+    return x * 2
+
+
+def test_lambda_of_named_function_saves_and_loads(tmp_path):
+    m = keras.Sequential([keras.Input((3,)), layers.Lambda(_double_it), layers.Dense(2)])
+    assert m.layers[0].get_config()["function"] == {
+        "module": "builtins", "class_name": "function", "config": "_double_it",
+        "registered_name": "function"}
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    for name in ("m.keras", "m.h5"):
+        m.save(tmp_path / name)
+        back = keras.models.load_model(tmp_path / name, custom_objects={"_double_it": _double_it})
+        np.testing.assert_allclose(back.predict(x, verbose=0), m.predict(x, verbose=0))
+        with pytest.raises((ValueError, TypeError), match="_double_it"):
+            keras.models.load_model(tmp_path / name)
+
+
+def test_lambda_of_python_lambda_saves_but_never_loads(tmp_path):
+    m = keras.Sequential([keras.Input((3,)), layers.Lambda(lambda t: t + 1.0),
+                          layers.Dense(1)])
+    m.compile("sgd", "mse")
+    x = np.ones((4, 3), "float32")
+    ckpt = keras.callbacks.ModelCheckpoint(str(tmp_path / "ck.keras"))
+    m.fit(x, np.ones((4, 1)), epochs=1, verbose=0, callbacks=[ckpt])
+    assert m.layers[0].get_config()["function"]["class_name"] == "__lambda__"
+    m.save(tmp_path / "m.h5")
+    for name in ("ck.keras", "m.h5"):
+        for safe_mode in (True, False):
+            with pytest.raises(ValueError, match="(?s)Lambda.*never executes code.*"
+                                                 "custom_objects"):
+                keras.models.load_model(tmp_path / name, safe_mode=safe_mode)
+
+
+def test_no_minikeras_source_unmarshals():
+    root = os.path.join(os.path.dirname(__file__), "..", "minikeras")
+    for folder, _, files in os.walk(root):
+        for f in files:
+            if f.endswith(".py"):
+                with open(os.path.join(folder, f)) as fh:
+                    assert "marshal.load" not in fh.read(), f
