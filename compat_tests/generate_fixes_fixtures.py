@@ -41,9 +41,31 @@ def steps_per_epoch_cases() -> dict:
     return {"x": x.tolist(), "y": y.tolist(), "kernel0": w0[0].tolist(), "cases": cases}
 
 
+DOT_CASES = [  # (shape of x without batch, of y, axes, normalize)
+    ((4,), (4,), 1, False), ((4,), (4,), -1, True), ((3, 4), (5, 4), 2, False),
+    ((3, 4), (3, 5), 1, True), ((3, 4), (4, 5), (2, 1), False), ((3, 4), (4,), (2, 1), False),
+    ((2, 3, 4), (4, 5), [3, 1], True), ((3, 4), (5, 4), -1, False)]
+
+
+def dot_cases() -> list:
+    """layers.Dot(axes, normalize) on random inputs with a batch of 2."""
+    rng = np.random.RandomState(1)
+    out = []
+    for sx, sy, axes, normalize in DOT_CASES:
+        x = rng.randn(2, *sx).astype("float32")
+        y = rng.randn(2, *sy).astype("float32")
+        layer = keras.layers.Dot(axes=axes, normalize=normalize)
+        res = np.asarray(layer([x, y]))
+        sym = layer.compute_output_shape([(None,) + sx, (None,) + sy])
+        out.append({"x": x.tolist(), "y": y.tolist(), "axes": axes, "normalize": normalize,
+                    "out": res.tolist(), "out_shape": list(res.shape),
+                    "symbolic_shape": list(sym)})
+    return out
+
+
 def main() -> None:
     out = {"keras_version": keras.__version__, "backend": keras.backend.backend(),
-           "steps_per_epoch": steps_per_epoch_cases()}
+           "steps_per_epoch": steps_per_epoch_cases(), "dot": dot_cases()}
     with open(OUT, "w") as f:
         json.dump(out, f, indent=1)
 

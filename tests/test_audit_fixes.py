@@ -233,3 +233,47 @@ def test_no_minikeras_source_unmarshals():
             if f.endswith(".py"):
                 with open(os.path.join(folder, f)) as fh:
                     assert "marshal.load" not in fh.read(), f
+
+
+# --- 8. layers.Dot / layers.dot ---------------------------------------------------------------
+# Reference: Keras 3.15 (jax) Dot(axes, normalize) outputs and compute_output_shape, recorded by
+# compat_tests/generate_fixes_fixtures.py.
+
+def _dot_cases():
+    with open(FIXTURE) as f:
+        return json.load(f)["dot"]
+
+
+def test_dot_matches_keras3():
+    for case in _dot_cases():
+        x, y = np.asarray(case["x"], "float32"), np.asarray(case["y"], "float32")
+        axes = case["axes"]
+        layer = layers.Dot(axes=axes, normalize=case["normalize"])
+        out = np.asarray(layer([x, y]))
+        assert list(out.shape) == case["out_shape"], case["axes"]
+        np.testing.assert_allclose(out, case["out"], rtol=1e-5, atol=1e-6)
+        sym = layer.compute_output_shape([(None,) + x.shape[1:], (None,) + y.shape[1:]])
+        assert list(sym) == case["symbolic_shape"]
+        a, b = keras.Input(x.shape[1:]), keras.Input(y.shape[1:])
+        model = keras.Model([a, b], layers.dot([a, b], axes=axes, normalize=case["normalize"]))
+        np.testing.assert_allclose(model.predict([x, y], verbose=0), case["out"], rtol=1e-5,
+                                   atol=1e-6)
+    back = layers.Dot.from_config(layers.Dot(axes=(2, 1), normalize=True).get_config())
+    assert back.axes == (2, 1) and back.normalize
+
+
+def test_dot_gradients_and_errors():
+    from tests.gradcheck import check_gradients, layer_fn
+
+    rng = np.random.RandomState(3)
+    for axes, sx, sy, normalize in [((2, 1), (2, 3, 4), (2, 4, 5), False),
+                                    (-1, (2, 4), (2, 4), True),
+                                    ([3, 1], (2, 2, 3, 4), (2, 4, 5), True)]:
+        layer = layers.Dot(axes=axes, normalize=normalize, dtype="float64")
+        check_gradients(layer_fn(layer, n_inputs=2), [rng.randn(*sx), rng.randn(*sy)])
+    with pytest.raises(ValueError, match=r"axis values 4 \(at axis 2\) != 5"):
+        layers.Dot(axes=2)([np.ones((2, 3, 4)), np.ones((2, 3, 5))])
+    with pytest.raises(ValueError, match="exactly 2 inputs"):
+        layers.Dot(axes=1)([np.ones((2, 3))] * 3)
+    with pytest.raises(TypeError, match="axes"):
+        layers.Dot(axes="last")
