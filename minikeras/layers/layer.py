@@ -745,7 +745,13 @@ class Layer:
     def _symbolic_call(self, args: tuple, kwargs: dict) -> Any:
         inputs = args[0]
         self._maybe_build(_shapes(inputs))
-        output_shape = self.compute_output_shape(_shapes(inputs))
+        if len(args) > 1 and type(self).compute_output_shape is Layer.compute_output_shape and \
+                any(isinstance(t, KerasTensor) for t in flatten_structure(args[1:])):
+            # `call(self, targets, logits)`: Keras 3 passes every positional tensor to the
+            # call that infers the output shape; so does this dummy call
+            output_shape = self._dummy_call_shape(args)
+        else:
+            output_shape = self.compute_output_shape(_shapes(inputs))
         node_index = len(self._inbound_nodes)
 
         def make(shape, i):
@@ -789,17 +795,22 @@ class Layer:
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """Found by running `call` on zeros with a batch of 1 (layers may override it)."""
-        def fake(shape):
-            return Tensor(np.zeros(tuple(1 if d is None else d for d in shape),
-                                   dtype=self._np_dtype))
-
         if isinstance(input_shape, list):
-            dummy: Any = [fake(s) for s in input_shape]
+            dummy: Any = [self._zeros_like_shape(s) for s in input_shape]
         else:
-            dummy = fake(input_shape)
+            dummy = self._zeros_like_shape(input_shape)
+        return self._dummy_call_shape((dummy,))
+
+    def _zeros_like_shape(self, shape: tuple) -> Tensor:
+        return Tensor(np.zeros(tuple(1 if d is None else d for d in shape), dtype=self._np_dtype))
+
+    def _dummy_call_shape(self, args: tuple) -> Any:
+        """The output shape(s) of `call(*args)`, KerasTensors in `args` replaced by zeros."""
+        args = _map_leaves(args, lambda t: self._zeros_like_shape(t.shape)
+                           if isinstance(t, KerasTensor) else t)
         with no_grad():
             kwargs = {"training": False} if self._call_has_training else {}
-            out = self.call(dummy, **kwargs)
+            out = self.call(*args, **kwargs)
         self._losses = []
         if isinstance(out, (list, tuple)):
             return [(None,) + tuple(o.shape[1:]) for o in out]
