@@ -526,6 +526,22 @@ def tree_section(st, keras):
         sec["cases"][name] = info
 
 
+def public_names(st, keras):
+    """The public names of the namespaces this branch adds (docs/make_compatibility.py
+    reads them; public_names_k3.json has no entry for these namespaces)."""
+    import keras.dtype_policies
+    import keras.mixed_precision
+    import keras.tree
+
+    sec = st.section("public_names")
+    sec["namespaces"] = {
+        label: sorted(n for n in dir(mod) if not n.startswith("_"))
+        for label, mod in (("keras.tree", keras.tree), ("keras.dtype_policies",
+                                                        keras.dtype_policies),
+                           ("keras.ops.linalg", keras.ops.linalg),
+                           ("keras.mixed_precision", keras.mixed_precision))}
+
+
 def main():
     os.environ.setdefault("KERAS_BACKEND", "jax")
     import keras
@@ -539,6 +555,7 @@ def main():
     ops_section(st)
     bn(st, keras)
     tree_section(st, keras)
+    public_names(st, keras)
     st.save("policy_k3")
 
 

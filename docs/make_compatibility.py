@@ -25,7 +25,8 @@ import minikeras as keras  # noqa: E402
 
 NAMESPACES = [
     ("keras", keras, ["Sequential", "Model", "Input", "Layer", "Variable", "Loss", "Metric",
-                      "Optimizer", "Initializer", "Regularizer", "KerasTensor", "version"]),
+                      "Optimizer", "Initializer", "Regularizer", "KerasTensor", "version",
+                      "DTypePolicy", "FloatDTypePolicy"]),
     ("keras.layers", keras.layers, None),
     ("keras.models", keras.models, None),
     ("keras.activations", keras.activations, None),
@@ -53,6 +54,11 @@ NAMESPACES = [
     ("keras.wrappers", keras.wrappers, None),
     ("keras.wrappers.scikit_learn", keras.wrappers.scikit_learn,
      ["KerasClassifier", "KerasRegressor"]),
+    # branch `policy` (issue 11): names recorded in compat_tests/fixtures/policy_k3.json
+    ("keras.dtype_policies", keras.dtype_policies, None),
+    ("keras.mixed_precision", keras.mixed_precision, None),
+    ("keras.ops.linalg", keras.ops.linalg, None),
+    ("keras.tree", keras.tree, None),
 ]
 
 # Where minikeras deliberately differs, or accepts Keras 2's spelling (see decisions.md).
@@ -73,8 +79,25 @@ NOTES = {
                                 "`batch_input_shape` besides `shape`, `batch_shape`"),
     "keras.layers.Lambda": ("differs", "works in code; never saved or loaded (a file would "
                             "have to carry code)"),
-    "keras.layers.BatchNormalization": ("differs", "`renorm`, `synchronized` and masks raise "
-                                        "a clear error"),
+    "keras.layers.BatchNormalization": ("differs", "`synchronized=True` accepted and "
+                                        "computed as on one device (Keras' JAX backend "
+                                        "refuses it)"),
+    "keras.DTypePolicy": ("differs", "bfloat16 and mixed_bfloat16 refused (NumPy has no "
+                          "bfloat16); no quantized policies"),
+    "keras.dtype_policies.DTypePolicy": ("differs", "bfloat16 and mixed_bfloat16 refused "
+                                         "(NumPy has no bfloat16)"),
+    "keras.config.dtype_policy": ("differs", "until a policy is set, the policy of the "
+                                  "current floatx (Keras 3 freezes it at first use)"),
+    "keras.ops.pad": ("differs", "no gradient for the statistics modes (maximum, mean, "
+                      "median, minimum, linear_ramp)"),
+    "keras.ops.linalg.svd": ("differs", "with `compute_uv=True` U and V carry no gradient "
+                             "(the singular values do)"),
+    "keras.ops.linalg.qr": ("differs", "gradient for tall or square matrices only"),
+    "keras.tree.map_structure_up_to": ("differs", "does what Keras' docstring says; Keras "
+                                       "3.15 (optree) raises on those examples"),
+    "keras.tree.unflatten_as": ("addition", "tf.nest's name of `pack_sequence_as`"),
+    "keras.ops.array": ("differs", "a float64 `dtype` stays float64 (JAX without x64 "
+                        "gives float32)"),
     "keras.layers.RMSNormalization": ("differs", "an `axis` other than the last broadcasts "
                                       "`scale` along that axis (Keras 3 multiplies it along "
                                       "the last axis, or raises)"),
@@ -189,6 +212,8 @@ def keras_names(label):
         names |= set(data["namespaces"].get(label, []))
     extra = ROOT / "compat_tests/fixtures/public_names_data_k3.json"  # datasets, wrappers, ...
     names |= set(json.loads(extra.read_text())["namespaces"].get(label, []))
+    policy = json.loads((ROOT / "compat_tests/fixtures/policy_k3.json").read_text())
+    names |= set(policy["sections"]["public_names"]["namespaces"].get(label, []))
     return names
 
 
@@ -274,6 +299,16 @@ def ops_reference_tests():
     for case in meta["sections"].get("ops", {}).get("cases", {}).values():
         for word in re.findall(r"ops\.([A-Za-z_][A-Za-z0-9_]*)\(", case.get("expr", "")):
             found[f"keras.ops.{word}"] = test
+    # the ops added by branch `policy` (compat_tests/fixtures/policy_k3.json)
+    policy = json.loads((ROOT / "compat_tests/fixtures/policy_k3.json").read_text())
+    test = "compat_tests/test_policy_ops_compat.py::test_policy_ops_values_match_keras3"
+    for case in policy["sections"]["ops"]["cases"].values():
+        for word in re.findall(r"ops\.((?:linalg\.)?[A-Za-z_][A-Za-z0-9_]*)\(", case["expr"]):
+            found.setdefault(f"keras.ops.{word}", test)
+    test = "compat_tests/test_tree_compat.py::test_tree_function_as_keras"
+    for case in policy["sections"]["tree"]["cases"].values():
+        for word in re.findall(r"tree\.([A-Za-z_][A-Za-z0-9_]*)", case["expr"]):
+            found.setdefault(f"keras.tree.{word}", test)
     return found
 
 

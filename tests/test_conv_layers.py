@@ -430,3 +430,14 @@ def test_global_average_pooling1d_uses_the_mask_of_an_embedding():
     mask = np.array([[True, False, True], [True, True, False]])
     layer = L.GlobalAveragePooling1D(keepdims=True)
     check_gradients(lambda x: layer(x, mask=mask), [RNG.normal(size=(2, 3, 4))])
+
+
+def test_depthwise_and_separable_take_strides_with_dilation():
+    """Keras refuses strides > 1 with dilation_rate > 1 only in Conv/ConvTranspose layers."""
+    for layer in (L.DepthwiseConv1D(2, strides=2, dilation_rate=2),
+                  L.SeparableConv1D(2, 2, strides=2, dilation_rate=2)):
+        x = RNG.normal(size=(2, 9, 2))
+        assert layer(x).shape == (2, 4, layer.compute_output_shape((2, 9, 2))[-1])  # (9-3)//2+1
+        check_gradients(layer_fn(layer), [x] + [w.value for w in layer.trainable_weights])
+    with pytest.raises(ValueError, match="dilation_rate"):
+        L.Conv1DTranspose(2, 2, strides=2, dilation_rate=2)

@@ -28,6 +28,7 @@ TESTED |= {"mnist_mlp", "tensorboard_logging", "plot_model",  # in tests/test_ex
            "sklearn_cross_validation"}
 TESTED.add("cnn_digits")  # convolution example; its claim is checked in test_examples_conv.py
 TESTED |= {"generators"}  # in tests/test_examples_gen.py
+TESTED.add("rnn_sequences")  # in tests/test_examples_rnn.py
 
 
 @pytest.fixture

@@ -345,3 +345,20 @@ def test_bad_arguments():
         L.Embedding(0, 3)
     with pytest.raises((TypeError, ValueError), match="did you mean"):
         L.GRU(2, retrun_sequences=True)
+
+
+def test_stacked_rnn_cells_equal_stacked_layers():
+    """StackedRNNCells([c1, c2]) inside one RNN computes what two RNN layers do (the second
+    fed the first's sequence), masks included."""
+    cells = L.StackedRNNCells([L.LSTMCell(3), L.GRUCell(2)])
+    stacked = L.RNN(cells, return_sequences=True)
+    x = arr(B, T, D).astype("float32")
+    out = stacked(x, mask=MASK).numpy()
+    first, second = L.LSTM(3, return_sequences=True), L.GRU(2, return_sequences=True)
+    first(x)
+    second(np.zeros((B, T, 3), "float32"))
+    first.set_weights([w.numpy() for w in cells.cells[0].weights])
+    second.set_weights([w.numpy() for w in cells.cells[1].weights])
+    ref = second(first(x, mask=MASK), mask=MASK).numpy()
+    np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-6)
+    assert cells.state_size == [[3, 3], 2]

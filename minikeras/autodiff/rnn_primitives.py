@@ -29,9 +29,19 @@ def embedding_lookup(table: Any, ids: np.ndarray) -> Tensor:
     ids = np.asarray(ids, dtype=np.intp)
     out = table.value[ids]
 
+    flat = ids.reshape(-1)
+    order = np.argsort(flat, kind="stable")
+    sorted_ids = flat[order]
+    starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]]) if flat.size \
+        else np.zeros(0, dtype=np.intp)
+
     def backward(g):
+        # rows of the same id summed with one reduceat over the sorted rows (np.add.at is
+        # many times slower)
         full = np.zeros_like(table.value)
-        np.add.at(full, ids.reshape(-1), g.reshape(-1, full.shape[-1]))
+        if flat.size:
+            rows = g.reshape(-1, full.shape[-1])[order]
+            full[sorted_ids[starts]] = np.add.reduceat(rows, starts, axis=0)
         return (full,)
 
     return record(out, (table,), backward)
@@ -145,32 +155,28 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
         M = None
     rm = None if recurrent_mask is None else np.asarray(recurrent_mask, dtype=dtype)
 
-    S = 2 * U if cell == "lstm" else U
-    HS = np.empty((T, B, S), dtype=dtype)  # states after each step ([h, c] for the LSTM)
-    H = HS[:, :, :U]
+    H = np.empty((T, B, U), dtype=dtype)  # h after each step
     h = h0.value.astype(dtype, copy=False)
     z = np.empty((B, G * U), dtype=dtype)
     if cell == "lstm":
-        C = HS[:, :, U:]
+        C = np.empty((T, B, U), dtype=dtype)  # c after each step
         c = c0.value.astype(dtype, copy=False)
         A = np.empty((T, B, 4 * U), dtype=dtype)  # gates after their activations: i f g o
         TC = np.empty((T, B, U), dtype=dtype)  # activation(c)
+        tmp = np.empty((B, U), dtype=dtype)
         for t in range(T):
-            hd = h if rm is None else h * rm
-            np.matmul(hd, R, out=z)
+            np.matmul(h if rm is None else h * rm, R, out=z)
             z += XW[t]
             a = A[t]
             ract(z, out=a)
             act(z[:, 2 * U:3 * U], out=a[:, 2 * U:3 * U])
-            c_new = a[:, U:2 * U] * c
-            c_new += a[:, :U] * a[:, 2 * U:3 * U]
+            c_new = np.multiply(a[:, U:2 * U], c, out=C[t] if M is None else None)
+            c_new += np.multiply(a[:, :U], a[:, 2 * U:3 * U], out=tmp)
             tc = act(c_new, out=TC[t])
-            h_new = a[:, 3 * U:] * tc
             if M is None:
-                H[t] = h_new
-                C[t] = c_new
+                np.multiply(a[:, 3 * U:], tc, out=H[t])
             else:
-                H[t] = np.where(M[t], h_new, h)
+                H[t] = np.where(M[t], a[:, 3 * U:] * tc, h)
                 C[t] = np.where(M[t], c_new, c)
             h, c = H[t], C[t]
     elif cell == "gru":
@@ -228,7 +234,10 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
                 H[t] = np.where(M[t], AH[t], h)
             h = H[t]
 
-    out = HS.transpose(1, 0, 2) if full else H[T - 1].copy()
+    if full:
+        out = (np.concatenate([H, C], axis=2) if cell == "lstm" else H).transpose(1, 0, 2)
+    else:
+        out = H[T - 1].copy()
     parents = [x, kernel, recurrent_kernel]
     if bias is not None:
         parents.append(_t(bias))
@@ -248,6 +257,21 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
         dc = np.zeros((B, U), dtype=dtype) if cell == "lstm" else None
         Mf = None if M is None else M.astype(dtype)
         dXW = np.empty((T, B, G * U), dtype=dtype)
+        if cell == "lstm":
+            # everything the loop multiplies by that does not depend on the gradient,
+            # for every step at once: then a step is a handful of element-wise products
+            a_i, a_f, a_g, a_o = (A[:, :, k * U:(k + 1) * U] for k in range(4))
+            c_prev = np.empty_like(C)
+            c_prev[0] = c0.value
+            c_prev[1:] = C[:-1]
+            Q = np.empty((T, B, 3, U), dtype=dtype)
+            np.multiply(a_g, d_ract(a_i), out=Q[:, :, 0])     # dL/dz_i = dc * g * s'(i)
+            np.multiply(c_prev, d_ract(a_f), out=Q[:, :, 1])  # dL/dz_f = dc * c_prev * s'(f)
+            np.multiply(a_i, d_act(a_g), out=Q[:, :, 2])      # dL/dz_g = dc * i * act'(g)
+            TO = TC * d_ract(a_o)                              # dL/dz_o = dh * act(c) * s'(o)
+            OdTC = a_o * d_act(TC)                             # dL/dc  += dh * o * act'(c)
+            F = np.ascontiguousarray(a_f)
+            tmp = np.empty((B, U), dtype=dtype)
         dREC = np.empty((T, B, 3 * U), dtype=dtype) if cell == "gru" and reset_after else None
         Rt = R.T
         for t in range(T - 1, -1, -1):
@@ -265,25 +289,18 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
             h_prev = h0.value if t == 0 else H[t - 1]
             da = dXW[t]
             if cell == "lstm":
-                a = A[t]
-                tc = TC[t]
-                c_prev = c0.value if t == 0 else C[t - 1]
-                dc = dc + dh * a[:, 3 * U:] * d_act(tc)
-                np.multiply(dh, tc, out=da[:, 3 * U:])           # d o
-                np.multiply(dc, a[:, 2 * U:3 * U], out=da[:, :U])  # d i
-                np.multiply(dc, c_prev, out=da[:, U:2 * U])       # d f
-                np.multiply(dc, a[:, :U], out=da[:, 2 * U:3 * U])  # d g
-                dc_prev = dc * a[:, U:2 * U]
-                sig = d_ract(a)
-                sig[:, 2 * U:3 * U] = d_act(a[:, 2 * U:3 * U])
-                da *= sig
-                dh_prev = da @ Rt
+                np.multiply(dh, OdTC[t], out=tmp)
+                dc += tmp  # through h_t = o * act(c_t)
+                da = dXW[t].reshape(B, 4, U)
+                np.multiply(dc[:, None, :], Q[t], out=da[:, :3])  # d i, d f, d g
+                np.multiply(dh, TO[t], out=da[:, 3])                # d o
+                dc *= F[t]  # d c_{t-1}
+                dh = dXW[t] @ Rt
                 if rm is not None:
-                    dh_prev *= rm
+                    dh *= rm
                 if Mf is not None:
-                    dh_prev += keep_h
-                    dc_prev += keep_c
-                dh, dc = dh_prev, dc_prev
+                    dh += keep_h
+                    dc += keep_c
             elif cell == "gru":
                 zz, rr, hh = Zg[t], Rg[t], HH[t]
                 dhh = dh * (1.0 - zz) * d_act(hh)  # through the candidate's activation

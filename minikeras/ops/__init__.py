@@ -823,7 +823,8 @@ from minikeras.ops import linalg  # noqa: E402,F401
 globals().update({_n: getattr(_math_ops, _n) for _n in _math_ops.__all__})
 
 __all__ = [name for name in dir() if not name.startswith("_")
-           and name not in ("annotations", "Any", "builtins", "math", "np", "P", "config", "generator",
+           and name not in ("annotations", "Any", "builtins", "math", "np", "P", "config",
+                            "generator",
                             "constant_like", "conv_ops", "math_ops")]
 
 

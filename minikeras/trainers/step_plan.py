@@ -151,6 +151,7 @@ class ReplayedStep:
         self.flat: FlatUpdate | None = None
         self.rows_sum_to_one = False
         self.program: tuple | None = None
+        self.compiles = kind in ("mse", "cce")  # the kinds `run_full` knows
         self.variables: list | None = None
 
     def fits(self, x: np.ndarray, y: np.ndarray) -> bool:

@@ -45,10 +45,16 @@ def _blas() -> list:
 
 
 @contextlib.contextmanager
-def threads_for(product: int | None) -> Iterator[None]:
+def threads_for(product: Any) -> Iterator[None]:
     """One BLAS thread inside the block when `product` (the largest matrix product of a
-    step, in multiply-adds; None when unknown) is small; otherwise nothing changes."""
-    if product is None or product > SMALL_PRODUCT or any(v in os.environ for v in _ENV):
+    step, in multiply-adds; None when unknown; or a function that computes it, called only
+    when it matters) is small; otherwise nothing changes."""
+    if product is None or any(v in os.environ for v in _ENV):
+        yield
+        return
+    if callable(product):
+        product = product()
+    if product is None or product > SMALL_PRODUCT:
         yield
         return
     libs = [c for c in _blas() if c.num_threads != 1]

@@ -515,7 +515,7 @@ class Trainer:
         flat = replay.flat
         if flat is not None and not flat.usable():
             flat = replay.flat = None
-        if flat is not None and x.shape[0] == replay.rows and replay.kind in ("mse", "cce"):
+        if flat is not None and x.shape[0] == replay.rows and replay.compiles:
             result = replay.run_full(x, y)
         else:
             result = replay.run(x, y)
@@ -705,7 +705,7 @@ class Trainer:
         # the whole target array, for the replayed step's plan (cleared by `fit`)
         object.__setattr__(self, "_fit_targets", train.ys[0] if train.prepared and
                            train.ys is not None and len(train.ys) == 1 else None)
-        with _SIGINT, threads_for(largest_product(self, batch_size)):
+        with _SIGINT, threads_for(lambda: largest_product(self, batch_size)):
             cbs.on_train_begin()
             # BackupAndRestore sets `_initial_epoch` in on_train_begin (as in Keras 3)
             initial_epoch = getattr(self, "_initial_epoch", None) or initial_epoch
@@ -941,8 +941,8 @@ class Trainer:
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=None,
             steps=source.num_batches)
-        with threads_for(largest_product(self, batch_size) if source.num_batches != 1
-                         else None):
+        with threads_for((lambda: largest_product(self, batch_size))
+                         if source.num_batches != 1 else None):
             logs = self._evaluate_source(source, cbs, reset=False)
         if return_dict:
             return logs

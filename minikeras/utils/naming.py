@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 
@@ -22,6 +23,7 @@ def auto_name(prefix: str) -> str:
     return prefix if uid == 1 else f"{prefix}_{uid - 1}"
 
 
+@functools.lru_cache(maxsize=512)  # (every layer and optimizer asks at construction)
 def to_snake_case(name: str) -> str:
     """`GaussianNoise` -> `gaussian_noise`, as Keras derives default layer names (Keras 3's
     rules exactly: a digit does not start a word, so `ZeroPadding2D` -> `zero_padding2d`)."""

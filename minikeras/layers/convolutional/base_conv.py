@@ -81,6 +81,9 @@ class BaseConv(SpatialLayer):
     (*kernel_size, input_channels // groups, filters)."""
 
     _paddings: tuple = ("valid", "same")
+    # Keras refuses strides > 1 with dilation_rate > 1 for Conv and ConvTranspose layers only
+    # (DepthwiseConv and SeparableConv accept them, and so does the computation here)
+    _strided_dilation_ok = False
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  data_format: str | None = None, dilation_rate: Any = 1, groups: int = 1,
@@ -119,7 +122,8 @@ class BaseConv(SpatialLayer):
             raise ValueError(f"{owner}: padding='causal' is only for 1-D convolutions (Conv1D, "
                              f"DepthwiseConv1D, SeparableConv1D); received padding={padding!r}")
         self.padding = normalize_padding(padding, self._paddings)
-        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1 and \
+                not self._strided_dilation_ok:
             raise ValueError(f"{owner}: strides > 1 together with dilation_rate > 1 is not "
                              f"supported (as in Keras); received strides={self.strides}, "
                              f"dilation_rate={self.dilation_rate}")

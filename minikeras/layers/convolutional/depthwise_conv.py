@@ -18,6 +18,7 @@ from minikeras.ops.conv_ops import depthwise_kernel_as_grouped
 
 
 class BaseDepthwiseConv(BaseConv):
+    _strided_dilation_ok = True
     def __init__(self, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  depth_multiplier: int = 1, data_format: str | None = None,
                  dilation_rate: Any = 1, activation: Any = None, use_bias: bool = True,
@@ -84,6 +85,7 @@ class DepthwiseConv2D(BaseDepthwiseConv):
 
 
 class BaseSeparableConv(BaseConv):
+    _strided_dilation_ok = True
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  data_format: str | None = None, dilation_rate: Any = 1,
                  depth_multiplier: int = 1, activation: Any = None, use_bias: bool = True,
