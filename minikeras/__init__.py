@@ -10,9 +10,6 @@ from __future__ import annotations
 import importlib as _importlib
 
 # dtype policies (branch `policy`)
-from minikeras import dtype_policies, mixed_precision, tree  # noqa: F401,E402
-from minikeras.dtype_policies import DTypePolicy, FloatDTypePolicy  # noqa: F401,E402
-
 __version__ = "0.1.0"
 
 # `keras.<module>`: loaded on first attribute access.
@@ -24,6 +21,8 @@ _SUBMODULES = (
     "datasets", "preprocessing",
     # `keras.wrappers` imports scikit-learn (about a second)
     "wrappers",
+    # --- dtype policies (branch `policy`) ---
+    "dtype_policies", "mixed_precision", "tree",
 )
 
 # `keras.<Name>`: (module, attribute), loaded on first access.
@@ -40,6 +39,9 @@ _NAMES = {
     "Optimizer": ("minikeras.optimizers", "Optimizer"),
     "Regularizer": ("minikeras.regularizers", "Regularizer"),
     "load_model": ("minikeras.saving", "load_model"),
+    # --- dtype policies (branch `policy`) ---
+    "DTypePolicy": ("minikeras.dtype_policies", "DTypePolicy"),
+    "FloatDTypePolicy": ("minikeras.dtype_policies", "FloatDTypePolicy"),
 }
 
 

@@ -119,3 +119,15 @@ def test_new_ops_argument_errors_name_the_argument():
         ops.unstack(C, num=3, axis=0)
     with pytest.raises(ValueError, match="components"):
         ops.cross(A, B)
+
+
+def test_new_ops_on_keras_tensors_raise_a_clear_error():
+    # Keras builds them into the graph; minikeras has no Operation record of them yet
+    # (docs/compatibility.md): a TypeError that says what to do, not a NumPy failure
+    import minikeras as keras
+
+    x = keras.Input((3,))
+    with pytest.raises(TypeError, match="arcsin cannot be applied to a KerasTensor"):
+        ops.arcsin(x)
+    with pytest.raises(TypeError, match="linalg.inv cannot be applied to a KerasTensor"):
+        ops.linalg.inv(x)

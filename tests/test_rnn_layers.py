@@ -362,3 +362,19 @@ def test_stacked_rnn_cells_equal_stacked_layers():
     ref = second(first(x, mask=MASK), mask=MASK).numpy()
     np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-6)
     assert cells.state_size == [[3, 3], 2]
+
+
+def test_bidirectional_with_its_own_backward_layer():
+    fw = L.LSTM(3, return_sequences=True)
+    bw = L.GRU(3, return_sequences=True, go_backwards=True)
+    bi = L.Bidirectional(fw, backward_layer=bw, merge_mode="concat")
+    x = arr(B, T, D).astype("float32")
+    out = bi(x)
+    assert out.shape == (B, T, 6)
+    assert bi.backward_layer is bw and bi.forward_layer.name == "forward_" + fw.name
+    ref = bw(x).numpy()[:, ::-1]  # the backward outputs are flipped back in time
+    np.testing.assert_allclose(out.numpy()[:, :, 3:], ref, rtol=1e-6)
+    again = L.Bidirectional.from_config(bi.get_config())
+    assert type(again.backward_layer).__name__ == "GRU"
+    with pytest.raises(ValueError, match="go_backwards"):
+        L.Bidirectional(L.LSTM(2), backward_layer=L.LSTM(2))

@@ -145,6 +145,7 @@ def _auto_config(cls: type, args: tuple, kwargs: dict) -> dict | None:
 class _CallContext(threading.local):
     def __init__(self) -> None:
         self.training = None  # the training flag of the outermost call; None outside calls
+        self.casting = False  # inside the `call` of a layer that casts its variables
 
 
 _context = _CallContext()
@@ -638,7 +639,8 @@ class Layer:
             previous_mask = _input_mask(inputs)
             if previous_mask is not None and self._call_has_mask:
                 kwargs["mask"] = previous_mask  # as Keras: `call(..., mask)` gets it
-        if self._casts_variables and self.autocast:
+        if self._casts_variables and (self.autocast or not _context.casting):
+            # (as Keras 3: `autocast=False` only leaves an enclosing autocast scope alone)
             outputs = self._call_casting_variables(training, args, kwargs)
         elif training is outer and not self._layers:  # nothing inside needs the context
             outputs = self.call(*args, **kwargs)
@@ -670,14 +672,14 @@ class Layer:
         swapped = {k: v for k, v in self.__dict__.items()
                    if isinstance(v, Variable) and id(v) in own and id(v) not in skip and
                    v.value.dtype.kind == "f" and v.value.dtype != compute}
-        outer = _context.training
+        outer, casting = _context.training, _context.casting
         try:
             for k, v in swapped.items():
                 object.__setattr__(self, k, P.cast(v, compute))
-            _context.training = training
+            _context.training, _context.casting = training, True
             return self.call(*args, **kwargs)
         finally:
-            _context.training = outer
+            _context.training, _context.casting = outer, casting
             for k, v in swapped.items():
                 object.__setattr__(self, k, v)
 
