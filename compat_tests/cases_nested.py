@@ -116,6 +116,10 @@ def y_data(form, arr):
         return arr["y"]
     if form == "single_dict":
         return {"y": arr["y"]}
+    if form == "dict_y_only":  # no target for the output without a loss
+        return {"y": arr["y"]}
+    if form == "list_y_only":
+        return [arr["y"]]
     raise ValueError(form)
 
 
@@ -160,6 +164,10 @@ CASES = [
      "compile": {"loss": {"y": "mse", "z": "categorical_crossentropy"},
                  "loss_weights": {"y": 1.0, "z": 0.5},
                  "metrics": {"y": ["mae"], "z": ["accuracy"]}}},
+    {"name": "dict_targets_only_for_losses", "model": "dict_io", "x": "dict_keys",
+     "y": "dict_y_only", "compile": {"loss": {"y": "mse"}}},
+    {"name": "list_targets_only_for_losses", "model": "list_io", "x": "list",
+     "y": "list_y_only", "compile": {"loss": ["mse", None]}},
     {"name": "single_steps_per_execution", "model": "single", "x": "single", "y": "single",
      "compile": {"loss": "mse", "metrics": ["mae"], "steps_per_execution": 3},
      "fit": {"batch_size": 2}},

@@ -104,7 +104,13 @@ NOTES = {
     "keras.layers.LeakyReLU": ("Keras 2 spelling accepted", "`alpha=` as `negative_slope`"),
     "keras.Model": ("differs", "subclassed models without `get_config` cannot be cloned or "
                     "rebuilt from a config (Keras 3 generates one); `metrics_names` lists the "
-                    "log names (Keras 2), while `metrics` is Keras 3's list"),
+                    "log names (Keras 2), while `metrics` is Keras 3's list; "
+                    "`optimizer` is None before compile (Keras 3: no attribute); "
+                    "`steps_per_execution` groups the batch callbacks only (steps run one "
+                    "by one, same numbers)"),
+    "keras.Sequential": ("differs", "keeps Keras 2's `input_names`/`output_names`; built "
+                         "from an `Input`, `model.input`/`model.output` exist before a call "
+                         "(Keras 3 raises until called)"),
     "keras.backend.hard_sigmoid": ("differs", "Keras 2's clip(0.2x+0.5, 0, 1); "
                                    "`keras.activations.hard_sigmoid` is Keras 3's"),
     "keras.backend.sqrt": ("Keras 2 spelling accepted", "clips negatives to 0 first, as "

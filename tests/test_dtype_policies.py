@@ -107,3 +107,15 @@ def test_mixed_precision_namespace_aliases():
     keras.mixed_precision.set_global_policy("mixed_float16")
     assert keras.mixed_precision.global_policy() == keras.mixed_precision.Policy("mixed_float16")
     assert keras.FloatDTypePolicy("float16") == keras.DTypePolicy("float16")
+
+
+def test_embedding_outputs_the_compute_dtype_alone_and_inside_a_mixed_model():
+    # Keras rule (checked with Keras 3.15: float16 in both cases): Embedding casts its
+    # output to the compute dtype; its autocast=False only leaves an enclosing autocast
+    # scope alone
+    ids = np.array([[1, 2]])
+    assert keras.layers.Embedding(5, 2, dtype="mixed_float16")(ids).value.dtype == np.float16
+    keras.config.set_dtype_policy("mixed_float16")
+    m = keras.Sequential([keras.Input((2,), dtype="int32"), keras.layers.Embedding(5, 2)])
+    assert m.predict(ids, verbose=0).dtype == np.float16
+    assert m.layers[0].embeddings.value.dtype == np.float32

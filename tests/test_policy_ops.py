@@ -119,3 +119,20 @@ def test_new_ops_argument_errors_name_the_argument():
         ops.unstack(C, num=3, axis=0)
     with pytest.raises(ValueError, match="components"):
         ops.cross(A, B)
+
+
+def test_new_ops_on_keras_tensors_build_graph_nodes():
+    # Keras builds them into the graph as Operation nodes (their classes recorded from
+    # Keras 3 in configs_k3.json's ops_table, compat_tests/make_op_classes.py); the linalg
+    # namespace is not recorded yet: a TypeError that says what to do, not a NumPy failure
+    import minikeras as keras
+
+    x = keras.Input((3,))
+    model = keras.Model(x, ops.arcsin(x * 0.5) + ops.cbrt(x))
+    d = np.linspace(0.1, 0.9, 6, dtype="float32").reshape(2, 3)
+    np.testing.assert_allclose(model.predict(d, verbose=0), np.arcsin(d * 0.5) + np.cbrt(d),
+                               rtol=1e-6)
+    names = {entry["class_name"] for entry in model.get_config()["layers"]}
+    assert {"Arcsin", "Cbrt"} <= names  # Keras' own node names, so Keras 3 reads the file
+    with pytest.raises(TypeError, match="linalg.inv cannot be applied to a KerasTensor"):
+        ops.linalg.inv(x)

@@ -284,7 +284,8 @@ def test_model_refuses_wrong_input_before_training():
     model.compile("sgd", "mse")
     before = [w.copy() for w in model.get_weights()]
     with pytest.raises(ValueError):
-        model.fit(np.zeros((4, 4, 4), "float32"), np.zeros((4, 1), "float32"), verbose=0)
+        # (a (4, 4, 4) array would be accepted, as Keras adds a missing trailing 1-axis)
+        model.fit(np.zeros((4, 4, 4, 2), "float32"), np.zeros((4, 1), "float32"), verbose=0)
     for u, v in zip(before, model.get_weights()):
         np.testing.assert_array_equal(u, v)
 

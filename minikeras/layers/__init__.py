@@ -115,6 +115,10 @@ for _cls in (Embedding, Masking, RNN, SimpleRNN, LSTM, GRU, SimpleRNNCell, LSTMC
 for _cls in _convolutional.CLASSES + _pooling.CLASSES:
     register(_cls)
 _TABLE.update({**_convolutional.ALIASES, **_pooling.ALIASES})
+# Dot (branch `fixes`)
+from minikeras.layers.dot import Dot, dot  # noqa: F401, E402
+
+register(Dot)
 
 
 def _table() -> dict:

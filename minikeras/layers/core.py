@@ -308,8 +308,14 @@ class Identity(Layer):
 
 
 class Lambda(Layer):
-    """Wraps a Python function as a layer. It works in code, but it cannot be saved to or
-    loaded from a file: that would mean storing or running code from the file."""
+    """Wraps a Python function as a layer.
+
+    Saving writes Keras 3's config: a named function by its registered name (`{"module",
+    "class_name": "function", "config": name, "registered_name"}`), a Python lambda as its
+    marshalled bytecode (`__lambda__`, which Keras 2 and 3 write too, so Keras 3 can load the
+    file with `safe_mode=False`). Loading differs from Keras: a named function resolves
+    through `custom_objects` / the registry only, and a lambda's bytecode is never read back
+    or executed, whatever `safe_mode` says (the error says how to load such a model)."""
 
     def __init__(self, function: Any, output_shape: Any = None, mask: Any = None,
                  arguments: dict | None = None, **kwargs: Any) -> None:
@@ -327,13 +333,78 @@ class Lambda(Layer):
         return self.function(inputs, **self.arguments)
 
     def get_config(self) -> dict:
-        raise ValueError(f"Lambda layer {self.name!r} cannot be serialized: its function is "
-                         "code. Write a Layer subclass instead, and pass it in custom_objects "
-                         "when loading.")
+        from minikeras.saving.serialization import serialize_keras_object
+
+        cfg = super().get_config()
+        cfg["function"] = _function_config(self.function)
+        if self._output_shape is not None:
+            cfg["output_shape"] = (_function_config(self._output_shape)
+                                   if callable(self._output_shape) else self._output_shape)
+        cfg["arguments"] = serialize_keras_object(self.arguments)
+        return cfg
 
     @classmethod
     def from_config(cls, config: dict) -> "Lambda":
-        raise ValueError("Refusing to load a Lambda layer: its function is stored as code, and "
-                         "minikeras never executes code from a file. Rewrite the Lambda as a "
-                         "Layer subclass and pass it in custom_objects.")
+        from minikeras.saving.serialization import deserialize_keras_object
 
+        config = dict(config)
+        name = config.get("name", "lambda")
+        fn = config.pop("function", None)
+        if _is_bytecode(fn, config.get("function_type")):
+            raise ValueError(
+                f"Refusing to load the Lambda layer {name!r}: its function is stored as Python "
+                "bytecode, and minikeras never executes code from a file (whatever safe_mode "
+                "says). To load such a model: in the code that saves it, use a named function "
+                "(`def f(x): ...; layers.Lambda(f)`) instead of a lambda, and load with "
+                "custom_objects={'f': f}; or rebuild the model in code and call "
+                "model.load_weights(path).")
+        if isinstance(fn, str):  # Keras 2: the function's name ("function_type": "function")
+            function = deserialize_keras_object(
+                {"module": "builtins", "class_name": "function", "config": fn,
+                 "registered_name": "function"})
+        elif isinstance(fn, dict):
+            function = deserialize_keras_object(fn)
+        else:
+            raise ValueError(f"Lambda layer {name!r}: unreadable `function` in its config: "
+                             f"{fn!r}")
+        shape = config.pop("output_shape", None)
+        if _is_bytecode(shape, config.get("output_shape_type")):
+            raise ValueError(f"Refusing to load the Lambda layer {name!r}: its output_shape "
+                             "is a lambda stored as Python bytecode, which minikeras never "
+                             "executes; use a named function or a shape")
+        if isinstance(shape, dict):
+            shape = deserialize_keras_object(shape)
+        arguments = config.pop("arguments", None)
+        if isinstance(arguments, dict) and arguments:
+            arguments = deserialize_keras_object(arguments)
+        for key in ("function_type", "module", "output_shape_type", "output_shape_module",
+                    "mask", "mask_type", "mask_module"):  # Keras 2's bookkeeping
+            config.pop(key, None)
+        return cls(function, output_shape=tuple(shape) if isinstance(shape, list) else shape,
+                   arguments=arguments or None, **config)
+
+
+def _function_config(fn: Any) -> Any:
+    """Keras 3's config of a Lambda's function (see `Lambda`)."""
+    import base64
+    import marshal  # dumps only: writes bytecode for Keras; minikeras never loads any
+    import types
+
+    from minikeras.saving.serialization import serialize_keras_object
+
+    if isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>":
+        closure = None if fn.__closure__ is None else \
+            [serialize_keras_object(c.cell_contents) for c in fn.__closure__]
+        defaults = None if fn.__defaults__ is None else \
+            [serialize_keras_object(d) for d in fn.__defaults__]
+        return {"class_name": "__lambda__", "config": {
+            "code": base64.encodebytes(marshal.dumps(fn.__code__)).decode("ascii"),
+            "defaults": defaults, "closure": closure}}
+    return serialize_keras_object(fn)
+
+
+def _is_bytecode(value: Any, kind: Any) -> bool:
+    """A function written as bytecode: Keras 3's `__lambda__` dict or Keras 2's
+    `[code, defaults, closure]` with `*_type: "lambda"`."""
+    return (isinstance(value, dict) and value.get("class_name") == "__lambda__") or \
+        kind == "lambda"

@@ -100,7 +100,9 @@ class Embedding(Layer):
         return ids
 
     def call(self, inputs: Any) -> Tensor:
-        return embedding_lookup(self.embeddings, self._ids(inputs))
+        out = embedding_lookup(self.embeddings, self._ids(inputs))
+        # as Keras 3: the output in the compute dtype (mixed policies: float16)
+        return out if out.value.dtype == self._np_dtype else P.cast(out, self._np_dtype)
 
     def compute_mask(self, inputs: Any, previous_mask: Any = None) -> Any:
         if not self.mask_zero:

@@ -145,6 +145,7 @@ def _auto_config(cls: type, args: tuple, kwargs: dict) -> dict | None:
 class _CallContext(threading.local):
     def __init__(self) -> None:
         self.training = None  # the training flag of the outermost call; None outside calls
+        self.casting = False  # inside the `call` of a layer that casts its variables
 
 
 _context = _CallContext()
@@ -638,7 +639,8 @@ class Layer:
             previous_mask = _input_mask(inputs)
             if previous_mask is not None and self._call_has_mask:
                 kwargs["mask"] = previous_mask  # as Keras: `call(..., mask)` gets it
-        if self._casts_variables and self.autocast:
+        if self._casts_variables and (self.autocast or not _context.casting):
+            # (as Keras 3: `autocast=False` only leaves an enclosing autocast scope alone)
             outputs = self._call_casting_variables(training, args, kwargs)
         elif training is outer and not self._layers:  # nothing inside needs the context
             outputs = self.call(*args, **kwargs)
@@ -670,14 +672,14 @@ class Layer:
         swapped = {k: v for k, v in self.__dict__.items()
                    if isinstance(v, Variable) and id(v) in own and id(v) not in skip and
                    v.value.dtype.kind == "f" and v.value.dtype != compute}
-        outer = _context.training
+        outer, casting = _context.training, _context.casting
         try:
             for k, v in swapped.items():
                 object.__setattr__(self, k, P.cast(v, compute))
-            _context.training = training
+            _context.training, _context.casting = training, True
             return self.call(*args, **kwargs)
         finally:
-            _context.training = outer
+            _context.training, _context.casting = outer, casting
             for k, v in swapped.items():
                 object.__setattr__(self, k, v)
 
@@ -743,7 +745,13 @@ class Layer:
     def _symbolic_call(self, args: tuple, kwargs: dict) -> Any:
         inputs = args[0]
         self._maybe_build(_shapes(inputs))
-        output_shape = self.compute_output_shape(_shapes(inputs))
+        if len(args) > 1 and type(self).compute_output_shape is Layer.compute_output_shape and \
+                any(isinstance(t, KerasTensor) for t in flatten_structure(args[1:])):
+            # `call(self, targets, logits)`: Keras 3 passes every positional tensor to the
+            # call that infers the output shape; so does this dummy call
+            output_shape = self._dummy_call_shape(args)
+        else:
+            output_shape = self.compute_output_shape(_shapes(inputs))
         node_index = len(self._inbound_nodes)
 
         def make(shape, i):
@@ -787,17 +795,22 @@ class Layer:
 
     def compute_output_shape(self, input_shape: Any) -> Any:
         """Found by running `call` on zeros with a batch of 1 (layers may override it)."""
-        def fake(shape):
-            return Tensor(np.zeros(tuple(1 if d is None else d for d in shape),
-                                   dtype=self._np_dtype))
-
         if isinstance(input_shape, list):
-            dummy: Any = [fake(s) for s in input_shape]
+            dummy: Any = [self._zeros_like_shape(s) for s in input_shape]
         else:
-            dummy = fake(input_shape)
+            dummy = self._zeros_like_shape(input_shape)
+        return self._dummy_call_shape((dummy,))
+
+    def _zeros_like_shape(self, shape: tuple) -> Tensor:
+        return Tensor(np.zeros(tuple(1 if d is None else d for d in shape), dtype=self._np_dtype))
+
+    def _dummy_call_shape(self, args: tuple) -> Any:
+        """The output shape(s) of `call(*args)`, KerasTensors in `args` replaced by zeros."""
+        args = _map_leaves(args, lambda t: self._zeros_like_shape(t.shape)
+                           if isinstance(t, KerasTensor) else t)
         with no_grad():
             kwargs = {"training": False} if self._call_has_training else {}
-            out = self.call(dummy, **kwargs)
+            out = self.call(*args, **kwargs)
         self._losses = []
         if isinstance(out, (list, tuple)):
             return [(None,) + tuple(o.shape[1:]) for o in out]

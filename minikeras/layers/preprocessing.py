@@ -62,8 +62,8 @@ class Normalization(Layer):
     def adapt(self, data: Any, batch_size: Any = None, steps: Any = None) -> None:
         """Set mean and variance from `data` (population variance, as Keras computes)."""
         data = np.asarray(data.value if isinstance(data, Tensor) else data, dtype=np.float64)
-        if data.ndim == 1:
-            data = data[:, None]
+        if data.ndim == 1 and self.axis:  # (axis=None: Keras 3 builds on (None,), so that
+            data = data[:, None]          # the layer maps 1-D inputs to 1-D outputs)
         if data.size == 0:
             raise ValueError("Normalization.adapt: `data` is empty")
         if not self.built:

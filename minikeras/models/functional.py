@@ -9,6 +9,7 @@ from typing import Any
 from minikeras.autodiff.masks import set_keras_mask
 from minikeras.layers.core import InputLayer
 from minikeras.layers.layer import KerasTensor, Layer, Node, flatten_structure, pack_like
+from minikeras.models.input_rank import adjust_input_rank
 from minikeras.models.model import Model
 from minikeras.models.train_plan import plan_layer_stack
 
@@ -214,6 +215,7 @@ class Functional(Model):
         if len(flat) != len(self.inputs):
             raise ValueError(f"Model {self.name!r} expects {len(self.inputs)} input(s), got "
                              f"{len(flat)}")
+        flat = [adjust_input_rank(v, t.shape) for t, v in zip(self.inputs, flat)]
         if mask is not None:  # Keras 3: a mask given to the model goes onto its inputs
             for v, m in zip(flat, flatten_structure(mask) if isinstance(mask, (list, tuple))
                             else [mask]):

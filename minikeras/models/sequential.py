@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 from collections.abc import Callable
 
@@ -10,6 +11,7 @@ from minikeras.autodiff.tensor import Tensor
 from minikeras.layers.core import InputLayer
 from minikeras.layers.layer import KerasTensor, Layer
 from minikeras.models.model import Model
+from minikeras.models.input_rank import adjust_input_rank
 from minikeras.models.train_plan import plan_layer_stack
 
 
@@ -169,6 +171,8 @@ class Sequential(Model):
 
     def call(self, inputs: Any, training: bool | None = None, mask: Any = None) -> Any:
         x = inputs
+        if self._input_layer is not None:  # Keras' trailing size-1 axis rule (input_rank)
+            x = adjust_input_rank(x, tuple(self._input_layer.batch_shape))
         if mask is not None and isinstance(x, Tensor):
             set_keras_mask(x, mask)
         for layer in self._stack:
@@ -211,6 +215,24 @@ class Sequential(Model):
             layer._maybe_build(shape)
             shape = layer.compute_output_shape(shape)
         return shape
+
+    # --- Keras 2 spellings (removed in tf_keras 2.6 / Keras 3; kept, see decisions.md) ---
+    def predict_classes(self, x: Any, batch_size: int = 32, verbose: Any = 0) -> Any:
+        """Keras 2.3: the argmax of `predict` over the last axis, or, for a one-unit
+        output, `(p > 0.5).astype("int32")` (shape (n, 1))."""
+        proba = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if proba.shape[-1] > 1:
+            return proba.argmax(axis=-1)
+        return (proba > 0.5).astype("int32")
+
+    def predict_proba(self, x: Any, batch_size: int = 32, verbose: Any = 0) -> Any:
+        """Keras 2.3: `predict`, with its warning when the outputs leave [0, 1]."""
+        preds = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if preds.min() < 0.0 or preds.max() > 1.0:
+            warnings.warn("Network returning invalid probability values. The last layer "
+                          "might not normalize predictions into probabilities (like softmax "
+                          "or sigmoid would).", stacklevel=2)
+        return preds
 
     def _summary_rows(self) -> list:
         from minikeras.models.model import _format_params

@@ -820,6 +820,7 @@ from minikeras.ops.conv_ops import (  # noqa: E402,F401
 from minikeras.ops import math_ops as _math_ops  # noqa: E402
 from minikeras.ops import linalg  # noqa: E402,F401
 
+# (this brings `keras.ops.slice`: the functions above use Python's slice as `_py_slice`)
 globals().update({_n: getattr(_math_ops, _n) for _n in _math_ops.__all__})
 
 __all__ = [name for name in dir() if not name.startswith("_")

@@ -85,3 +85,8 @@ def _keep(out: Tensor, ndim: int, axes: Any, keepdims: bool) -> Tensor:
 
 
 __all__ = ["inv", "det", "solve", "cholesky", "qr", "svd", "norm"]
+
+from minikeras.ops.math_ops import _numeric_only  # noqa: E402
+
+for _name in __all__:
+    globals()[_name] = _numeric_only(f"linalg.{_name}", globals()[_name])

@@ -359,3 +359,25 @@ __all__ = ["array", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctan2
            "nansum", "nanvar", "pad", "percentile", "quantile", "rad2deg", "ravel",
            "scatter", "scatter_update", "searchsorted", "signbit", "slice", "slice_update",
            "swapaxes", "tensordot", "trunc", "unstack"]
+
+
+def _numeric_only(name: str, fn: Any) -> Any:
+    """These functions have no Keras Operation record yet (minikeras' table of them comes
+    from Keras' own, recorded before they existed here): on a KerasTensor they raise a
+    clear error instead of failing inside NumPy."""
+    import functools
+
+    from minikeras.ops.symbolic import _has_symbolic
+
+    @functools.wraps(fn)
+    def op(*args: Any, **kwargs: Any) -> Any:
+        if _has_symbolic(args, kwargs):
+            raise TypeError(f"keras.ops.{name} cannot be applied to a KerasTensor in "
+                            "minikeras yet; call it inside a Layer's call() instead")
+        return fn(*args, **kwargs)
+
+    return op
+
+
+for _name in __all__:
+    globals()[_name] = _numeric_only(_name, globals()[_name])

@@ -75,8 +75,10 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
                safe_mode: bool = True) -> Any:
     """Load a model from `.h5`/`.hdf5` (Keras 2, Keras 3 or minikeras) or `.keras`.
 
-    Nothing in the file is ever executed: a Lambda layer is refused whatever `safe_mode`
-    says, and class names resolve only to minikeras' classes and `custom_objects`."""
+    Nothing in the file is ever executed: a Lambda layer whose function is stored as
+    bytecode is refused whatever `safe_mode` says (a named function resolves through
+    `custom_objects`), and class names resolve only to minikeras' classes and
+    `custom_objects`."""
     _check_path(filepath, "load_model")
     suffix = _suffix(filepath)
     with h5_io.load_guard(os.fspath(filepath)):

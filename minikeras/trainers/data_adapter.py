@@ -257,6 +257,18 @@ def unpack_batch(batch: Any, kind: str) -> tuple:
     return tuple(batch) + (None,) * (3 - len(batch))
 
 
+def keras2_x_batches(data: Any) -> Any:
+    """For Keras 2's `predict_generator`: tf_keras takes a generator's batch that is not a
+    tuple (a bare array or dict) as the inputs alone, where Keras 3 requires `(x,)`. A
+    generator (or iterator) is wrapped so that such batches become `(x,)`; anything else
+    is returned as is."""
+    from minikeras.trainers.py_dataset import PyDataset
+
+    if isinstance(data, PyDataset) or not isinstance(data, (types.GeneratorType, abc.Iterator)):
+        return data
+    return ((b,) if isinstance(b, (np.ndarray, dict)) else b for b in data)
+
+
 class ArrayBatches:
     """Batches of arrays already checked and cast once for the whole call (the fast path)."""
 
@@ -264,7 +276,7 @@ class ArrayBatches:
     exhausted = False
 
     def __init__(self, xs: list, ys: list | None, sws: list | None, batch_size: int,
-                 shuffle: Any = False, steps: int | None = None) -> None:
+                 shuffle: Any = False, steps: int | None = None, carry: bool = False) -> None:
         self.xs, self.ys, self.sws = xs, ys, sws
         self.n = xs[0].shape[0]
         self.batch_size = batch_size
@@ -272,6 +284,32 @@ class ArrayBatches:
         self.num_batches = num_batches(self.n, batch_size)
         if steps is not None:
             self.num_batches = min(self.num_batches, steps)
+        # fit's `steps_per_epoch` (carry=True): as Keras 3's EpochIterator, the pass over the
+        # data goes on across epochs; an epoch that reaches its end stops early (with Keras'
+        # "ran out of data" warning) and the next epoch starts a new pass
+        self._carry_steps = steps if carry else None
+        self._pass: Iterator | None = None
+        self._pass_seen = 0
+
+    def _slices(self, rng: Any) -> Iterator:
+        total = num_batches(self.n, self.batch_size)
+        if self._carry_steps is None:
+            slices = batch_slices(self.n, self.batch_size, self.shuffle, rng)
+            if self.num_batches < total:
+                slices = itertools.islice(slices, self.num_batches)
+            yield from slices
+            return
+        if self._pass is None:
+            self._pass = iter(batch_slices(self.n, self.batch_size, self.shuffle, rng))
+            self._pass_seen = 0
+        for _ in range(self._carry_steps):
+            if self._pass_seen >= total:
+                warnings.warn(RAN_OUT_WARNING, stacklevel=2)
+                break
+            self._pass_seen += 1
+            yield next(self._pass)
+        if self._pass_seen >= total:
+            self._pass = None
 
     def first_inputs(self) -> list:
         return self.xs
@@ -281,9 +319,7 @@ class ArrayBatches:
 
     def epoch(self, rng: Any = None) -> Iterator:
         xs, ys, sws = self.xs, self.ys, self.sws
-        slices = batch_slices(self.n, self.batch_size, self.shuffle, rng)
-        if self.num_batches < num_batches(self.n, self.batch_size):
-            slices = itertools.islice(slices, self.num_batches)
+        slices = self._slices(rng)
         if ys is None:
             for index in slices:
                 yield [a[index] for a in xs], None, None
@@ -301,9 +337,7 @@ class ArrayBatches:
                 self.sws is not None:
             return None
         x, y = self.xs[0], self.ys[0]
-        slices = batch_slices(self.n, self.batch_size, self.shuffle, rng)
-        if self.num_batches < num_batches(self.n, self.batch_size):
-            slices = (index for _, index in zip(range(self.num_batches), slices))
+        slices = self._slices(rng)
         return ((x[index], y[index]) for index in slices)
 
 

@@ -70,6 +70,8 @@ def flatten_targets(model: Any, y: Any, what: str) -> Any:
         return flatten_structure(y)
     if struct is None or y is None:
         return y
+    if what == "y":
+        y = _fill_targets_of_outputs_without_loss(model, y, struct)
     if isinstance(y, dict) and isinstance(struct, dict):
         return _by_paths(y, struct, what)
     if isinstance(y, (list, tuple)) and _nested_not_flat(struct):
@@ -79,6 +81,47 @@ def flatten_targets(model: Any, y: Any, what: str) -> Any:
             raise ValueError(f"`{what}` does not follow the structure of the model's outputs "
                              f"{_describe(struct)}: got {_describe(y)}")
     return y
+
+
+def _fill_targets_of_outputs_without_loss(model: Any, y: Any, struct: Any) -> Any:
+    """Keras 3 takes targets for the outputs that have a loss only (a dict without their
+    keys, or a list with one target per loss); the other outputs get an empty placeholder
+    of shape (samples, 0) here, which nothing reads. Outputs with metrics need targets."""
+    compiled_loss = getattr(model, "compiled_loss", None)
+    entries = getattr(compiled_loss, "entries", None)
+    if entries is None:
+        return y
+    paths = _leaf_paths(struct)
+    with_loss = sorted({e[0] for e in entries})
+    metrics = getattr(model, "compiled_metrics", None)
+    needed = set(with_loss)
+    for specs in (getattr(metrics, "specs", None) or [], getattr(metrics, "weighted_specs",
+                                                                     None) or []):
+        needed |= {i for i, s in enumerate(specs) if s}
+    if isinstance(y, dict) and isinstance(struct, dict):
+        given = [i for i, p in enumerate(paths) if _has_path(y, p)]
+        if len(given) == len(paths) or not given or not needed <= set(given):
+            return y
+        n = np.shape(_at(y, paths[given[0]]))[0]
+        flat = [_at(y, p) if i in given else np.zeros((n, 0), np.float32)
+                for i, p in enumerate(paths)]
+        return flat
+    if isinstance(y, (list, tuple)) and len(y) == len(with_loss) < len(paths) and \
+            needed == set(with_loss) and all(not isinstance(t, (list, tuple, dict)) for t in y):
+        n = np.shape(y[0])[0]
+        flat = [np.zeros((n, 0), np.float32)] * len(paths)
+        for i, t in zip(with_loss, y):
+            flat[i] = t
+        return flat
+    return y
+
+
+def _has_path(data: Any, path: tuple) -> bool:
+    try:
+        _at(data, path)
+    except (KeyError, IndexError, TypeError):
+        return False
+    return True
 
 
 def _describe(struct: Any) -> Any:

@@ -362,12 +362,17 @@ class Trainer:
         return [da.class_weight_to_sample_weight(ys[0], class_weight)]
 
     def _check_input_shapes(self, xs: list) -> None:
+        """Raise on inputs that do not fit the model's Inputs; `xs` is adjusted in place."""
         expected = self._expected_input_shapes()
         if expected is None:
             return
+        from minikeras.models.input_rank import adjust_input_rank  # (models import trainers)
+
         for i, (a, shape) in enumerate(zip(xs, expected)):
             if shape is None:
                 continue
+            # Keras' Functional adds/drops one trailing size-1 axis (see models/input_rank)
+            xs[i] = a = adjust_input_rank(a, tuple(shape))
             want = tuple(shape[1:])
             got = a.shape[1:]
             ok = len(want) == len(got) and all(w is None or w == g for w, g in zip(want, got))
@@ -684,7 +689,8 @@ class Trainer:
                 sws = self._apply_class_weight(ys, sws, class_weight)
             if xs[0].shape[0] == 0:
                 raise ValueError("fit() received no training samples")
-            train = da.ArrayBatches(xs, ys, sws, batch_size, shuffle, steps_per_epoch)
+            train = da.ArrayBatches(xs, ys, sws, batch_size, shuffle, steps_per_epoch,
+                                    carry=True)
             first = (xs, ys, sws)
         val = None
         if validation_data is not None:
@@ -1073,7 +1079,8 @@ class Trainer:
                           max_queue_size: int = 10, workers: int = 1,
                           use_multiprocessing: bool = False, verbose: Any = 0):
         """Keras 2: `predict` on a generator or Sequence (removed in Keras 3)."""
-        return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose,
+        return self.predict(da.keras2_x_batches(generator), steps=steps, callbacks=callbacks,
+                            verbose=verbose,
                             max_queue_size=max_queue_size, workers=workers,
                             use_multiprocessing=use_multiprocessing)
 

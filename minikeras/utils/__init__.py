@@ -22,6 +22,14 @@ from minikeras.utils.progbar import Progbar  # noqa: F401
 # data from Python code (generators / datasets area)
 from minikeras.trainers.py_dataset import PyDataset, Sequence  # noqa: F401, E402
 
+# image files (branch `prep`; Pillow is the optional extra `image`)
+from minikeras.utils.image_utils import (  # noqa: F401, E402
+    array_to_img,
+    img_to_array,
+    load_img,
+    save_img,
+)
+
 
 def set_random_seed(seed: int) -> None:
     """Seed Python's `random` and NumPy's global generator (which minikeras uses for
