@@ -371,7 +371,7 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
             # for every step at once: then a step is three element-wise products and one
             # matrix product. A step's block of Z holds [dh·o·act'(c) | dz_o dz_g dz_i dz_f |
             # dc_{t-1}]: dh times P[t] fills the first two parts, dc times Q[t] the last four.
-            # (The forward's gates are g i f o; the backward's o g i f.)
+            # (The forward's gates are o i f g; the backward's o g i f.)
             a_o, a_i, a_f, a_g = (A[:T, k * U:(k + 1) * U] for k in range(4))
             Z = _take((T, 6, U, B), dtype)
             P = _take((T, 2, U, B), dtype)
