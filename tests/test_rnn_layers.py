@@ -378,3 +378,33 @@ def test_bidirectional_with_its_own_backward_layer():
     assert type(again.backward_layer).__name__ == "GRU"
     with pytest.raises(ValueError, match="go_backwards"):
         L.Bidirectional(L.LSTM(2), backward_layer=L.LSTM(2))
+
+
+def test_lstm_work_arrays_not_shared_between_live_graph_nodes():
+    # the LSTM primitive takes its work arrays from a pool: a node still alive must keep
+    # its own (a second forward must not overwrite them), and its backward may run twice
+    rng = np.random.default_rng(3)
+    B, T, D, U = 3, 5, 4, 2
+
+    def args(seed):
+        r = np.random.default_rng(seed)
+        return [Tensor(r.normal(size=s).astype("float32"), needs_grad=True)
+                for s in [(B, T, D), (D, 4 * U), (U, 4 * U), (4 * U,)]]
+
+    def grads_of(a, g):
+        out = recurrent(a[0], a[1], a[2], a[3], [np.zeros((B, U), "float32")] * 2,
+                        cell="lstm")
+        return out, out.backward_fn(g)
+
+    g = rng.normal(size=(B, U)).astype("float32")
+    a1, a2 = args(1), args(2)
+    _, expected = grads_of(a1, g)
+    expected = [e.copy() for e in expected]
+    out1 = recurrent(a1[0], a1[1], a1[2], a1[3], [np.zeros((B, U), "float32")] * 2,
+                     cell="lstm")
+    out2, _ = grads_of(a2, g)  # uses the pool while out1 is alive
+    first, second = out1.backward_fn(g), out1.backward_fn(g)
+    for e, x, y in zip(expected, first, second):
+        np.testing.assert_array_equal(x, e)
+        np.testing.assert_array_equal(y, e)
+    assert out2 is not None  # (alive until here)

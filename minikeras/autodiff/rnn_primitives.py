@@ -124,21 +124,28 @@ ACTIVATIONS = {"tanh": (_tanh, _d_tanh), "sigmoid": (_sigmoid, _d_sigmoid),
 # graph node that holds them is freed.
 
 _POOL: dict = {}
-_POOL_DEPTH = 4  # arrays kept per (shape, dtype): bounds the memory held
+_POOL_DEPTH = 4  # arrays kept per (shape, dtype)
+_POOL_MAX_BYTES = 64 << 20  # all arrays kept, at most (larger loops allocate as before)
+_pool_bytes = 0
 
 
 def _take(shape: tuple, dtype: Any) -> np.ndarray:
+    global _pool_bytes
     try:
-        return _POOL[(shape, dtype)].pop()
+        a = _POOL[(shape, dtype)].pop()
     except (KeyError, IndexError):  # (not a check-then-pop: other threads may take too)
         return np.empty(shape, dtype=dtype)
+    _pool_bytes -= a.nbytes
+    return a
 
 
 def _give_back(arrays: tuple) -> None:
+    global _pool_bytes
     for a in arrays:
         stack = _POOL.setdefault((a.shape, a.dtype), [])
-        if len(stack) < _POOL_DEPTH:
+        if len(stack) < _POOL_DEPTH and _pool_bytes + a.nbytes <= _POOL_MAX_BYTES:
             stack.append(a)
+            _pool_bytes += a.nbytes
 
 
 class _Owner:
