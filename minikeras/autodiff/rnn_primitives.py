@@ -30,29 +30,14 @@ def embedding_lookup(table: Any, ids: np.ndarray) -> Tensor:
     ids = np.asarray(ids, dtype=np.intp)
     out = table.value[ids]
 
-    flat = ids.reshape(-1)
-    order = np.argsort(flat, kind="stable")
-    sorted_ids = flat[order]
-    starts = np.flatnonzero(np.r_[True, sorted_ids[1:] != sorted_ids[:-1]]) if flat.size \
-        else np.zeros(0, dtype=np.intp)
-    # ids seen once: their row is copied; ids seen more than once: their rows summed with
-    # one reduceat over just those rows, sorted (np.add.at is many times slower, and a
-    # reduceat over every id pays a call per id)
-    lens = np.diff(np.r_[starts, flat.size])
-    once = lens == 1
-    once_ids, once_pos = sorted_ids[starts[once]], order[starts[once]]
-    many = ~once
-    many_ids = sorted_ids[starts[many]]
-    many_pos = order[np.repeat(many, lens)]
-    many_starts = np.r_[0, np.cumsum(lens[many])[:-1]] if many_ids.size else None
-
+    n_rows, width = table.value.shape[0], table.value.shape[-1]
+    # repeated ids add up: one bincount over (row, column) cells of the flat table sums
+    # every upstream value into its cell (np.add.at, or sorting the ids and a reduceat,
+    # cost several times more for a batch of a few thousand ids)
     def backward(g):
-        full = np.zeros_like(table.value)
-        rows = g.reshape(-1, full.shape[-1])
-        full[once_ids] = rows[once_pos]
-        if many_ids.size:
-            full[many_ids] = np.add.reduceat(rows[many_pos], many_starts, axis=0)
-        return (full,)
+        cells = (ids.reshape(-1, 1) * width + np.arange(width)).reshape(-1)
+        full = np.bincount(cells, weights=np.asarray(g).reshape(-1), minlength=n_rows * width)
+        return (full.reshape(n_rows, width).astype(table.value.dtype, copy=False),)
 
     return record(out, (table,), backward)
 
