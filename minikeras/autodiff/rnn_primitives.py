@@ -243,7 +243,7 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
         A[0, 4 * U:] = c0.value.T
         CT = A[1:, 4 * U:]  # c after each step
         TCT = _take((T, U, B), dtype)  # activation(c)
-        tmp = np.empty((2 * U, B), dtype=dtype)
+        IGFC = _take((T, 2 * U, B), dtype)  # i * g and f * c_{t-1}, kept for the backward
         h = HX[0, :U]
         U3, U4 = 3 * U, 4 * U
         dot, multiply, add, tanh = np.dot, np.multiply, np.add, np.tanh
@@ -264,7 +264,7 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
             else:
                 ract(a[:U3], out=a[:U3])
                 act(a[U3:], out=a[U3:])
-            multiply(a5[U:U3], a5[U3:], out=tmp)  # i * g, f * c_{t-1}
+            tmp = multiply(a5[U:U3], a5[U3:], out=IGFC[t])  # i * g, f * c_{t-1}
             c_new = add(tmp[:U], tmp[U:], out=CT[t])
             tc = act(c_new, out=TCT[t])
             if MT is None:
@@ -277,7 +277,7 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
         H[...] = HT.transpose(0, 2, 1)
         C = CT.transpose(0, 2, 1)
         owner = _Owner()  # the backward holds it; the arrays return to the pool after both
-        weakref.finalize(owner, _give_back, (HX, A, TCT, H))
+        weakref.finalize(owner, _give_back, (HX, A, TCT, H, IGFC))
     elif cell == "gru":
         Zg = np.empty((T, B, U), dtype=dtype)
         Rg = np.empty((T, B, U), dtype=dtype)
@@ -368,28 +368,41 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
             Z = _take((T, 6, U, B), dtype)
             P = _take((T, 2, U, B), dtype)
             Q = _take((T, 4, U, B), dtype)
-            ds = _take((T, 3, U, B), dtype)  # s'(o), s'(i), s'(f)
-            work = (Z, P, Q, ds)
+            work = (Z, P, Q)
             sig = A[:T, :3 * U]
-            if recurrent_activation == "sigmoid":
-                np.subtract(1.0, sig, out=ds.reshape(T, 3 * U, B))
-                ds.reshape(T, 3 * U, B)[...] *= sig
-            else:
-                ds[...] = d_ract(sig).reshape(T, 3, U, B)
             OdTC, TO = P[:, 0], P[:, 1]
-            if activation == "tanh":
-                np.multiply(a_g, a_g, out=TO)
-                np.subtract(1.0, TO, out=TO)
-                np.multiply(a_i, TO, out=Q[:, 0])               # dL/dz_g = dc * i * act'(g)
-                np.multiply(TCT, TCT, out=OdTC)
-                np.subtract(1.0, OdTC, out=OdTC)
+            if recurrent_activation == "sigmoid" and activation == "tanh":
+                # the same factors in fewer passes over memory, from what the forward kept:
+                # s' = s (1 - s), so g s'(i) = (i g)(1 - i) and c_{t-1} s'(f) = (f c)(1 - f);
+                # act(c) s'(o) = h (1 - o); o act'(c) = o - h act(c); i act'(g) = i - (i g) g.
+                # (Where a mask kept the previous h, h differs from o act(c), but the loop
+                # multiplies those steps' factors by a zero gradient.)
+                hT = HX[1:, :U]
+                np.subtract(1.0, sig[:, U:], out=Q[:, 1:3].reshape(T, 2 * U, B))
+                Q[:, 1:3].reshape(T, 2 * U, B)[...] *= IGFC
+                np.subtract(1.0, a_o, out=TO)
+                TO *= hT                                        # dL/dz_o = dh * h (1 - o)
+                np.multiply(hT, TCT, out=OdTC)
+                np.subtract(a_o, OdTC, out=OdTC)                # dL/dc += dh * o * act'(c)
+                np.multiply(IGFC[:, :U], a_g, out=Q[:, 0])
+                np.subtract(a_i, Q[:, 0], out=Q[:, 0])          # dL/dz_g = dc * i * act'(g)
             else:
-                np.multiply(a_i, d_act(a_g), out=Q[:, 0])
-                OdTC[...] = d_act(TCT)
-            OdTC *= a_o                                         # dL/dc  += dh * o * act'(c)
-            np.multiply(TCT, ds[:, 0], out=TO)                  # dL/dz_o = dh * act(c) * s'(o)
-            np.multiply(a_g, ds[:, 1], out=Q[:, 1])             # dL/dz_i = dc * g * s'(i)
-            np.multiply(A[:T, 4 * U:], ds[:, 2], out=Q[:, 2])   # dL/dz_f = dc * c_prev * s'(f)
+                ds = _take((T, 3, U, B), dtype)  # s'(o), s'(i), s'(f)
+                work += (ds,)
+                ds[...] = d_ract(sig).reshape(T, 3, U, B)
+                if activation == "tanh":
+                    np.multiply(a_g, a_g, out=TO)
+                    np.subtract(1.0, TO, out=TO)
+                    np.multiply(a_i, TO, out=Q[:, 0])           # dL/dz_g = dc * i * act'(g)
+                    np.multiply(TCT, TCT, out=OdTC)
+                    np.subtract(1.0, OdTC, out=OdTC)
+                else:
+                    np.multiply(a_i, d_act(a_g), out=Q[:, 0])
+                    OdTC[...] = d_act(TCT)
+                OdTC *= a_o                                     # dL/dc  += dh * o * act'(c)
+                np.multiply(TCT, ds[:, 0], out=TO)              # dL/dz_o = dh * act(c) * s'(o)
+                np.multiply(a_g, ds[:, 1], out=Q[:, 1])         # dL/dz_i = dc * g * s'(i)
+                np.multiply(A[:T, 4 * U:], ds[:, 2], out=Q[:, 2])  # dL/dz_f = dc * c_prev * s'(f)
             Q[:, 3] = a_f                                       # dc_{t-1} = dc * f
             bcols = np.concatenate([np.arange(k * U, (k + 1) * U) for k in (0, 3, 1, 2)])
             R_b = np.ascontiguousarray(R[:, bcols])
