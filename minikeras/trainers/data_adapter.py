@@ -107,14 +107,14 @@ def _count_nonfinite(a: np.ndarray, chunk: int = 1 << 16) -> int:
 
 
 def check_finite(arrays: list, what: str) -> None:
-    for i, a in enumerate(arrays):
-        if a.dtype.kind != "f" or a.size == 0:
-            continue
-        # A finite sum proves every value finite (a NaN or an inf would make it NaN or inf),
-        # without a temporary; only a non-finite sum (bad data, or an overflow of huge
-        # values) needs the exact count.
-        with np.errstate(over="ignore", invalid="ignore"):
-            total = np.add.reduce(a, axis=None)
+    # A finite sum proves every value finite (a NaN or an inf would make it NaN or inf),
+    # without a temporary; only a non-finite sum (bad data, or an overflow of huge
+    # values) needs the exact count. (One errstate for all: entering one costs more than
+    # a small array's sum.)
+    with np.errstate(over="ignore", invalid="ignore"):
+        totals = [np.add.reduce(a, axis=None) if a.dtype.kind == "f" and a.size else 0.0
+                  for a in arrays]
+    for i, (a, total) in enumerate(zip(arrays, totals)):
         if np.isfinite(total):
             continue
         bad = _count_nonfinite(a)

@@ -435,6 +435,9 @@ class FlatUpdate:
         for var, view in watched:
             var.value = view
         self.watched = watched
+        # set by `fit` while no user code can run between steps (no batch hooks, no
+        # schedule): `usable` then holds until the next epoch's callbacks
+        self.trusted = False
 
     @classmethod
     def make(cls, opt: Any, variables: list, dtype: np.dtype) -> "FlatUpdate | None":
