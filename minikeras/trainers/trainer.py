@@ -743,6 +743,13 @@ class Trainer:
                 batches = pairs if pairs is not None else \
                     self._batches(train, rng, class_weight)
                 pending = None  # the end index of an execution whose end hook is due
+                if pairs is not None and not batch_hooks:  # (the loop below, less its hooks)
+                    train_pair = self._train_pair
+                    for x, y in pairs:
+                        train_pair(x, y, variables)
+                        if self.stop_training:
+                            break
+                    batches = ()
                 for step, batch in enumerate(batches):
                     if batch_hooks and hooks.begins(step):
                         cbs.on_train_batch_begin(step)
