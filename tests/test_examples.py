@@ -233,31 +233,41 @@ def _blocks_after(text, marker):
     return pattern.findall(text)
 
 
-def test_backprop_doc_quotes_the_code_verbatim():
-    text = (DOCS / "backprop.md").read_text(encoding="utf8")
+def check_doc_quotes(doc, minimum):
+    """Every line of each `<!-- quote: path Qualname -->` block of docs/`doc` is a line of
+    that object's source, so the walk-through cannot drift from the code."""
+    text = (DOCS / doc).read_text(encoding="utf8")
     quotes = _blocks_after(text, "quote")
-    assert len(quotes) >= 8
+    assert len(quotes) >= minimum
     for where, code in quotes:
         path, qualname = where.split()
-        module = importlib.import_module(path[:-3].replace("/", "."))
-        obj = module
+        obj = importlib.import_module(path[:-3].replace("/", "."))
         for part in qualname.split("."):
             obj = getattr(obj, part)
         source = {line.strip() for line in inspect.getsource(obj).splitlines()}
         for line in code.splitlines():
             assert line.strip() in source, (
-                f"docs/backprop.md quotes a line that is no longer in {path} {qualname}: "
+                f"docs/{doc} quotes a line that is no longer in {path} {qualname}: "
                 f"{line.strip()!r}; update the doc")
 
 
-def test_backprop_doc_example_prints_true(capsys):
-    text = (DOCS / "backprop.md").read_text(encoding="utf8")
+def run_doc_example(doc, capsys):
+    """The printed words of the doc's `<!-- run -->` block."""
+    text = (DOCS / doc).read_text(encoding="utf8")
     ((_, code),) = _blocks_after(text, "run")
     try:
-        exec(compile(code, "docs/backprop.md", "exec"), {})
+        exec(compile(code, f"docs/{doc}", "exec"), {})
     finally:
         keras.config.set_floatx("float32")
-    assert capsys.readouterr().out.split() == ["True", "True", "True"]
+    return capsys.readouterr().out.split()
+
+
+def test_backprop_doc_quotes_the_code_verbatim():
+    check_doc_quotes("backprop.md", 8)
+
+
+def test_backprop_doc_example_prints_true(capsys):
+    assert run_doc_example("backprop.md", capsys) == ["True", "True", "True"]
 
 
 def test_examples_doc_shows_every_example_and_its_picture():

@@ -50,38 +50,13 @@ def test_cnn_digits_without_sklearn(load, monkeypatch):
 
 # --- docs/convolution.md quotes the code, and its example runs --------------------------
 
-DOCS = EXAMPLES.parent / "docs"
-
-
 def test_convolution_doc_quotes_the_code_verbatim():
-    import importlib
-    import inspect
+    from test_examples import check_doc_quotes
 
-    from test_examples import _blocks_after
-
-    text = (DOCS / "convolution.md").read_text(encoding="utf8")
-    quotes = _blocks_after(text, "quote")
-    assert len(quotes) >= 8
-    for where, code in quotes:
-        path, qualname = where.split()
-        obj = importlib.import_module(path[:-3].replace("/", "."))
-        for part in qualname.split("."):
-            obj = getattr(obj, part)
-        source = {line.strip() for line in inspect.getsource(obj).splitlines()}
-        for line in code.splitlines():
-            assert line.strip() in source, (
-                f"docs/convolution.md quotes a line that is no longer in {path} {qualname}: "
-                f"{line.strip()!r}; update the doc")
+    check_doc_quotes("convolution.md", 8)
 
 
 def test_convolution_doc_example_prints_true(capsys):
-    import minikeras as keras
-    from test_examples import _blocks_after
+    from test_examples import run_doc_example
 
-    text = (DOCS / "convolution.md").read_text(encoding="utf8")
-    ((_, code),) = _blocks_after(text, "run")
-    try:
-        exec(compile(code, "docs/convolution.md", "exec"), {})
-    finally:
-        keras.config.set_floatx("float32")
-    assert capsys.readouterr().out.split() == ["True", "True"]
+    assert run_doc_example("convolution.md", capsys) == ["True", "True"]

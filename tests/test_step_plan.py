@@ -204,3 +204,33 @@ def test_large_models_update_per_variable(opt, monkeypatch):
     replayed = _train(True, "relu", "mse", opt, monkeypatch=monkeypatch)
     assert replayed[0]._replay and replayed[0]._replay.flat is None
     _same(replayed, _train(False, "relu", "mse", opt, monkeypatch=monkeypatch))
+
+
+@pytest.mark.parametrize("change", ["clipnorm", "rebind"])
+def test_epoch_callbacks_end_a_trusted_flat_update(change, monkeypatch):
+    """Without batch hooks the flat update's checks run once per epoch: a change made in
+    `on_epoch_begin` (a clipping optimizer, a replaced array) must still end it there."""
+
+    class Change(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:
+                if change == "clipnorm":
+                    self.model.optimizer.clipnorm = 0.01
+                else:
+                    layer = self.model.layers[0]
+                    layer.kernel.value = layer.kernel.value.copy()
+
+    runs = []
+    for replay in (True, False):
+        keras.utils.set_random_seed(0)
+        model = _model("relu", "mse")
+        model.compile(keras.optimizers.SGD(0.05), "mse")
+        x, y = _data("mse")
+        with monkeypatch.context() as m:
+            if not replay:
+                m.setattr(trainer, "plan_train_step", lambda *a: None)
+            history = model.fit(x, y, batch_size=8, epochs=3, verbose=0, callbacks=[Change()])
+        runs.append((model, history.history))
+    assert runs[0][0]._replay and runs[0][0]._replay.flat is None
+    assert not runs[0][0]._trust_flat  # (reset at the end of fit)
+    _same(*runs)

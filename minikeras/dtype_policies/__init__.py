@@ -21,6 +21,7 @@ from minikeras import config
 
 # the float dtypes NumPy computes in; bfloat16 is refused with its own message
 _FLOATS = ("float16", "float32", "float64")
+_PARSED: dict = {}  # policy name -> (compute dtype, variable dtype), names that parsed
 _BFLOAT16 = ("NumPy has no bfloat16 (it needs the ml_dtypes package, which minikeras does "
              "not depend on); use 'mixed_float16', 'float16', 'float32' or 'float64'")
 
@@ -39,6 +40,15 @@ class DTypePolicy:
 
     @staticmethod
     def _parse_name(name: Any) -> tuple:
+        parsed = _PARSED.get(name) if type(name) is str else None
+        if parsed is not None:  # (np.dtype and str of it cost most of a layer's __init__)
+            return parsed
+        parsed = DTypePolicy._parse_new_name(name)
+        _PARSED[name] = parsed
+        return parsed
+
+    @staticmethod
+    def _parse_new_name(name: Any) -> tuple:
         if not isinstance(name, str):
             raise TypeError("'name' must be a string, such as 'mixed_float16'. "
                             f"Received: name={name} (of type {type(name)})")

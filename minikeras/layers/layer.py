@@ -81,6 +81,9 @@ FLOAT_DTYPES = ("float16", "float32", "float64")
 INPUT_DTYPES = FLOAT_DTYPES + ("int8", "int16", "int32", "int64", "uint8", "uint16",
                                "uint32", "uint64", "bool")
 
+# attribute values `Layer.__setattr__` never tracks (no layer or variable inside)
+_UNTRACKED = frozenset((type(None), bool, int, float, str, np.ndarray, dict))
+
 
 def check_layer_dtype(layer: "Layer", dtype: Any, allowed: tuple) -> str:
     """`dtype` (a name, NumPy dtype, Keras 3 DTypePolicy dict or Keras 2 Policy dict) as a
@@ -410,6 +413,9 @@ class Layer:
 
     # --- attribute tracking -----------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
+        if type(value) in _UNTRACKED:  # most attributes: nothing to track
+            object.__setattr__(self, name, value)
+            return
         if isinstance(value, Layer) and name != "_outer" and value is not self:
             if all(value is not x for x in self._layers):
                 self._layers.append(value)

@@ -107,14 +107,14 @@ def _count_nonfinite(a: np.ndarray, chunk: int = 1 << 16) -> int:
 
 
 def check_finite(arrays: list, what: str) -> None:
-    for i, a in enumerate(arrays):
-        if a.dtype.kind != "f" or a.size == 0:
-            continue
-        # A finite sum proves every value finite (a NaN or an inf would make it NaN or inf),
-        # without a temporary; only a non-finite sum (bad data, or an overflow of huge
-        # values) needs the exact count.
-        with np.errstate(over="ignore", invalid="ignore"):
-            total = np.add.reduce(a, axis=None)
+    # A finite sum proves every value finite (a NaN or an inf would make it NaN or inf),
+    # without a temporary; only a non-finite sum (bad data, or an overflow of huge
+    # values) needs the exact count. (One errstate for all: entering one costs more than
+    # a small array's sum.)
+    with np.errstate(over="ignore", invalid="ignore"):
+        totals = [np.add.reduce(a, axis=None) if a.dtype.kind == "f" and a.size else 0.0
+                  for a in arrays]
+    for i, (a, total) in enumerate(zip(arrays, totals)):
         if np.isfinite(total):
             continue
         bad = _count_nonfinite(a)
@@ -337,6 +337,12 @@ class ArrayBatches:
                 self.sws is not None:
             return None
         x, y = self.xs[0], self.ys[0]
+        if self._carry_steps is None and self.shuffle is False and \
+                self.num_batches == num_batches(self.n, self.batch_size):
+            # every batch in order: the same views as `_slices`' (a slice past the end
+            # stops at it), without its two generators and a `slice` per batch
+            b = self.batch_size
+            return ((x[s:s + b], y[s:s + b]) for s in range(0, self.n, b))
         slices = self._slices(rng)
         return ((x[index], y[index]) for index in slices)
 

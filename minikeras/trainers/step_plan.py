@@ -194,7 +194,11 @@ class ReplayedStep:
         step is a loop of calls. Only the batch's own arrays are passed at each step."""
         steps, zs, gzs, rows = self.steps, self.z, self.gz, self.rows
         dt = self.dtype
+        # constants as 0-d arrays of the work dtype: the same values as the Python numbers
+        # of `run` (NumPy casts those to the array's dtype), without a conversion per call
+        zero = np.zeros((), dt)
         last = len(steps) - 1
+        self.inv_n = np.asarray(zs[last].shape[-1] / zs[last].size, dt)
         forward: list = []
         for i, (kernel, bias, act) in enumerate(steps):
             z = zs[i]
@@ -203,7 +207,7 @@ class ReplayedStep:
             if bias is not None:
                 forward.append((np.add, (z, bias.value, z)))
             if act == "relu":
-                forward.append((functools.partial(np.maximum, out=z), (z, 0)))
+                forward.append((functools.partial(np.maximum, out=z), (z, zero)))
             elif act == "tanh":
                 forward.append((np.tanh, (z, z)))
             elif act == "sigmoid":
@@ -227,7 +231,7 @@ class ReplayedStep:
             g, out = gzs[i], zs[i]
             if act is not None and i != last:
                 if act == "relu":
-                    backward += [(np.greater, (out, 0, self.mask[i])),
+                    backward += [(np.greater, (out, zero, self.mask[i])),
                                  (np.multiply, (g, self.mask[i], g))]
                 else:
                     t, t2 = np.empty_like(out), np.empty_like(out)
@@ -272,7 +276,7 @@ class ReplayedStep:
             else:
                 np.multiply(pred, _add_reduce(y, -1, None, self.ysum, True), out=g)
                 g -= y
-            g *= inv_n
+            np.multiply(g, self.inv_n, g)  # (inv_n in the work dtype, as NumPy casts it)
         for fn, args in backward:
             fn(*args)
         x.T.dot(self.gz[0], self.grads[self.grad_index[0]])
@@ -435,6 +439,9 @@ class FlatUpdate:
         for var, view in watched:
             var.value = view
         self.watched = watched
+        # set by `fit` while no user code can run between steps (no batch hooks, no
+        # schedule): `usable` then holds until the next epoch's callbacks
+        self.trusted = False
 
     @classmethod
     def make(cls, opt: Any, variables: list, dtype: np.dtype) -> "FlatUpdate | None":

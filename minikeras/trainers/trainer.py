@@ -19,7 +19,7 @@ import numpy as np
 from minikeras import config as _config
 from minikeras import optimizers as optimizers_module
 from minikeras.autodiff.masks import get_keras_mask, set_keras_mask
-from minikeras.autodiff.tensor import Tape, Tensor, no_grad
+from minikeras.autodiff.tensor import Tape, Tensor, Variable, no_grad
 from minikeras.autodiff import primitives as P
 from minikeras.callbacks.callback import CallbackList
 from minikeras.layers.layer import Layer, flatten_structure, pack_like
@@ -152,6 +152,7 @@ class Trainer:
     # the replayed training step (step_plan.py): None until planned after the first step
     # of a fit, False when the step cannot be replayed
     _replay: Any = None
+    _trust_flat = False  # fit: no user code between the steps of this epoch (see FlatUpdate)
 
     loss: Any = None  # what compile() was given (Keras 3: None before compile)
 
@@ -518,8 +519,11 @@ class Trainer:
         arrays, then the optimizer's all-or-nothing update (a SIGINT held until done).
         None when the batch needs the regular step (e.g. to raise its error)."""
         flat = replay.flat
-        if flat is not None and not flat.usable():
-            flat = replay.flat = None
+        if flat is not None and not flat.trusted:
+            if not flat.usable():
+                flat = replay.flat = None
+            else:  # until the epoch ends, only when no user code runs between steps
+                flat.trusted = self._trust_flat
         if flat is not None and x.shape[0] == replay.rows and replay.compiles:
             result = replay.run_full(x, y)
         else:
@@ -658,6 +662,7 @@ class Trainer:
                                      validation_steps, validation_batch_size, validation_freq)
         finally:
             self._nonfinite_ok = False
+            object.__setattr__(self, "_trust_flat", False)
             object.__setattr__(self, "_fit_targets", None)
 
     def _fit_sources(self, x: Any, y: Any, batch_size: int, epochs: int, verbose: int,
@@ -724,11 +729,27 @@ class Trainer:
                     break
                 self.reset_metrics()
                 cbs.on_epoch_begin(epoch)
+                # the flat update's checks hold for the epoch when no user code runs
+                # between its steps: no batch hooks, no metrics (a custom one is user
+                # code), a learning rate that is a plain Variable
+                replay = self._replay
+                if replay and replay.flat is not None:
+                    replay.flat.trusted = False
+                object.__setattr__(self, "_trust_flat", not batch_hooks and type(
+                    self.optimizer._learning_rate) is Variable and
+                    not self.compiled_metrics.has_metrics)
                 pairs = train.single_pairs(rng) if train.prepared else None
                 # one input, one target: no lists per batch
                 batches = pairs if pairs is not None else \
                     self._batches(train, rng, class_weight)
                 pending = None  # the end index of an execution whose end hook is due
+                if pairs is not None and not batch_hooks:  # (the loop below, less its hooks)
+                    train_pair = self._train_pair
+                    for x, y in pairs:
+                        train_pair(x, y, variables)
+                        if self.stop_training:
+                            break
+                    batches = ()
                 for step, batch in enumerate(batches):
                     if batch_hooks and hooks.begins(step):
                         cbs.on_train_batch_begin(step)
