@@ -469,6 +469,32 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
                     dh_prev += keep_h
                 dh = dh_prev
 
+        def keras_order(gw):  # the LSTM's gradients back from o g i f to Keras' i f g o
+            if cell != "lstm":
+                return gw
+            out = np.empty_like(gw)
+            out[..., gate_cols[bcols]] = gw
+            return out
+
+        if lstm and rm is None:
+            # straight from the (T, 4U, batch) blocks, no transpose of dz: dx by a batched
+            # product with dz transposed (BLAS reads it as is), and dR, dK, db as ONE
+            # contraction of dz with the steps' [h_{t-1}; x_t; 1] that the forward kept
+            dz = Z[:, 1:5].reshape(T, G * U, B)
+            dW = np.tensordot(dz, HX[:T], axes=([0, 2], [0, 2]))  # (4U, U + D + 1)
+            dx = None
+            if x.needs_grad:
+                dx = np.matmul(dz.transpose(0, 2, 1), K[:, bcols].T)  # (T, B, D)
+                if go_backwards:
+                    dx = dx[::-1]
+                dx = dx.transpose(1, 0, 2)
+            grads = [dx, keras_order(dW[:, U:U + D].T) if kernel.needs_grad else None,
+                     keras_order(dW[:, :U].T) if recurrent_kernel.needs_grad else None]
+            if bias is not None:
+                grads.append(keras_order(dW[:, U + D].copy()))
+            grads += [dh.T, dc.T.copy()]  # (dc may be a view of Z, which goes back to the pool)
+            _give_back(work)
+            return grads
         if lstm:  # back from the transposed arrays
             dXW = _take((T, B, G * U), dtype)  # dz in the backward's gate order o g i f
             dXW[...] = Z[:, 1:5].reshape(T, G * U, B).transpose(0, 2, 1)
@@ -476,13 +502,6 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
             dh, dc = dh.T, dc.T.copy()  # (dc may be a view of Z, which goes back to the pool)
         grads: list = []
         flat_dXW = dXW.reshape(T * B, G * U)
-
-        def keras_order(gw):  # the LSTM's gradients back from o g i f to Keras' i f g o
-            if cell != "lstm":
-                return gw
-            out = np.empty_like(gw)
-            out[..., gate_cols[bcols]] = gw
-            return out
 
         if x.needs_grad:
             K_b = K[:, bcols] if lstm else K
