@@ -12,8 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from minikeras import ops
-from minikeras.autodiff.tensor import gradients, watch
+from ops_reference import OpsReference
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SECTION = json.loads((FIXTURES / "policy_k3.json").read_text())["sections"]["ops"]
@@ -23,45 +22,9 @@ DATA = np.load(FIXTURES / "policy_k3.npz")
 DTYPE_DIFFERS = {"array_dtype"}
 
 
-def _run(name):
-    case = SECTION["cases"][name]
-    assert "error" not in case, case
-    arrays = {k: DATA[f"ops/{name}/{k}"] for k in case["inputs"]}
-    leaves = {k: watch(v) for k, v in arrays.items()
-              if case["differentiable"] and v.dtype.kind == "f"}
-    env = {"ops": ops, "np": np, **arrays, **leaves}
-    result = eval(case["expr"], env)  # noqa: S307 - the fixture's own expressions
-    if case["outputs"] is None:
-        return case, leaves, [""], [result]
-    assert isinstance(result, (list, tuple)) and len(result) == case["outputs"]
-    return case, leaves, [f"_{i}" for i in range(case["outputs"])], list(result)
-
-
-def _check_values(name):
-    case, _, suffixes, outs = _run(name)
-    for s, out in zip(suffixes, outs):
-        want = DATA[f"ops/{name}/y{s}"]
-        got = np.asarray(out.value if hasattr(out, "value") else out)
-        assert got.shape == want.shape, (s, got.shape, want.shape)
-        if name not in DTYPE_DIFFERS:
-            assert got.dtype == want.dtype, (s, got.dtype, want.dtype)
-        if want.dtype.kind in "biu":
-            np.testing.assert_array_equal(got, want)
-        else:
-            np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-5, equal_nan=True)
-
-
-def _check_gradients(name):
-    _, leaves, suffixes, outs = _run(name)
-    total = None
-    for s, out in zip(suffixes, outs):
-        term = ops.sum(ops.multiply(out, DATA[f"ops/{name}/g{s}"]))
-        total = term if total is None else ops.add(total, term)
-    names = sorted(leaves)
-    for k, grad in zip(names, gradients(total, [leaves[k] for k in names])):
-        want = DATA[f"ops/{name}/grad_{k}"]
-        got = np.zeros_like(want) if grad is None else np.asarray(grad)
-        np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5, err_msg=k)
+REFERENCE = OpsReference(SECTION, DATA, value_tol=(2e-5, 2e-5), grad_tol=(2e-4, 2e-5),
+                         dtype_differs=DTYPE_DIFFERS)
+_check_values, _check_gradients = REFERENCE.check_values, REFERENCE.check_gradients
 
 
 @pytest.mark.parametrize("name", sorted(SECTION["cases"]))
