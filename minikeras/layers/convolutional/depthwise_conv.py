@@ -17,6 +17,23 @@ from minikeras.layers.convolutional.base_conv import BaseConv, _ser, positive_in
 from minikeras.ops.conv_ops import depthwise_kernel_as_grouped
 
 
+def _init_depthwise(layer: BaseConv, filters: int | None, depth_multiplier: int,
+                    depthwise_initializer: Any, depthwise_regularizer: Any,
+                    depthwise_constraint: Any, conv_kwargs: dict) -> None:
+    """The part of the constructor Depthwise and Separable share: no `groups`, a positive
+    `depth_multiplier`, and the depthwise kernel's initializer/regularizer/constraint in the
+    roles of the convolution's kernel ones."""
+    if conv_kwargs.get("groups", 1) != 1:
+        raise ValueError(f"{type(layer).__name__} does not take `groups` (received "
+                         f"groups={conv_kwargs['groups']!r})")
+    conv_kwargs.pop("groups", None)  # tf_keras writes groups=1 in its configs
+    multiplier = positive_int(depth_multiplier, "depth_multiplier", type(layer).__name__)
+    BaseConv.__init__(layer, filters, kernel_initializer=depthwise_initializer,
+                      kernel_regularizer=depthwise_regularizer,
+                      kernel_constraint=depthwise_constraint, **conv_kwargs)
+    layer.depth_multiplier = multiplier
+
+
 class BaseDepthwiseConv(BaseConv):
     _strided_dilation_ok = True
     def __init__(self, kernel_size: Any, strides: Any = 1, padding: str = "valid",
@@ -26,22 +43,15 @@ class BaseDepthwiseConv(BaseConv):
                  depthwise_regularizer: Any = None, bias_regularizer: Any = None,
                  activity_regularizer: Any = None, depthwise_constraint: Any = None,
                  bias_constraint: Any = None, **kwargs: Any) -> None:
-        if kwargs.get("groups", 1) != 1:
-            raise ValueError(f"{type(self).__name__} does not take `groups` (received "
-                             f"groups={kwargs['groups']!r})")
-        kwargs.pop("groups", None)  # tf_keras writes groups=1 in its configs
-        multiplier = positive_int(depth_multiplier, "depth_multiplier", type(self).__name__)
-        super().__init__(None, kernel_size, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate,
-                         activation=activation, use_bias=use_bias,
-                         kernel_initializer=depthwise_initializer,
-                         bias_initializer=bias_initializer,
-                         kernel_regularizer=depthwise_regularizer,
-                         bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer,
-                         kernel_constraint=depthwise_constraint,
-                         bias_constraint=bias_constraint, **kwargs)
-        self.depth_multiplier = multiplier
+        _init_depthwise(self, None, depth_multiplier, depthwise_initializer,
+                        depthwise_regularizer, depthwise_constraint, dict(
+                            kernel_size=kernel_size, strides=strides, padding=padding,
+                            data_format=data_format, dilation_rate=dilation_rate,
+                            activation=activation, use_bias=use_bias,
+                            bias_initializer=bias_initializer,
+                            bias_regularizer=bias_regularizer,
+                            activity_regularizer=activity_regularizer,
+                            bias_constraint=bias_constraint, **kwargs))
 
     def _kernel_shape(self, channels: int) -> tuple:
         return self.kernel_size + (channels, self.depth_multiplier)
@@ -95,26 +105,19 @@ class BaseSeparableConv(BaseConv):
                  bias_regularizer: Any = None, activity_regularizer: Any = None,
                  depthwise_constraint: Any = None, pointwise_constraint: Any = None,
                  bias_constraint: Any = None, **kwargs: Any) -> None:
-        if kwargs.get("groups", 1) != 1:
-            raise ValueError(f"{type(self).__name__} does not take `groups` (received "
-                             f"groups={kwargs['groups']!r})")
-        kwargs.pop("groups", None)
         # tf_keras' SeparableConv configs also carry kernel_* entries inherited from its Conv
         # base; that layer has no `kernel`, so tf_keras ignores them too
         for unused in ("kernel_initializer", "kernel_regularizer", "kernel_constraint"):
             kwargs.pop(unused, None)
-        multiplier = positive_int(depth_multiplier, "depth_multiplier", type(self).__name__)
-        super().__init__(filters, kernel_size, strides=strides, padding=padding,
-                         data_format=data_format, dilation_rate=dilation_rate,
-                         activation=activation, use_bias=use_bias,
-                         kernel_initializer=depthwise_initializer,
-                         bias_initializer=bias_initializer,
-                         kernel_regularizer=depthwise_regularizer,
-                         bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer,
-                         kernel_constraint=depthwise_constraint,
-                         bias_constraint=bias_constraint, **kwargs)
-        self.depth_multiplier = multiplier
+        _init_depthwise(self, filters, depth_multiplier, depthwise_initializer,
+                        depthwise_regularizer, depthwise_constraint, dict(
+                            kernel_size=kernel_size, strides=strides, padding=padding,
+                            data_format=data_format, dilation_rate=dilation_rate,
+                            activation=activation, use_bias=use_bias,
+                            bias_initializer=bias_initializer,
+                            bias_regularizer=bias_regularizer,
+                            activity_regularizer=activity_regularizer,
+                            bias_constraint=bias_constraint, **kwargs))
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
         self.pointwise_constraint = constraints.get(pointwise_constraint)
