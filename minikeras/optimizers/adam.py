@@ -48,12 +48,18 @@ class Adam(Optimizer):
     def update_step(self, gradient, variable, learning_rate) -> None:
         w = variable.value
         i = self._index[id(variable)]
-        alpha, one_b1, one_b2, eps = self._coefficients(w.dtype, learning_rate)
         tmp = self._scratch[i]
         if tmp is None:
             tmp = self._scratch_for(i, w)
-        m = self.momentums[i].value
-        v = self.velocities[i].value
+        self.apply_rule(w, gradient, self.momentums[i].value, self.velocities[i].value, tmp,
+                        learning_rate, self.velocity_hats[i].value if self.amsgrad else None)
+
+    def apply_rule(self, w: np.ndarray, gradient: np.ndarray, m: np.ndarray, v: np.ndarray,
+                   tmp: np.ndarray, learning_rate: np.ndarray,
+                   v_hat: np.ndarray | None = None) -> None:
+        """The rule on arrays, in place (`tmp`: work space; `v_hat`: AMSGrad's maximum).
+        The replayed training step applies it to all weights at once."""
+        alpha, one_b1, one_b2, eps = self._coefficients(w.dtype, learning_rate)
         np.subtract(gradient, m, tmp)
         tmp *= one_b1
         m += tmp
@@ -61,10 +67,9 @@ class Adam(Optimizer):
         tmp -= v
         tmp *= one_b2
         v += tmp
-        if self.amsgrad:
-            vh = self.velocity_hats[i].value
-            np.maximum(vh, v, out=vh)
-            v = vh
+        if v_hat is not None:
+            np.maximum(v_hat, v, out=v_hat)
+            v = v_hat
         np.sqrt(v, tmp)
         tmp += eps
         np.divide(m, tmp, tmp)

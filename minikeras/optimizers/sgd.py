@@ -38,12 +38,18 @@ class SGD(Optimizer):
         tmp = self._scratch[i]
         if tmp is None:
             tmp = self._scratch_for(i, w)
+        self.apply_rule(w, gradient, self.momentums[i].value if self.momentum else None, tmp,
+                        learning_rate)
+
+    def apply_rule(self, w: np.ndarray, gradient: np.ndarray, m: np.ndarray | None,
+                   tmp: np.ndarray, learning_rate: np.ndarray) -> None:
+        """The rule on arrays, in place (`m`: the momentum, None without; `tmp`: work
+        space). The replayed training step applies it to all weights at once."""
         np.multiply(gradient, learning_rate, tmp)  # lr * g
-        if not self.momentum:
+        if m is None:
             w -= tmp
             return
         (mom,) = self._coefficients(w.dtype, learning_rate)
-        m = self.momentums[i].value
         m *= mom
         m -= tmp
         if self.nesterov:

@@ -496,33 +496,8 @@ class FlatUpdate:
         opt._coef.clear()  # (SGD and Adam have no `_prepare_step`)
         w, g, tmp = self.param_flat, self.grad_flat, self.tmp
         if self.kind == "sgd":
-            np.multiply(g, lr, tmp)  # lr * g
-            if not opt.momentum:
-                w -= tmp
-            else:
-                (mom,) = opt._coefficients(w.dtype, lr)
-                m = self.slot_flats[0]
-                m *= mom
-                m -= tmp
-                if opt.nesterov:
-                    w -= tmp
-                    np.multiply(m, mom, tmp)
-                    w += tmp
-                else:
-                    w += m
+            opt.apply_rule(w, g, self.slot_flats[0] if opt.momentum else None, tmp, lr)
         else:
-            alpha, one_b1, one_b2, eps = opt._coefficients(w.dtype, lr)
             m, v = self.slot_flats
-            np.subtract(g, m, tmp)
-            tmp *= one_b1
-            m += tmp
-            np.multiply(g, g, tmp)
-            tmp -= v
-            tmp *= one_b2
-            v += tmp
-            np.sqrt(v, tmp)
-            tmp += eps
-            np.divide(m, tmp, tmp)
-            tmp *= alpha
-            w -= tmp
+            opt.apply_rule(w, g, m, v, tmp, lr)
         opt._count_step()
