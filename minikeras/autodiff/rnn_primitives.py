@@ -31,13 +31,15 @@ def embedding_lookup(table: Any, ids: np.ndarray) -> Tensor:
     out = table.value[ids]
 
     n_rows, width = table.value.shape[0], table.value.shape[-1]
-    # repeated ids add up: one bincount over (row, column) cells of the flat table sums
-    # every upstream value into its cell (np.add.at, or sorting the ids and a reduceat,
-    # cost several times more for a batch of a few thousand ids)
+    # repeated ids add up: one unbuffered add (np.add.at) over the (row, column) cells of
+    # the flat table sums every upstream value into its cell in the table's dtype, as
+    # Keras' scatter-add does (a float64 bincount, or sorting the ids and a reduceat,
+    # cost more for a batch of a few thousand ids)
     def backward(g):
         cells = (ids.reshape(-1, 1) * width + np.arange(width)).reshape(-1)
-        full = np.bincount(cells, weights=np.asarray(g).reshape(-1), minlength=n_rows * width)
-        return (full.reshape(n_rows, width).astype(table.value.dtype, copy=False),)
+        full = np.zeros(n_rows * width, dtype=table.value.dtype)
+        np.add.at(full, cells, np.asarray(g, dtype=full.dtype).reshape(-1))
+        return (full.reshape(table.value.shape),)
 
     return record(out, (table,), backward)
 
@@ -128,20 +130,19 @@ class _LSTMWork:
         self.HX = HX = np.empty((T + 1, U + D + 1, B), dtype)
         self.A = A = np.empty((T + 1, 5 * U, B), dtype)
         self.TC = TC = np.empty((T, U, B), dtype)  # activation(c_t)
-        igfc = np.empty((2 * U, B), dtype)  # i * g and f * c_{t-1} of the current step
+        self.IGFC = IGFC = np.empty((T, 2 * U, B), dtype)  # i * g and f * c_{t-1}
         self.forward_steps = [
-            (HX[t], A[t, :U4], A[t, :U3], A[t, U:U3], A[t, U3:], igfc, igfc[:U], igfc[U:],
-             A[t + 1, U4:], TC[t], A[t, :U], HX[t + 1, :U]) for t in range(T)]
+            (HX[t], A[t, :U4], A[t, :U3], A[t, U:U3], A[t, U3:], IGFC[t], IGFC[t, :U],
+             IGFC[t, U:], A[t + 1, U4:], TC[t], A[t, :U], HX[t + 1, :U]) for t in range(T)]
         # the backward, a chunk of steps at a time; a step's block of Z holds
         # [dh·o·act'(c) | dz_o dz_g dz_i dz_f | dc_{t-1}]
         self.Z = Z = np.empty((k, 6, U, B), dtype)
         self.P = P = np.empty((k, 2, U, B), dtype)  # factors of dh: o act'(c), act(c) s'(o)
         self.Q = Q = np.empty((k, 4, U, B), dtype)  # of dc: i act'(g), g s'(i), c s'(f), f
-        self.IGFC = np.empty((k, 2 * U, B), dtype)
         self.backward_steps = [(P[j], Z[j, :2], Z[j, 0], Q[j], Z[j, 2:], Z[j, 5],
                                 Z[j, 1:5].reshape(U4, B)) for j in range(k)]
         self.dh = np.empty((U, B), dtype)
-        self.nbytes = sum(a.nbytes for a in (HX, A, TC, Z, P, Q, self.IGFC))
+        self.nbytes = sum(a.nbytes for a in (HX, A, TC, IGFC, Z, P, Q))
 
 
 def _take_work(T: int, B: int, U: int, D: int, dtype: Any) -> _LSTMWork:
@@ -493,7 +494,7 @@ def _lstm(x: Tensor, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor | No
             # o act'(c) = o - h act(c); i act'(g) = i - (i g) g. (Where a mask kept the
             # previous h, h differs from o act(c), but the loop multiplies those steps'
             # factors by a zero gradient.)
-            igfc = multiply(a[:, U:U3], a[:, U3:], work.IGFC[:n])
+            igfc = work.IGFC[t0:t1]
             q12 = Q[:, 1:3].reshape(n, 2 * U, B)
             np.subtract(1.0, a[:, U:U3], q12)
             q12 *= igfc
@@ -527,7 +528,10 @@ def _lstm(x: Tensor, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor | No
         weights_grad = kernel.needs_grad or recurrent_kernel.needs_grad or (
             bias is not None and bias.needs_grad)
         dW = np.zeros((U4, U + D + 1), dtype=dtype)  # rows o g i f: [dR^T | dK^T | db]
-        dX = np.empty((T, B, D), dtype=dtype) if x.needs_grad else None
+        # dx in the input's layout (batch, T, D), so that the layer before (an Embedding,
+        # usually) gets a contiguous gradient; dX_t is its (T, batch, D) view
+        dx = np.empty((B, T, D), dtype=dtype) if x.needs_grad else None
+        dX = None if dx is None else (dx[:, ::-1] if go_backwards else dx).transpose(1, 0, 2)
         K_bT = K[:, bcols].T
         dh_buffer = work.dh
         # backwards through the steps, a chunk at a time: the factors, the steps, then the
@@ -571,9 +575,6 @@ def _lstm(x: Tensor, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor | No
             out[..., bcols] = gw
             return out
 
-        dx = None
-        if dX is not None:
-            dx = (dX[::-1] if go_backwards else dX).transpose(1, 0, 2)
         grads = [dx, keras_order(dW[:, U:U + D].T) if kernel.needs_grad else None,
                  keras_order(dW[:, :U].T) if recurrent_kernel.needs_grad else None]
         if bias is not None:
