@@ -139,7 +139,8 @@ class _LSTMWork:
         self.Z = Z = np.empty((k, 6, U, B), dtype)
         self.P = P = np.empty((k, 2, U, B), dtype)  # factors of dh: o act'(c), act(c) s'(o)
         self.Q = Q = np.empty((k, 4, U, B), dtype)  # of dc: i act'(g), g s'(i), c s'(f), f
-        self.backward_steps = [(P[j], Z[j, :2], Z[j, 0], Q[j], Z[j, 2:], Z[j, 5],
+        # (two products by dh, as a broadcast over two blocks costs more than two calls)
+        self.backward_steps = [(P[j, 0], Z[j, 0], P[j, 1], Z[j, 1], Q[j], Z[j, 2:], Z[j, 5],
                                 Z[j, 1:5].reshape(U4, B)) for j in range(k)]
         self.dh = np.empty((U, B), dtype)
         self.nbytes = sum(a.nbytes for a in (HX, A, TC, IGFC, Z, P, Q))
@@ -540,7 +541,7 @@ def _lstm(x: Tensor, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor | No
             t0 = max(t1 - _CHUNK, 0)
             factors(t0, t1)
             for j in range(t1 - t0 - 1, -1, -1):
-                p, e, e0, q, dzdc, dc_prev, dz = work.backward_steps[j]
+                p0, e0, p1, dz_o, q, dzdc, dc_prev, dz = work.backward_steps[j]
                 if gH is not None:
                     dh = dh + gH[t0 + j]
                     dc = dc + gC[t0 + j]
@@ -550,8 +551,9 @@ def _lstm(x: Tensor, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor | No
                     dh = dh * m
                     keep_c = dc * (1.0 - m)
                     dc = dc * m
-                multiply(dh, p, e)
+                multiply(dh, p0, e0)
                 add(dc, e0, dc)  # through h_t = o * act(c_t)
+                multiply(dh, p1, dz_o)
                 multiply(dc, q, dzdc)
                 dc = dc_prev
                 dh = dot(R_b, dz, dh_buffer)
