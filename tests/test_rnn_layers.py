@@ -109,6 +109,17 @@ def test_gradients_with_fixed_dropout_masks(kind, float64):
     check_rnn_layer(layer, mask=MASK, training=True, fixed_dropout=(dm, rm))
 
 
+def assert_fused_equals_step_by_step(run, monkeypatch):
+    """`run()` -> (output, gradients), once through the fused primitive and once through the
+    cell's own step recorded op by op: both agree."""
+    fused_out, fused_grads = run()
+    monkeypatch.setattr(rnn_module, "_fused_kind", lambda cell: None)
+    step_out, step_grads = run()
+    np.testing.assert_allclose(fused_out, step_out, rtol=1e-10, atol=1e-12)
+    for a, b in zip(fused_grads, step_grads):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
+
+
 @pytest.mark.parametrize("kind", ["lstm", "gru", "gru_before", "simple"])
 def test_fused_equals_step_by_step(kind, float64, monkeypatch):
     """The fused primitive and the cell's own step (recorded op by op) agree, values and
@@ -125,12 +136,7 @@ def test_fused_equals_step_by_step(kind, float64, monkeypatch):
         loss = (out * Tensor(arr(*out.shape, seed=9))).sum()
         return out.value, gradients(loss, [xt] + list(layer.trainable_weights))
 
-    fused_out, fused_grads = run()
-    monkeypatch.setattr(rnn_module, "_fused_kind", lambda cell: None)
-    step_out, step_grads = run()
-    np.testing.assert_allclose(fused_out, step_out, rtol=1e-10, atol=1e-12)
-    for a, b in zip(fused_grads, step_grads):
-        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
+    assert_fused_equals_step_by_step(run, monkeypatch)
 
 
 @pytest.mark.parametrize("steps", [1, 16, 17, 37])
@@ -157,12 +163,7 @@ def test_lstm_over_several_chunks_equals_step_by_step(steps, activation, float64
                 + (h * Tensor(arr(B, 3, seed=10))).sum() + (c * Tensor(arr(B, 3, seed=11))).sum())
         return seq.value, gradients(loss, [xt, ht, ct] + list(layer.trainable_weights))
 
-    fused_out, fused_grads = run()
-    monkeypatch.setattr(rnn_module, "_fused_kind", lambda cell: None)
-    step_out, step_grads = run()
-    np.testing.assert_allclose(fused_out, step_out, rtol=1e-10, atol=1e-12)
-    for a, b in zip(fused_grads, step_grads):
-        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
+    assert_fused_equals_step_by_step(run, monkeypatch)
 
 
 def test_lstm_primitive_gradients_over_several_chunks(float64):

@@ -170,6 +170,14 @@ class _Owner:
     __slots__ = ("__weakref__",)
 
 
+def _unpack(x: Tensor, kernel: Tensor, recurrent_kernel: Tensor, activation: str,
+            recurrent_activation: str) -> tuple:
+    """The activations' (value, derivative) pairs, the arrays, and B, T, D, U."""
+    xv, R = x.value, recurrent_kernel.value
+    return (ACTIVATIONS[activation], ACTIVATIONS[recurrent_activation], xv, kernel.value, R,
+            *xv.shape, R.shape[0])
+
+
 # --- the recurrent loop --------------------------------------------------------------------
 
 def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_states: list, *,
@@ -210,12 +218,9 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
                               full, recurrent_mask)
         return record(out, tuple(parents), backward)
 
-    act, d_act = ACTIVATIONS[activation]
-    ract, d_ract = ACTIVATIONS[recurrent_activation]
-    xv, K, R = x.value, kernel.value, recurrent_kernel.value
+    (act, d_act), (ract, d_ract), xv, K, R, B, T, D, U = _unpack(
+        x, kernel, recurrent_kernel, activation, recurrent_activation)
     dtype = xv.dtype
-    B, T, D = xv.shape
-    U = R.shape[0]
     G = 3 if cell == "gru" else 1
     bv = None if bias is None else _t(bias).value
     gru_split = cell == "gru" and reset_after and bv is not None  # (input bias, recurrent bias)
@@ -409,12 +414,9 @@ def _lstm(x: Tensor, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor | No
           M: np.ndarray | None, go_backwards: bool, full: bool,
           recurrent_mask: np.ndarray | None) -> tuple:
     """The LSTM case of `recurrent`: (output, backward)."""
-    act, d_act = ACTIVATIONS[activation]
-    ract, d_ract = ACTIVATIONS[recurrent_activation]
-    xv, K, R = x.value, kernel.value, recurrent_kernel.value
+    (act, d_act), (ract, d_ract), xv, K, R, B, T, D, U = _unpack(
+        x, kernel, recurrent_kernel, activation, recurrent_activation)
     dtype = xv.dtype
-    B, T, D = xv.shape
-    U = R.shape[0]
     U3, U4 = 3 * U, 4 * U
     one_tanh = recurrent_activation == "sigmoid" and activation == "tanh"
 
