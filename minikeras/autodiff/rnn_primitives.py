@@ -128,6 +128,8 @@ class _LSTMWork:
         # step t's product input [h_{t-1}; x_t; 1], and its gates o i f g next to c_{t-1}:
         # each step writes its h and c into the next step's block
         self.HX = HX = np.empty((T + 1, U + D + 1, B), dtype)
+        HX[T, U:] = 0.0  # (the last block's x is never read)
+        HX[:, U + D] = 1.0  # the bias' input, once for all calls
         self.A = A = np.empty((T + 1, 5 * U, B), dtype)
         self.TC = TC = np.empty((T, U, B), dtype)  # activation(c_t)
         self.IGFC = IGFC = np.empty((T, 2 * U, B), dtype)  # i * g and f * c_{t-1}
@@ -432,8 +434,6 @@ def _lstm(x: Tensor, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor | No
     HX, A, TC = work.HX, work.A, work.TC
     xs = xv.transpose(1, 2, 0)  # (T, D, B)
     HX[:T, U:U + D] = xs[::-1] if go_backwards else xs
-    HX[T, U:U + D] = 0.0
-    HX[:, U + D] = 1.0
     HX[0, :U] = h0.value.T
     A[0, U4:] = c0.value.T
     rmT = None if recurrent_mask is None else np.ascontiguousarray(
@@ -537,33 +537,44 @@ def _lstm(x: Tensor, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor | No
         dX = None if dx is None else (dx[:, ::-1] if go_backwards else dx).transpose(1, 0, 2)
         K_bT = K[:, bcols].T
         dh_buffer = work.dh
+        plain = gH is None and Mf is None and rmT is None
         # backwards through the steps, a chunk at a time: the factors, the steps, then the
         # chunk's share of the weights' and the inputs' gradients while its dz are at hand
         for t1 in range(T, 0, -_CHUNK):
             t0 = max(t1 - _CHUNK, 0)
             factors(t0, t1)
-            for j in range(t1 - t0 - 1, -1, -1):
-                p0, e0, p1, dz_o, q, dzdc, dc_prev, dz = work.backward_steps[j]
-                if gH is not None:
-                    dh = dh + gH[t0 + j]
-                    dc = dc + gC[t0 + j]
-                if Mf is not None:
-                    m = Mf[t0 + j]
-                    keep_h = dh * (1.0 - m)  # a masked step passes its gradient straight back
-                    dh = dh * m
-                    keep_c = dc * (1.0 - m)
-                    dc = dc * m
-                multiply(dh, p0, e0)
-                add(dc, e0, dc)  # through h_t = o * act(c_t)
-                multiply(dh, p1, dz_o)
-                multiply(dc, q, dzdc)
-                dc = dc_prev
-                dh = dot(R_b, dz, dh_buffer)
-                if rmT is not None:
-                    dh *= rmT
-                if Mf is not None:
-                    dh += keep_h
-                    dc += keep_c
+            if plain:  # the loop below without its options' tests (most calls)
+                for p0, e0, p1, dz_o, q, dzdc, dc_prev, dz in \
+                        work.backward_steps[t1 - t0 - 1::-1]:
+                    multiply(dh, p0, e0)
+                    add(dc, e0, dc)
+                    multiply(dh, p1, dz_o)
+                    multiply(dc, q, dzdc)
+                    dc = dc_prev
+                    dh = dot(R_b, dz, dh_buffer)
+            else:
+                for j in range(t1 - t0 - 1, -1, -1):
+                    p0, e0, p1, dz_o, q, dzdc, dc_prev, dz = work.backward_steps[j]
+                    if gH is not None:
+                        dh = dh + gH[t0 + j]
+                        dc = dc + gC[t0 + j]
+                    if Mf is not None:
+                        m = Mf[t0 + j]
+                        keep_h = dh * (1.0 - m)  # a masked step passes its gradient straight back
+                        dh = dh * m
+                        keep_c = dc * (1.0 - m)
+                        dc = dc * m
+                    multiply(dh, p0, e0)
+                    add(dc, e0, dc)  # through h_t = o * act(c_t)
+                    multiply(dh, p1, dz_o)
+                    multiply(dc, q, dzdc)
+                    dc = dc_prev
+                    dh = dot(R_b, dz, dh_buffer)
+                    if rmT is not None:
+                        dh *= rmT
+                    if Mf is not None:
+                        dh += keep_h
+                        dc += keep_c
             dz = work.Z[:t1 - t0, 1:5].reshape(t1 - t0, U4, B)
             if weights_grad:
                 hx = HX[t0:t1]
