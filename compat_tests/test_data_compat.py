@@ -73,6 +73,8 @@ def keras_home(tmp_path, monkeypatch):
         calls.append({"fname": fname, "origin": origin, **kw})
         return real(fname, origin, **kw)
 
+    for dotted in {**LOADERS, **ERRORS}.values():  # (the loaders' modules import lazily)
+        resolve(dotted)
     for name in list(sys.modules):
         if name.startswith("minikeras.datasets.") and hasattr(sys.modules[name], "get_file"):
             monkeypatch.setattr(sys.modules[name], "get_file", recording)

@@ -109,6 +109,17 @@ def test_gradients_with_fixed_dropout_masks(kind, float64):
     check_rnn_layer(layer, mask=MASK, training=True, fixed_dropout=(dm, rm))
 
 
+def assert_fused_equals_step_by_step(run, monkeypatch):
+    """`run()` -> (output, gradients), once through the fused primitive and once through the
+    cell's own step recorded op by op: both agree."""
+    fused_out, fused_grads = run()
+    monkeypatch.setattr(rnn_module, "_fused_kind", lambda cell: None)
+    step_out, step_grads = run()
+    np.testing.assert_allclose(fused_out, step_out, rtol=1e-10, atol=1e-12)
+    for a, b in zip(fused_grads, step_grads):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
+
+
 @pytest.mark.parametrize("kind", ["lstm", "gru", "gru_before", "simple"])
 def test_fused_equals_step_by_step(kind, float64, monkeypatch):
     """The fused primitive and the cell's own step (recorded op by op) agree, values and
@@ -125,12 +136,45 @@ def test_fused_equals_step_by_step(kind, float64, monkeypatch):
         loss = (out * Tensor(arr(*out.shape, seed=9))).sum()
         return out.value, gradients(loss, [xt] + list(layer.trainable_weights))
 
-    fused_out, fused_grads = run()
-    monkeypatch.setattr(rnn_module, "_fused_kind", lambda cell: None)
-    step_out, step_grads = run()
-    np.testing.assert_allclose(fused_out, step_out, rtol=1e-10, atol=1e-12)
-    for a, b in zip(fused_grads, step_grads):
-        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
+    assert_fused_equals_step_by_step(run, monkeypatch)
+
+
+@pytest.mark.parametrize("steps", [1, 16, 17, 37])
+@pytest.mark.parametrize("activation", ["tanh", "relu"])
+def test_lstm_over_several_chunks_equals_step_by_step(steps, activation, float64,
+                                                      monkeypatch):
+    """The fused LSTM runs its backward 16 steps at a time: sequences shorter, equal and
+    longer than that (with masks, going backwards, recurrent dropout and the states' own
+    gradients) agree with the cell's step recorded op by op."""
+    layer = L.LSTM(3, return_sequences=True, return_state=True, go_backwards=True,
+                   recurrent_dropout=0.5, activation=activation)
+    x = arr(B, steps, D, seed=1)
+    mask = np.random.default_rng(5).random((B, steps)) > 0.3
+    mask[:, 0] = True
+    layer(x)
+    rm = (np.random.default_rng(4).random((B, 3)) > 0.5) * 2.0
+    layer.cell.get_recurrent_dropout_mask = lambda v: rm
+    h0, c0 = arr(B, 3, seed=6), arr(B, 3, seed=7)
+
+    def run():
+        xt, ht, ct = watch(x), watch(h0), watch(c0)
+        seq, h, c = layer(xt, mask=mask, training=True, initial_state=[ht, ct])
+        loss = ((seq * Tensor(arr(*seq.shape, seed=9))).sum()
+                + (h * Tensor(arr(B, 3, seed=10))).sum() + (c * Tensor(arr(B, 3, seed=11))).sum())
+        return seq.value, gradients(loss, [xt, ht, ct] + list(layer.trainable_weights))
+
+    assert_fused_equals_step_by_step(run, monkeypatch)
+
+
+def test_lstm_primitive_gradients_over_several_chunks(float64):
+    rng = np.random.default_rng(1)
+    steps = 35
+    ins = [rng.normal(size=(2, steps, 2)), rng.normal(size=(2, 8)), rng.normal(size=(2, 8)),
+           rng.normal(size=(8,)), rng.normal(size=(2, 2)), rng.normal(size=(2, 2))]
+    mask = rng.random((2, steps)) > 0.2
+    for full in (False, True):
+        check_gradients(lambda *a, full=full: recurrent(a[0], a[1], a[2], a[3], list(a[4:]),
+                                                        cell="lstm", mask=mask, full=full), ins)
 
 
 def test_gradients_wrappers_and_cells(float64):

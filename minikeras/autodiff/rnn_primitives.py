@@ -31,13 +31,15 @@ def embedding_lookup(table: Any, ids: np.ndarray) -> Tensor:
     out = table.value[ids]
 
     n_rows, width = table.value.shape[0], table.value.shape[-1]
-    # repeated ids add up: one bincount over (row, column) cells of the flat table sums
-    # every upstream value into its cell (np.add.at, or sorting the ids and a reduceat,
-    # cost several times more for a batch of a few thousand ids)
+    # repeated ids add up: one unbuffered add (np.add.at) over the (row, column) cells of
+    # the flat table sums every upstream value into its cell in the table's dtype, as
+    # Keras' scatter-add does (a float64 bincount, or sorting the ids and a reduceat,
+    # cost more for a batch of a few thousand ids)
     def backward(g):
         cells = (ids.reshape(-1, 1) * width + np.arange(width)).reshape(-1)
-        full = np.bincount(cells, weights=np.asarray(g).reshape(-1), minlength=n_rows * width)
-        return (full.reshape(n_rows, width).astype(table.value.dtype, copy=False),)
+        full = np.zeros(n_rows * width, dtype=table.value.dtype)
+        np.add.at(full, cells, np.asarray(g, dtype=full.dtype).reshape(-1))
+        return (full.reshape(table.value.shape),)
 
     return record(out, (table,), backward)
 
@@ -100,43 +102,82 @@ ACTIVATIONS = {"tanh": (_tanh, _d_tanh), "sigmoid": (_sigmoid, _d_sigmoid),
                "hard_sigmoid": (_hard_sigmoid, _d_hard_sigmoid)}
 
 
-# --- work arrays kept between calls --------------------------------------------------------
-# The LSTM's loop needs a dozen arrays of up to a few MB per call. Freshly allocated, each is
-# new memory from the operating system (glibc maps or trims large blocks), and the first
-# write to every page faults: in a training loop that cost as much as the loop's
-# arithmetic. The arrays are therefore taken from a small pool: the backward's own
-# temporaries go back when it returns, the forward's (which the backward reads) when the
-# graph node that holds them is freed.
+# --- the LSTM's work arrays, kept between calls -------------------------------------------
+# The LSTM's loop needs a few MB of arrays per call and a dozen views of them per step.
+# Freshly allocated, each array is new memory from the operating system (glibc maps or trims
+# large blocks) whose first write faults every page, and the views cost a fraction of a
+# microsecond each, thousands of times per batch: in a training loop both cost as much as
+# the loop's arithmetic. So a call takes a whole set (arrays and views) from a small pool,
+# and the graph node that reads them gives the set back when it is freed.
 
 _POOL: dict = {}
-_POOL_DEPTH = 4  # arrays kept per (shape, dtype)
-_POOL_MAX_BYTES = 64 << 20  # all arrays kept, at most (larger loops allocate as before)
+_POOL_DEPTH = 2  # sets kept per shape
+_POOL_MAX_BYTES = 64 << 20  # all sets kept, at most (larger loops allocate as before)
 _pool_bytes = 0
+_CHUNK = 16  # steps whose backward runs together: their factors and dz stay in the cache
 
 
-def _take(shape: tuple, dtype: Any) -> np.ndarray:
+class _LSTMWork:
+    """The arrays of one LSTM call over (T, B) inputs of width D with U units, and every
+    step's views of them."""
+
+    def __init__(self, T: int, B: int, U: int, D: int, dtype: Any) -> None:
+        self.key = (T, B, U, D, np.dtype(dtype))
+        U3, U4 = 3 * U, 4 * U
+        k = min(T, _CHUNK)
+        # step t's product input [h_{t-1}; x_t; 1], and its gates o i f g next to c_{t-1}:
+        # each step writes its h and c into the next step's block
+        self.HX = HX = np.empty((T + 1, U + D + 1, B), dtype)
+        HX[T, U:] = 0.0  # (the last block's x is never read)
+        HX[:, U + D] = 1.0  # the bias' input, once for all calls
+        self.A = A = np.empty((T + 1, 5 * U, B), dtype)
+        self.TC = TC = np.empty((T, U, B), dtype)  # activation(c_t)
+        self.IGFC = IGFC = np.empty((T, 2 * U, B), dtype)  # i * g and f * c_{t-1}
+        self.forward_steps = [
+            (HX[t], A[t, :U4], A[t, :U3], A[t, U:U3], A[t, U3:], IGFC[t], IGFC[t, :U],
+             IGFC[t, U:], A[t + 1, U4:], TC[t], A[t, :U], HX[t + 1, :U]) for t in range(T)]
+        # the backward, a chunk of steps at a time; a step's block of Z holds
+        # [dh·o·act'(c) | dz_o dz_g dz_i dz_f | dc_{t-1}]
+        self.Z = Z = np.empty((k, 6, U, B), dtype)
+        self.P = P = np.empty((k, 2, U, B), dtype)  # factors of dh: o act'(c), act(c) s'(o)
+        self.Q = Q = np.empty((k, 4, U, B), dtype)  # of dc: i act'(g), g s'(i), c s'(f), f
+        # (two products by dh, as a broadcast over two blocks costs more than two calls)
+        self.backward_steps = [(P[j, 0], Z[j, 0], P[j, 1], Z[j, 1], Q[j], Z[j, 2:], Z[j, 5],
+                                Z[j, 1:5].reshape(U4, B)) for j in range(k)]
+        self.dh = np.empty((U, B), dtype)
+        self.nbytes = sum(a.nbytes for a in (HX, A, TC, IGFC, Z, P, Q))
+
+
+def _take_work(T: int, B: int, U: int, D: int, dtype: Any) -> _LSTMWork:
     global _pool_bytes
     try:
-        a = _POOL[(shape, dtype)].pop()
+        work = _POOL[(T, B, U, D, np.dtype(dtype))].pop()
     except (KeyError, IndexError):  # (not a check-then-pop: other threads may take too)
-        return np.empty(shape, dtype=dtype)
-    _pool_bytes -= a.nbytes
-    return a
+        return _LSTMWork(T, B, U, D, dtype)
+    _pool_bytes -= work.nbytes
+    return work
 
 
-def _give_back(arrays: tuple) -> None:
+def _give_back(work: _LSTMWork) -> None:
     global _pool_bytes
-    for a in arrays:
-        stack = _POOL.setdefault((a.shape, a.dtype), [])
-        if len(stack) < _POOL_DEPTH and _pool_bytes + a.nbytes <= _POOL_MAX_BYTES:
-            stack.append(a)
-            _pool_bytes += a.nbytes
+    stack = _POOL.setdefault(work.key, [])
+    if len(stack) < _POOL_DEPTH and _pool_bytes + work.nbytes <= _POOL_MAX_BYTES:
+        stack.append(work)
+        _pool_bytes += work.nbytes
 
 
 class _Owner:
-    """Held by a backward closure; when it is freed its arrays return to the pool."""
+    """Held by a backward closure; when it is freed its work set returns to the pool."""
 
     __slots__ = ("__weakref__",)
+
+
+def _unpack(x: Tensor, kernel: Tensor, recurrent_kernel: Tensor, activation: str,
+            recurrent_activation: str) -> tuple:
+    """The activations' (value, derivative) pairs, the arrays, and B, T, D, U."""
+    xv, R = x.value, recurrent_kernel.value
+    return (ACTIVATIONS[activation], ACTIVATIONS[recurrent_activation], xv, kernel.value, R,
+            *xv.shape, R.shape[0])
 
 
 # --- the recurrent loop --------------------------------------------------------------------
@@ -160,49 +201,10 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
     x = _t(x)
     kernel, recurrent_kernel = _t(kernel), _t(recurrent_kernel)
     h0 = _t(initial_states[0])
-    c0 = _t(initial_states[1]) if cell == "lstm" else None
-    act, d_act = ACTIVATIONS[activation]
-    ract, d_ract = ACTIVATIONS[recurrent_activation]
-    xv, K, R = x.value, kernel.value, recurrent_kernel.value
-    dtype = xv.dtype
-    B, T, D = xv.shape
-    U = R.shape[0]
-    G = {"simple": 1, "lstm": 4, "gru": 3}[cell]
-    bv = None if bias is None else _t(bias).value
-    gru_split = cell == "gru" and reset_after and bv is not None  # (input bias, recurrent bias)
-
-    if cell == "lstm":
-        # The loop works on the gates in the order o i f g (Keras: i f g o): the three
-        # sigmoid gates side by side, and i f next to g c_{t-1} so that i*g and f*c_{t-1}
-        # are one product. With the sigmoid as recurrent activation its columns are also
-        # scaled by 0.5 (exact in binary floating point), so that ONE tanh over the four
-        # gates gives tanh for g and, after `*0.5 + 0.5`, sigmoid(x) = 0.5 tanh(x/2) + 0.5
-        # for the others. K and R keep the unscaled permuted copies for the backward.
-        gate_cols = np.concatenate([np.arange(k * U, (k + 1) * U) for k in (3, 0, 1, 2)])
-        one_tanh = recurrent_activation == "sigmoid" and activation == "tanh"
-        K, R = K[:, gate_cols], R[:, gate_cols]
-        if bv is not None:
-            bv = bv[gate_cols]
-        if one_tanh:
-            half = np.ones(4 * U, dtype=dtype)
-            half[:3 * U] = 0.5
-            K_run, R_run = K * half, R * half
-            b_run = None if bv is None else bv * half
-        else:
-            K_run, R_run, b_run = K, R, bv
-    else:
-        K_run, R_run, b_run = K, R, (None if bv is None else bv[0] if gru_split else bv)
-
-    # all timesteps' inputs times the kernel, time-major, in processing order
-    xt = xv.transpose(1, 0, 2)
-    if go_backwards:
-        xt = xt[::-1]
-    xt = np.ascontiguousarray(xt)
-    if cell != "lstm":  # the LSTM's loop does this in its step's product (below)
-        XW = np.matmul(xt.reshape(T * B, D), K_run).reshape(T, B, G * U)
-        if b_run is not None:
-            XW += b_run
-    b_rec = bv[1] if gru_split else None
+    parents = [x, kernel, recurrent_kernel]
+    if bias is not None:
+        parents.append(_t(bias))
+    parents.append(h0)
     if mask is not None:
         M = np.asarray(mask, dtype=bool).T
         if go_backwards:
@@ -210,75 +212,36 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
         M = np.ascontiguousarray(M)[:, :, None]  # (T, B, 1)
     else:
         M = None
+    if cell == "lstm":
+        c0 = _t(initial_states[1])
+        parents.append(c0)
+        out, backward = _lstm(x, kernel, recurrent_kernel, None if bias is None else _t(bias),
+                              h0, c0, activation, recurrent_activation, M, go_backwards,
+                              full, recurrent_mask)
+        return record(out, tuple(parents), backward)
+
+    (act, d_act), (ract, d_ract), xv, K, R, B, T, D, U = _unpack(
+        x, kernel, recurrent_kernel, activation, recurrent_activation)
+    dtype = xv.dtype
+    G = 3 if cell == "gru" else 1
+    bv = None if bias is None else _t(bias).value
+    gru_split = cell == "gru" and reset_after and bv is not None  # (input bias, recurrent bias)
+
+    # all timesteps' inputs times the kernel, time-major, in processing order
+    xt = xv.transpose(1, 0, 2)
+    if go_backwards:
+        xt = xt[::-1]
+    xt = np.ascontiguousarray(xt)
+    XW = np.matmul(xt.reshape(T * B, D), K).reshape(T, B, G * U)
+    b_in = None if bv is None else bv[0] if gru_split else bv
+    if b_in is not None:
+        XW += b_in
+    b_rec = bv[1] if gru_split else None
     rm = None if recurrent_mask is None else np.asarray(recurrent_mask, dtype=dtype)
 
-    H = None if cell == "lstm" else np.empty((T, B, U), dtype=dtype)  # h after each step
+    H = np.empty((T, B, U), dtype=dtype)  # h after each step
     h = h0.value.astype(dtype, copy=False)
-    z = np.empty((B, G * U), dtype=dtype)
-    owner = None
-    if cell == "lstm":
-        # Each step works on transposed arrays, (4U, B) for the gates and (U, B) for the
-        # states: then every gate is one contiguous block, and NumPy's element-wise calls on
-        # contiguous blocks cost a third of those on column slices of a (B, 4U) array.
-        # A step's gates are ONE product [R; K; b]^T @ [h_{t-1}; x_t; 1]: HX holds the
-        # inputs and the ones from the start, and each step writes its h into the next
-        # step's block (cheaper than a product of all inputs before the loop, transposed
-        # and added back at each step).
-        W_run = np.zeros((4 * U, U + D + 1), dtype=dtype)
-        W_run[:, :U] = R_run.T
-        W_run[:, U:U + D] = K_run.T
-        if b_run is not None:
-            W_run[:, U + D] = b_run
-        HX = _take((T + 1, U + D + 1, B), dtype)
-        HX[:T, U:U + D] = xt.transpose(0, 2, 1)
-        HX[T, U:U + D] = 0.0
-        HX[:, U + D] = 1.0
-        HX[0, :U] = h0.value.T
-        rmT = None if rm is None else np.ascontiguousarray(rm.T)
-        MT = None if M is None else M.transpose(0, 2, 1)  # (T, 1, B)
-        HT = HX[1:, :U]  # h after each step
-        # step t's gates in A[t, :4U] and c_{t-1} in A[t, 4U:]: each step writes its c
-        # into the next step's block
-        A = _take((T + 1, 5 * U, B), dtype)
-        A[0, 4 * U:] = c0.value.T
-        CT = A[1:, 4 * U:]  # c after each step
-        TCT = _take((T, U, B), dtype)  # activation(c)
-        IGFC = _take((T, 2 * U, B), dtype)  # i * g and f * c_{t-1}, kept for the backward
-        h = HX[0, :U]
-        U3, U4 = 3 * U, 4 * U
-        dot, multiply, add, tanh = np.dot, np.multiply, np.add, np.tanh
-        for t in range(T):
-            a5 = A[t]
-            a = a5[:U4]
-            if rmT is None:
-                dot(W_run, HX[t], out=a)
-            else:
-                hx = HX[t].copy()
-                hx[:U] *= rmT
-                dot(W_run, hx, out=a)
-            if one_tanh:
-                tanh(a, out=a)
-                sig = a[:U3]
-                sig *= 0.5
-                sig += 0.5
-            else:
-                ract(a[:U3], out=a[:U3])
-                act(a[U3:], out=a[U3:])
-            tmp = multiply(a5[U:U3], a5[U3:], out=IGFC[t])  # i * g, f * c_{t-1}
-            c_new = add(tmp[:U], tmp[U:], out=CT[t])
-            tc = act(c_new, out=TCT[t])
-            if MT is None:
-                multiply(a[:U], tc, out=HT[t])
-            else:
-                HT[t] = np.where(MT[t], a[:U] * tc, h)
-                c_new[...] = np.where(MT[t], c_new, a5[U4:])
-            h = HT[t]
-        H = _take((T, B, U), dtype)
-        H[...] = HT.transpose(0, 2, 1)
-        C = CT.transpose(0, 2, 1)
-        owner = _Owner()  # the backward holds it; the arrays return to the pool after both
-        weakref.finalize(owner, _give_back, (HX, A, TCT, H, IGFC))
-    elif cell == "gru":
+    if cell == "gru":
         Zg = np.empty((T, B, U), dtype=dtype)
         Rg = np.empty((T, B, U), dtype=dtype)
         HH = np.empty((T, B, U), dtype=dtype)
@@ -321,6 +284,7 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
                 H[t] = np.where(M[t], h_new, h)
             h = H[t]
     else:
+        z = np.empty((B, U), dtype=dtype)
         AH = np.empty((T, B, U), dtype=dtype)  # activation output before masking
         for t in range(T):
             hd = h if rm is None else h * rm
@@ -333,109 +297,26 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
                 H[t] = np.where(M[t], AH[t], h)
             h = H[t]
 
-    if full:
-        out = (np.concatenate([H, C], axis=2) if cell == "lstm" else H).transpose(1, 0, 2)
-    else:
-        out = H[T - 1].copy()
-    parents = [x, kernel, recurrent_kernel]
-    if bias is not None:
-        parents.append(_t(bias))
-    parents.append(h0)
-    if c0 is not None:
-        parents.append(c0)
+    out = H.transpose(1, 0, 2) if full else H[T - 1].copy()
 
-    def backward(g, _owner=owner):  # holding the owner keeps its arrays out of the pool
-        lstm = cell == "lstm"  # the LSTM's loop runs on transposed arrays, as its forward
+    def backward(g):
         if full:
-            gt = g.transpose(1, 0, 2)  # (T, B, S), processing order
-            gH = gt[:, :, :U]
-            gC = gt[:, :, U:] if lstm else None
-            if lstm:
-                gH, gC = gH.transpose(0, 2, 1), gC.transpose(0, 2, 1)
-            dh = np.zeros((U, B) if lstm else (B, U), dtype=dtype)
+            gH = g.transpose(1, 0, 2)  # (T, B, U), processing order
+            dh = np.zeros((B, U), dtype=dtype)
         else:
-            gH = gC = None
-            dh = np.array(g.T if lstm else g, dtype=dtype, order="C")
-        dc = np.zeros((U, B), dtype=dtype) if lstm else None
-        Mf = None if M is None else (MT if lstm else M).astype(dtype)
-        if lstm:
-            # everything the loop multiplies by that does not depend on the gradient,
-            # for every step at once: then a step is three element-wise products and one
-            # matrix product. A step's block of Z holds [dh·o·act'(c) | dz_o dz_g dz_i dz_f |
-            # dc_{t-1}]: dh times P[t] fills the first two parts, dc times Q[t] the last four.
-            # (The forward's gates are o i f g; the backward's o g i f.)
-            a_o, a_i, a_f, a_g = (A[:T, k * U:(k + 1) * U] for k in range(4))
-            Z = _take((T, 6, U, B), dtype)
-            P = _take((T, 2, U, B), dtype)
-            Q = _take((T, 4, U, B), dtype)
-            work = (Z, P, Q)
-            sig = A[:T, :3 * U]
-            OdTC, TO = P[:, 0], P[:, 1]
-            if recurrent_activation == "sigmoid" and activation == "tanh":
-                # the same factors in fewer passes over memory, from what the forward kept:
-                # s' = s (1 - s), so g s'(i) = (i g)(1 - i) and c_{t-1} s'(f) = (f c)(1 - f);
-                # act(c) s'(o) = h (1 - o); o act'(c) = o - h act(c); i act'(g) = i - (i g) g.
-                # (Where a mask kept the previous h, h differs from o act(c), but the loop
-                # multiplies those steps' factors by a zero gradient.)
-                hT = HX[1:, :U]
-                np.subtract(1.0, sig[:, U:], out=Q[:, 1:3].reshape(T, 2 * U, B))
-                Q[:, 1:3].reshape(T, 2 * U, B)[...] *= IGFC
-                np.subtract(1.0, a_o, out=TO)
-                TO *= hT                                        # dL/dz_o = dh * h (1 - o)
-                np.multiply(hT, TCT, out=OdTC)
-                np.subtract(a_o, OdTC, out=OdTC)                # dL/dc += dh * o * act'(c)
-                np.multiply(IGFC[:, :U], a_g, out=Q[:, 0])
-                np.subtract(a_i, Q[:, 0], out=Q[:, 0])          # dL/dz_g = dc * i * act'(g)
-            else:
-                ds = _take((T, 3, U, B), dtype)  # s'(o), s'(i), s'(f)
-                work += (ds,)
-                ds[...] = d_ract(sig).reshape(T, 3, U, B)
-                if activation == "tanh":
-                    np.multiply(a_g, a_g, out=TO)
-                    np.subtract(1.0, TO, out=TO)
-                    np.multiply(a_i, TO, out=Q[:, 0])           # dL/dz_g = dc * i * act'(g)
-                    np.multiply(TCT, TCT, out=OdTC)
-                    np.subtract(1.0, OdTC, out=OdTC)
-                else:
-                    np.multiply(a_i, d_act(a_g), out=Q[:, 0])
-                    OdTC[...] = d_act(TCT)
-                OdTC *= a_o                                     # dL/dc  += dh * o * act'(c)
-                np.multiply(TCT, ds[:, 0], out=TO)              # dL/dz_o = dh * act(c) * s'(o)
-                np.multiply(a_g, ds[:, 1], out=Q[:, 1])         # dL/dz_i = dc * g * s'(i)
-                np.multiply(A[:T, 4 * U:], ds[:, 2], out=Q[:, 2])  # dL/dz_f = dc * c_prev * s'(f)
-            Q[:, 3] = a_f                                       # dc_{t-1} = dc * f
-            bcols = np.concatenate([np.arange(k * U, (k + 1) * U) for k in (0, 3, 1, 2)])
-            R_b = np.ascontiguousarray(R[:, bcols])
-            dXW = None
-        else:
-            dXW = np.empty((T, B, G * U), dtype=dtype)
+            gH = None
+            dh = np.array(g, dtype=dtype, order="C")
+        Mf = None if M is None else M.astype(dtype)
+        dXW = np.empty((T, B, G * U), dtype=dtype)
         dREC = np.empty((T, B, 3 * U), dtype=dtype) if cell == "gru" and reset_after else None
         Rt = R.T
         for t in range(T - 1, -1, -1):
             if gH is not None:
                 dh = dh + gH[t]
-                if gC is not None:
-                    dc = dc + gC[t]
             if Mf is not None:
                 m = Mf[t]
                 keep_h = dh * (1.0 - m)  # a masked step passes its gradient straight back
                 dh = dh * m
-                if dc is not None:
-                    keep_c = dc * (1.0 - m)
-                    dc = dc * m
-            if lstm:
-                zt = Z[t]
-                np.multiply(dh, P[t], out=zt[:2])
-                dc += zt[0]  # through h_t = o * act(c_t)
-                np.multiply(dc, Q[t], out=zt[2:])
-                dc = zt[5]
-                dh = np.dot(R_b, zt[1:5].reshape(4 * U, B))
-                if rm is not None:
-                    dh *= rmT
-                if Mf is not None:
-                    dh += keep_h
-                    dc += keep_c
-                continue
             h_prev = h0.value if t == 0 else H[t - 1]
             da = dXW[t]
             if cell == "gru":
@@ -457,62 +338,25 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
                 if rm is not None:
                     dhd *= rm
                 dh_prev = dh * zz + dhd
-                if Mf is not None:
-                    dh_prev += keep_h
-                dh = dh_prev
             else:
                 np.multiply(dh, d_act(AH[t]), out=da)
                 dh_prev = da @ Rt
                 if rm is not None:
                     dh_prev *= rm
-                if Mf is not None:
-                    dh_prev += keep_h
-                dh = dh_prev
+            if Mf is not None:
+                dh_prev += keep_h
+            dh = dh_prev
 
-        def keras_order(gw):  # the LSTM's gradients back from o g i f to Keras' i f g o
-            if cell != "lstm":
-                return gw
-            out = np.empty_like(gw)
-            out[..., gate_cols[bcols]] = gw
-            return out
-
-        if lstm and rm is None:
-            # straight from the (T, 4U, batch) blocks, no transpose of dz: dx by a batched
-            # product with dz transposed (BLAS reads it as is), and dR, dK, db as ONE
-            # contraction of dz with the steps' [h_{t-1}; x_t; 1] that the forward kept
-            dz = Z[:, 1:5].reshape(T, G * U, B)
-            dW = np.tensordot(dz, HX[:T], axes=([0, 2], [0, 2]))  # (4U, U + D + 1)
-            dx = None
-            if x.needs_grad:
-                dx = np.matmul(dz.transpose(0, 2, 1), K[:, bcols].T)  # (T, B, D)
-                if go_backwards:
-                    dx = dx[::-1]
-                dx = dx.transpose(1, 0, 2)
-            grads = [dx, keras_order(dW[:, U:U + D].T) if kernel.needs_grad else None,
-                     keras_order(dW[:, :U].T) if recurrent_kernel.needs_grad else None]
-            if bias is not None:
-                grads.append(keras_order(dW[:, U + D].copy()))
-            grads += [dh.T, dc.T.copy()]  # (dc may be a view of Z, which goes back to the pool)
-            _give_back(work)
-            return grads
-        if lstm:  # back from the transposed arrays
-            dXW = _take((T, B, G * U), dtype)  # dz in the backward's gate order o g i f
-            dXW[...] = Z[:, 1:5].reshape(T, G * U, B).transpose(0, 2, 1)
-            work += (dXW,)
-            dh, dc = dh.T, dc.T.copy()  # (dc may be a view of Z, which goes back to the pool)
         grads: list = []
         flat_dXW = dXW.reshape(T * B, G * U)
-
         if x.needs_grad:
-            K_b = K[:, bcols] if lstm else K
-            dx = np.matmul(flat_dXW, K_b.T).reshape(T, B, D)  # processing order
+            dx = np.matmul(flat_dXW, K.T).reshape(T, B, D)  # processing order
             if go_backwards:
                 dx = dx[::-1]
             grads.append(dx.transpose(1, 0, 2))
         else:
             grads.append(None)
-        grads.append(keras_order(xt.reshape(T * B, D).T @ flat_dXW) if kernel.needs_grad
-                     else None)
+        grads.append(xt.reshape(T * B, D).T @ flat_dXW if kernel.needs_grad else None)
         if recurrent_kernel.needs_grad:
             if rm is None and cell != "gru":
                 # sum over steps of h_{t-1}^T dz_t without stacking the h_{t-1}
@@ -533,7 +377,7 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
                     dR[:, 2 * U:] = RH.reshape(T * B, U).T @ flat_dXW[:, 2 * U:]
                 else:
                     dR = hp.T @ flat_dXW
-            grads.append(keras_order(dR))
+            grads.append(dR)
         else:
             grads.append(None)
         if bias is not None:
@@ -541,12 +385,216 @@ def recurrent(x: Any, kernel: Any, recurrent_kernel: Any, bias: Any, initial_sta
             if gru_split:
                 grads.append(np.stack([db_in, dREC.reshape(T * B, 3 * U).sum(axis=0)]))
             else:
-                grads.append(keras_order(db_in))
+                grads.append(db_in)
         grads.append(dh)
-        if c0 is not None:
-            grads.append(dc)
-        if lstm:
-            _give_back(work)  # nothing returned above is a view of them
         return grads
 
     return record(out, tuple(parents), backward)
+
+
+# --- the LSTM: forward and backward loops on transposed arrays ------------------------------
+# Each step works on (4U, B) gates and (U, B) states: then every gate is one contiguous
+# block, and NumPy's element-wise calls on contiguous blocks cost a third of those on column
+# slices of a (B, 4U) array. The gates run in the order o i f g (Keras: i f g o): the three
+# sigmoid gates side by side, and i f next to g c_{t-1}, so that i*g and f*c_{t-1} are one
+# product. A step's gates are ONE product [R; K; b]^T @ [h_{t-1}; x_t; 1] (cheaper than a
+# product of all inputs before the loop, added back at each step). With the sigmoid as
+# recurrent activation and tanh as activation, the sigmoid gates' rows of that matrix are
+# scaled by 0.5 (exact in binary floating point), so that ONE tanh over the four gates gives
+# g and, after `*0.5 + 0.5`, sigmoid(x) = 0.5 tanh(x/2) + 0.5 for the others.
+
+_FORWARD_ORDER = (3, 0, 1, 2)  # o i f g, as Keras' gate numbers (i f g o)
+_BACKWARD_ORDER = (3, 2, 0, 1)  # o g i f: the backward's dz, in a step's block of Z
+
+
+def _gate_columns(U: int, order: tuple) -> np.ndarray:
+    return np.concatenate([np.arange(k * U, (k + 1) * U) for k in order])
+
+
+def _lstm(x: Tensor, kernel: Tensor, recurrent_kernel: Tensor, bias: Tensor | None,
+          h0: Tensor, c0: Tensor, activation: str, recurrent_activation: str,
+          M: np.ndarray | None, go_backwards: bool, full: bool,
+          recurrent_mask: np.ndarray | None) -> tuple:
+    """The LSTM case of `recurrent`: (output, backward)."""
+    (act, d_act), (ract, d_ract), xv, K, R, B, T, D, U = _unpack(
+        x, kernel, recurrent_kernel, activation, recurrent_activation)
+    dtype = xv.dtype
+    U3, U4 = 3 * U, 4 * U
+    one_tanh = recurrent_activation == "sigmoid" and activation == "tanh"
+
+    fcols = _gate_columns(U, _FORWARD_ORDER)
+    W_run = np.empty((U4, U + D + 1), dtype=dtype)
+    W_run[:, :U] = R[:, fcols].T
+    W_run[:, U:U + D] = K[:, fcols].T
+    W_run[:, U + D] = 0.0 if bias is None else bias.value[fcols]
+    if one_tanh:
+        W_run[:U3] *= 0.5
+
+    work = _take_work(T, B, U, D, dtype)
+    HX, A, TC = work.HX, work.A, work.TC
+    xs = xv.transpose(1, 2, 0)  # (T, D, B)
+    HX[:T, U:U + D] = xs[::-1] if go_backwards else xs
+    HX[0, :U] = h0.value.T
+    A[0, U4:] = c0.value.T
+    rmT = None if recurrent_mask is None else np.ascontiguousarray(
+        np.asarray(recurrent_mask, dtype=dtype).T)
+    MT = None if M is None else M.transpose(0, 2, 1)  # (T, 1, B)
+
+    dot, multiply, add, tanh = np.dot, np.multiply, np.add, np.tanh
+    half = np.array(0.5, dtype=dtype)  # (a 0-d array is NumPy's cheapest scalar operand)
+    if one_tanh and MT is None and rmT is None:
+        for hx, a, sig, i_f, g_c, igfc, ig, fc, c_new, tc, o, h_new in work.forward_steps:
+            dot(W_run, hx, a)
+            tanh(a, a)
+            multiply(sig, half, sig)
+            add(sig, half, sig)
+            multiply(i_f, g_c, igfc)  # i * g, f * c_{t-1}
+            add(ig, fc, c_new)
+            tanh(c_new, tc)
+            multiply(o, tc, h_new)
+    else:
+        for t, (hx, a, sig, i_f, g_c, igfc, ig, fc, c_new, tc, o, h_new) in enumerate(
+                work.forward_steps):
+            if rmT is not None:
+                hx = hx.copy()
+                hx[:U] *= rmT
+            dot(W_run, hx, a)
+            if one_tanh:
+                tanh(a, a)
+                multiply(sig, half, sig)
+                add(sig, half, sig)
+            else:
+                ract(sig, out=sig)
+                act(a[U3:], out=a[U3:])
+            multiply(i_f, g_c, igfc)
+            add(ig, fc, c_new)
+            act(c_new, out=tc)
+            if MT is None:
+                multiply(o, tc, h_new)
+            else:  # a masked step keeps h_{t-1} and c_{t-1}
+                h_new[...] = np.where(MT[t], o * tc, HX[t, :U])
+                c_new[...] = np.where(MT[t], c_new, A[t, U4:])
+
+    if full:  # [h, c] of every step; a new array, as the work set is used again
+        out = np.concatenate([HX[1:, :U], A[1:, U4:]], axis=1).transpose(2, 0, 1)
+    else:
+        out = HX[T, :U].T.copy()
+    owner = _Owner()  # the backward holds it: the set returns to the pool when both are gone
+    weakref.finalize(owner, _give_back, work)
+
+    def factors(t0: int, t1: int) -> None:
+        """What the backward multiplies by at steps t0..t1-1, all at once: P[j] the
+        factors of dh, Q[j] those of dc."""
+        n = t1 - t0
+        a = A[t0:t1]
+        o, i, g, f = a[:, :U], a[:, U:2 * U], a[:, U3:U4], a[:, 2 * U:U3]
+        h, tc = HX[t0 + 1:t1 + 1, :U], TC[t0:t1]
+        P, Q = work.P[:n], work.Q[:n]
+        OdTC, TO = P[:, 0], P[:, 1]
+        if one_tanh:
+            # from what the forward kept: s' = s (1 - s), so g s'(i) = (i g)(1 - i) and
+            # c_{t-1} s'(f) = (f c_{t-1})(1 - f); act(c) s'(o) = h (1 - o);
+            # o act'(c) = o - h act(c); i act'(g) = i - (i g) g. (Where a mask kept the
+            # previous h, h differs from o act(c), but the loop multiplies those steps'
+            # factors by a zero gradient.)
+            igfc = work.IGFC[t0:t1]
+            q12 = Q[:, 1:3].reshape(n, 2 * U, B)
+            np.subtract(1.0, a[:, U:U3], q12)
+            q12 *= igfc
+            np.subtract(1.0, o, TO)
+            TO *= h                                         # dL/dz_o = dh * h (1 - o)
+            multiply(h, tc, OdTC)
+            np.subtract(o, OdTC, OdTC)                      # dL/dc += dh * o * act'(c)
+            multiply(igfc[:, :U], g, Q[:, 0])
+            np.subtract(i, Q[:, 0], Q[:, 0])                # dL/dz_g = dc * i * act'(g)
+        else:
+            ds = d_ract(a[:, :U3]).reshape(n, 3, U, B)  # s'(o), s'(i), s'(f)
+            multiply(i, d_act(g), Q[:, 0])                  # dL/dz_g = dc * i * act'(g)
+            multiply(d_act(tc), o, OdTC)                    # dL/dc  += dh * o * act'(c)
+            multiply(tc, ds[:, 0], TO)                      # dL/dz_o = dh * act(c) * s'(o)
+            multiply(g, ds[:, 1], Q[:, 1])                  # dL/dz_i = dc * g * s'(i)
+            multiply(a[:, U4:], ds[:, 2], Q[:, 2])          # dL/dz_f = dc * c_prev * s'(f)
+        Q[:, 3] = f                                         # dc_{t-1} = dc * f
+
+    def backward(g, _owner=owner):  # holding the owner keeps the set out of the pool
+        bcols = _gate_columns(U, _BACKWARD_ORDER)
+        R_b = np.ascontiguousarray(R[:, bcols])
+        if full:
+            gt = g.transpose(1, 2, 0)  # (T, 2U, B), processing order
+            gH, gC = gt[:, :U], gt[:, U:]
+            dh = np.zeros((U, B), dtype=dtype)
+        else:
+            gH = gC = None
+            dh = np.array(g.T, dtype=dtype, order="C")
+        dc = np.zeros((U, B), dtype=dtype)
+        Mf = None if MT is None else MT.astype(dtype)
+        weights_grad = kernel.needs_grad or recurrent_kernel.needs_grad or (
+            bias is not None and bias.needs_grad)
+        dW = np.zeros((U4, U + D + 1), dtype=dtype)  # rows o g i f: [dR^T | dK^T | db]
+        # dx in the input's layout (batch, T, D), so that the layer before (an Embedding,
+        # usually) gets a contiguous gradient; dX_t is its (T, batch, D) view
+        dx = np.empty((B, T, D), dtype=dtype) if x.needs_grad else None
+        dX = None if dx is None else (dx[:, ::-1] if go_backwards else dx).transpose(1, 0, 2)
+        K_bT = K[:, bcols].T
+        dh_buffer = work.dh
+        plain = gH is None and Mf is None and rmT is None
+        # backwards through the steps, a chunk at a time: the factors, the steps, then the
+        # chunk's share of the weights' and the inputs' gradients while its dz are at hand
+        for t1 in range(T, 0, -_CHUNK):
+            t0 = max(t1 - _CHUNK, 0)
+            factors(t0, t1)
+            if plain:  # the loop below without its options' tests (most calls)
+                for p0, e0, p1, dz_o, q, dzdc, dc_prev, dz in \
+                        work.backward_steps[t1 - t0 - 1::-1]:
+                    multiply(dh, p0, e0)
+                    add(dc, e0, dc)
+                    multiply(dh, p1, dz_o)
+                    multiply(dc, q, dzdc)
+                    dc = dc_prev
+                    dh = dot(R_b, dz, dh_buffer)
+            else:
+                for j in range(t1 - t0 - 1, -1, -1):
+                    p0, e0, p1, dz_o, q, dzdc, dc_prev, dz = work.backward_steps[j]
+                    if gH is not None:
+                        dh = dh + gH[t0 + j]
+                        dc = dc + gC[t0 + j]
+                    if Mf is not None:
+                        m = Mf[t0 + j]
+                        keep_h = dh * (1.0 - m)  # a masked step passes its gradient straight back
+                        dh = dh * m
+                        keep_c = dc * (1.0 - m)
+                        dc = dc * m
+                    multiply(dh, p0, e0)
+                    add(dc, e0, dc)  # through h_t = o * act(c_t)
+                    multiply(dh, p1, dz_o)
+                    multiply(dc, q, dzdc)
+                    dc = dc_prev
+                    dh = dot(R_b, dz, dh_buffer)
+                    if rmT is not None:
+                        dh *= rmT
+                    if Mf is not None:
+                        dh += keep_h
+                        dc += keep_c
+            dz = work.Z[:t1 - t0, 1:5].reshape(t1 - t0, U4, B)
+            if weights_grad:
+                hx = HX[t0:t1]
+                if rmT is not None:
+                    hx = hx.copy()
+                    hx[:, :U] *= rmT
+                dW += np.tensordot(dz, hx, axes=([0, 2], [0, 2]))
+            if dX is not None:
+                np.matmul(dz.transpose(0, 2, 1), K_bT, out=dX[t0:t1])
+
+        def keras_order(gw):  # from the backward's o g i f back to Keras' i f g o
+            out = np.empty_like(gw)
+            out[..., bcols] = gw
+            return out
+
+        grads = [dx, keras_order(dW[:, U:U + D].T) if kernel.needs_grad else None,
+                 keras_order(dW[:, :U].T) if recurrent_kernel.needs_grad else None]
+        if bias is not None:
+            grads.append(keras_order(dW[:, U + D]) if bias.needs_grad else None)
+        grads += [dh.T.copy(), dc.T.copy()]  # (views of the work set, which is used again)
+        return grads
+
+    return out, backward
