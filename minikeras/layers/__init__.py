@@ -176,3 +176,15 @@ def get(identifier: Any) -> Any:
     if isinstance(identifier, dict):
         return deserialize(identifier)
     raise TypeError(f"Could not interpret layer identifier: {identifier!r}")
+# --- text and categorical preprocessing (branch `textprep`) ---
+from minikeras.layers.preprocessing_text import (  # noqa: F401, E402
+    CategoryEncoding,
+    Discretization,
+    IntegerLookup,
+    StringLookup,
+    TextVectorization,
+)
+from minikeras.layers import preprocessing_text as _preprocessing_text  # noqa: E402
+
+for _cls in _preprocessing_text.CLASSES:
+    register(_cls)
