@@ -99,7 +99,11 @@ def test_from_config_round_trip(name):
     c = CASES[name]
     cls = getattr(keras.layers, c["cls"])
     layer = cls.from_config(dict(c["config"]))
-    assert _comparable_config(layer.get_config()) == _comparable_config(c["config"])
+    got, want = _comparable_config(layer.get_config()), _comparable_config(c["config"])
+    if c["adapt"] is not None and c["cls"] == "TextVectorization":
+        # Keras reports the live vocabulary size, empty until the assets are loaded
+        got.pop("vocabulary_size"), want.pop("vocabulary_size")
+    assert got == want
     if c["adapt"] is None or c["cls"] == "Discretization":
         _check_output(c, layer(_input(c, c["input"])))
 
@@ -109,7 +113,7 @@ def test_keras_archive_with_text_vectorization():
     -> pooling -> Dense): same vocabulary, token ids and predictions."""
     with open(os.path.join(FILES, "text_model.json"), encoding="utf-8") as f:
         ref = json.load(f)
-    model = keras.saving.load_model(os.path.join(FILES, "text_model.keras"))
+    model = keras.saving.load_model(os.path.join(FILES, "text_model.keras"), compile=False)
     vec = model.get_layer("vectorizer")
     assert vec.get_vocabulary() == ref["vocabulary"]
     q = np.array(ref["queries"])[:, None]

@@ -743,6 +743,8 @@ class Layer:
             return {k: None if v is None else self._convert_inputs(v)
                     for k, v in inputs.items()}
         arr = np.asarray(inputs)
+        if arr.dtype.kind in "USO":  # strings for text layers (branch textprep): as they are
+            return Tensor(arr.astype(object))
         if arr.dtype.kind in "fiub" and arr.dtype != self._np_dtype and \
                 arr.dtype.kind != "b":
             arr = arr.astype(self._np_dtype)

@@ -74,7 +74,9 @@ class _DataLayer(Layer):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         inputs = args[0] if args else kwargs.get("inputs")
         if any(isinstance(t, KerasTensor) for t in _flatten(inputs)):
-            return super().__call__(*args, **kwargs)
+            out = super().__call__(*args, **kwargs)
+            out.dtype = self._output_dtype()  # ids are int64, TF-IDF floats (as Keras)
+            return out
         if not args:
             kwargs = dict(kwargs)
             args = (kwargs.pop("inputs"),)
@@ -85,6 +87,9 @@ class _DataLayer(Layer):
 
     def build(self, input_shape: Any = None) -> None:
         self.built = True
+
+    def _output_dtype(self) -> str:
+        return self.compute_dtype
 
 
 # --- lookups -----------------------------------------------------------------------------
@@ -447,7 +452,7 @@ class _IndexLookup(_DataLayer):
             return shape + (depth,)
         return shape[:-1] + (depth,)
 
-    def compute_output_spec_dtype(self) -> str:
+    def _output_dtype(self) -> str:
         if self.invert:
             return "string" if self._string else "int64"
         return "int64" if self.output_mode in ("int", "one_hot", "multi_hot", "count") \
@@ -834,8 +839,8 @@ class TextVectorization(_DataLayer):
             shape = shape + (None,)
         return self._lookup_layer.compute_output_shape(shape)
 
-    def compute_output_spec_dtype(self) -> str:
-        return self._lookup_layer.compute_output_spec_dtype()
+    def _output_dtype(self) -> str:
+        return self._lookup_layer._output_dtype()
 
     def get_config(self) -> dict:
         from minikeras.saving.serialization import serialize_keras_object
@@ -1064,6 +1069,9 @@ class Discretization(_DataLayer):
         if self.output_mode == "int":
             return ids.astype(np.int32)
         return _encode(ids, self.output_mode, depth, self.dtype)
+
+    def _output_dtype(self) -> str:
+        return "int32" if self.output_mode == "int" else self.compute_dtype
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         if self.output_mode == "int":

@@ -27,6 +27,11 @@ def _as_array(value: Any, what: str) -> np.ndarray:
         arr = np.asarray(value)
     except ValueError as e:  # ragged nested lists
         raise ValueError(f"`{what}` could not be converted to an array: {e}") from None
+    if arr.dtype.kind in "US" or arr.dtype == object and arr.size and all(
+            isinstance(v, (str, bytes)) for v in arr.flat):
+        # strings, for a model that starts with a text layer (TextVectorization, StringLookup;
+        # branch textprep): passed through as an object array, never cast
+        return arr.astype(object)
     if arr.dtype == object:
         raise TypeError(f"`{what}` must be numeric, but it holds objects of type "
                         f"{type(arr.flat[0]).__name__ if arr.size else 'object'}")
@@ -77,7 +82,7 @@ def cast_inputs(arrays: list) -> list:
     floatx = np.dtype(config.floatx())
     out = []
     for a in arrays:
-        if a.dtype != floatx:
+        if a.dtype != floatx and a.dtype != object:  # (object: strings, left as they are)
             a = a.astype(floatx)
         out.append(np.ascontiguousarray(a))
     return out
