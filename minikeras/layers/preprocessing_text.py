@@ -16,7 +16,8 @@ from __future__ import annotations
 import os
 import re
 from collections import Counter
-from typing import Any, Callable, Iterable
+from typing import Any
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
