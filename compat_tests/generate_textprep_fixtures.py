@@ -169,6 +169,25 @@ case("di_count", DI, {"bin_boundaries": [0.0, 1.0], "output_mode": "count"},
      [[-1.0, 0.5, 0.7], [3.0, 4.0, -2.0]])
 case("di_adapt_batch", DI, {"num_bins": 5}, QD, adapt=DATA, adapt_kwargs={"batch_size": 64})
 
+# --- Hashing -----------------------------------------------------------------------------
+HA = "Hashing"
+WORDS = [["A", "B", ""], ["hello", "world", "a much longer string of text, over 64 bytes long: "
+                                              "lorem ipsum dolor sit amet, consectetur"]]
+case("ha_int", HA, {"num_bins": 3}, WORDS)
+case("ha_mask", HA, {"num_bins": 3, "mask_value": ""}, WORDS)
+case("ha_salt", HA, {"num_bins": 7, "salt": 133}, WORDS)
+case("ha_salt_pair", HA, {"num_bins": 1000, "salt": [5, 77]}, WORDS)
+case("ha_ints", HA, {"num_bins": 5}, [[0, 1, -7], [12345, 99, 2]])
+case("ha_ints_mask", HA, {"num_bins": 5, "mask_value": 0}, [[0, 1, -7], [12345, 99, 2]])
+case("ha_multi_hot", HA, {"num_bins": 4, "output_mode": "multi_hot"}, WORDS)
+case("ha_count", HA, {"num_bins": 4, "output_mode": "count"}, WORDS)
+case("ha_one_hot", HA, {"num_bins": 4, "output_mode": "one_hot"}, ["A", "B", "hello"])
+case("ha_big", HA, {"num_bins": 2 ** 40}, [[("x" * n) for n in range(0, 140, 7)]])
+case("ha_big_salt", HA, {"num_bins": 2 ** 40, "salt": [2 ** 40 + 3, 17]},
+     [[("y" * n) for n in range(0, 140, 9)]])
+case("tv_multi_hot_column", TV, {"output_mode": "multi_hot"}, QUERIES, adapt=CORPUS,
+     as_array="column")
+
 
 def to_input(c, data):
     kind = c["as_array"]
@@ -178,6 +197,8 @@ def to_input(c, data):
         return np.array(data, dtype=object)
     if c["cls"] in ("Discretization",):
         return np.array(data, dtype="float32")
+    if c["name"] in ("ha_ints", "ha_ints_mask"):
+        return np.array(data, dtype="int64")
     if c["cls"] in ("IntegerLookup", "CategoryEncoding") or (
             c["cls"] == "StringLookup" and c["kwargs"].get("invert")):
         return np.array(data, dtype="int64")
@@ -248,11 +269,24 @@ def text_model():
         json.dump(ref, f, indent=1, ensure_ascii=False)
 
 
+def raw_hashes():
+    """TensorFlow's FarmHash64 fingerprints and SipHash-2-4 values of strings of every
+    length up to 200 (the buckets of the largest num_buckets), to pin the hash itself."""
+    import tensorflow as tf
+
+    texts = ["".join(chr(33 + (i * 7 + n) % 90) for i in range(n)) for n in range(200)]
+    big = 2 ** 63 - 1
+    fast = tf.strings.to_hash_bucket_fast(texts, big).numpy().tolist()
+    strong = tf.strings.to_hash_bucket_strong(texts, big, key=[12345, 678]).numpy().tolist()
+    return {"texts": texts, "num_buckets": big, "fast": fast, "strong_key": [12345, 678],
+            "strong": strong}
+
+
 def main():
     records = [run(c) for c in CASES]
     with open(OUT, "w") as f:
         json.dump({"keras_version": keras.__version__, "backend": keras.backend.backend(),
-                   "cases": records}, f, indent=1, ensure_ascii=False)
+                   "cases": records, "raw_hashes": raw_hashes()}, f, indent=1, ensure_ascii=False)
     print(f"wrote {len(records)} cases to {OUT}")
     text_model()
 

@@ -130,3 +130,15 @@ def test_keras_archive_tf_idf():
     assert layer.get_vocabulary() == ref["tfidf_vocabulary"]
     q = np.array(ref["queries"])[:, None]
     np.testing.assert_allclose(np.asarray(layer(q).value), ref["tfidf_output"], rtol=1e-6)
+
+
+def test_raw_hashes_match_tensorflow():
+    """FarmHash64 and SipHash-2-4 of strings of every length 0..199 (all the code paths)
+    equal TensorFlow's `to_hash_bucket_fast` / `to_hash_bucket_strong`."""
+    from minikeras.layers.preprocessing_hashing import farmhash64, siphash24
+
+    raw = FIXTURES["raw_hashes"]
+    n = raw["num_buckets"]
+    texts = [t.encode("utf-8") for t in raw["texts"]]
+    assert [farmhash64(t) % n for t in texts] == raw["fast"]
+    assert [siphash24(raw["strong_key"], t) % n for t in texts] == raw["strong"]

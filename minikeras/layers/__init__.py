@@ -184,7 +184,8 @@ from minikeras.layers.preprocessing_text import (  # noqa: F401, E402
     StringLookup,
     TextVectorization,
 )
+from minikeras.layers.preprocessing_hashing import Hashing  # noqa: F401, E402
 from minikeras.layers import preprocessing_text as _preprocessing_text  # noqa: E402
 
-for _cls in _preprocessing_text.CLASSES:
+for _cls in _preprocessing_text.CLASSES + (Hashing,):
     register(_cls)
