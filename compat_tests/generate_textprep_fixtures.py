@@ -185,6 +185,8 @@ case("ha_one_hot", HA, {"num_bins": 4, "output_mode": "one_hot"}, ["A", "B", "he
 case("ha_big", HA, {"num_bins": 2 ** 40}, [[("x" * n) for n in range(0, 140, 7)]])
 case("ha_big_salt", HA, {"num_bins": 2 ** 40, "salt": [2 ** 40 + 3, 17]},
      [[("y" * n) for n in range(0, 140, 9)]])
+case("tv_scalar", TV, {"output_sequence_length": 6}, "The cat, the DOG", adapt=CORPUS)
+case("tv_scalar_count", TV, {"output_mode": "count"}, "The cat, the DOG", adapt=CORPUS)
 case("tv_multi_hot_column", TV, {"output_mode": "multi_hot"}, QUERIES, adapt=CORPUS,
      as_array="column")
 

@@ -381,7 +381,7 @@ class _IndexLookup(_DataLayer):
         raise NotImplementedError
 
     def _invert(self, ids: Any) -> np.ndarray:
-        arr = np.asarray(ids)
+        arr = np.asarray(_numpy(ids))
         if arr.dtype.kind not in "iu":
             raise TypeError(f"{type(self).__name__} with invert=True maps integer indices "
                             f"to tokens; got inputs of dtype {arr.dtype}")
@@ -810,6 +810,10 @@ class TextVectorization(_DataLayer):
         scalar = arr.ndim == 0
         if scalar:
             arr = arr[None]
+        out = self._vectorize(arr)
+        return out[0] if scalar else out  # (one text in, one row out, as Keras)
+
+    def _vectorize(self, arr: np.ndarray) -> np.ndarray:
         data = self._preprocess(arr)
         lookup = self._lookup_layer
         if isinstance(data, np.ndarray):  # split=None and no ngrams: a lookup per string
@@ -940,7 +944,7 @@ class CategoryEncoding(_DataLayer):
         self.built = True
 
     def call(self, inputs: Any, count_weights: Any = None) -> np.ndarray:
-        ids = np.asarray(inputs)
+        ids = np.asarray(_numpy(inputs))
         if ids.dtype.kind == "f":
             if not np.all(ids == np.round(ids)):
                 raise ValueError("CategoryEncoding: inputs must be integer ids, got "
@@ -1061,7 +1065,7 @@ class Discretization(_DataLayer):
             raise ValueError("You need to either pass the `bin_boundaries` argument at "
                              "construction time or call `adapt(dataset)` before you can "
                              "start using the `Discretization` layer.")
-        x = np.asarray(inputs)
+        x = np.asarray(_numpy(inputs))
         if x.dtype.kind not in "fiub":
             raise TypeError(f"Discretization expects numbers, got dtype {x.dtype}")
         ids = np.digitize(x.astype(self.dtype),
