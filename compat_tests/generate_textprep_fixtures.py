@@ -122,6 +122,13 @@ case("sl_invert_mask", SL, {"vocabulary": ["a", "b", "c"], "invert": True,
                             "mask_token": "[PAD]"}, [[1, 2, 0], [3, 4, 7]])
 case("sl_oov_token", SL, {"vocabulary": ["a", "b"], "oov_token": "<?>", "invert": True},
      [0, 1, 2, 5])
+case("sl_oov3", SL, {"vocabulary": ["a", "b"], "num_oov_indices": 3},
+     [["a", "q", "r"], ["s", "tt", "b"], ["uvw", "", "xyzzy"]])
+case("sl_oov3_salt", SL, {"vocabulary": ["a", "b"], "num_oov_indices": 3, "salt": 11},
+     [["a", "q", "r"], ["s", "tt", "b"], ["uvw", "", "xyzzy"]])
+case("sl_oov2_multi_hot", SL, {"vocabulary": ["a", "b"], "num_oov_indices": 2,
+                               "output_mode": "multi_hot", "salt": [3, 4]},
+     [["a", "q", "r"], ["s", "tt", "b"]])
 case("sl_pad_max", SL, {"output_mode": "multi_hot", "max_tokens": 8,
                         "pad_to_max_tokens": True}, Q2, adapt=TOKENS)
 
@@ -140,6 +147,13 @@ case("il_count_mask", IL, {"output_mode": "count", "mask_token": 0}, QI, adapt=I
 case("il_tf_idf", IL, {"output_mode": "tf_idf"}, QI, adapt=[[12, 12, 36], [36, 42, 7]])
 case("il_invert", IL, {"vocabulary": [12, 36, 1138, 42], "invert": True},
      [[1, 2, 3], [4, 5, 0]])
+case("il_oov3_floormod", IL, {"vocabulary": [12, 36], "num_oov_indices": 3},
+     [[12, 5, -7], [100, 36, 8]])
+case("il_farmhash", IL, {"vocabulary": [12, 36], "num_oov_indices": 3,
+                         "oov_method": "farmhash"}, [[12, 5, -7], [100, 36, 8]])
+case("il_farmhash_salt", IL, {"vocabulary": [12, 36], "num_oov_indices": 4,
+                              "oov_method": "farmhash", "salt": 99},
+     [[12, 5, -7], [100, 36, 8]])
 case("il_max_tokens", IL, {"max_tokens": 4}, QI, adapt=INTS)
 
 # --- CategoryEncoding --------------------------------------------------------------------

@@ -106,10 +106,8 @@ NOTES = {
     "keras.layers.TextVectorization": ("differs", "no `sparse=True`/`ragged=True` (no "
                                        "sparse or ragged tensors); a callable `standardize`/"
                                        "`split` gets NumPy arrays of str, not TF tensors"),
-    "keras.layers.StringLookup": ("differs", "no `sparse=True`; `num_oov_indices > 1` "
-                                  "refused (Keras spreads OOV strings by FarmHash)"),
-    "keras.layers.IntegerLookup": ("differs", "no `sparse=True`; `oov_method=\"farmhash\"` "
-                                   "refused (the default `floormod` works)"),
+    "keras.layers.StringLookup": ("differs", "no `sparse=True`"),
+    "keras.layers.IntegerLookup": ("differs", "no `sparse=True`"),
     "keras.layers.CategoryEncoding": ("differs", "no `sparse=True`"),
     "keras.layers.Discretization": ("differs", "no `sparse=True`"),
     "keras.layers.Hashing": ("differs", "no `sparse=True`"),

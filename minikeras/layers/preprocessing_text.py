@@ -134,7 +134,8 @@ class _IndexLookup(_DataLayer):
     def __init__(self, max_tokens: int | None, num_oov_indices: int, mask_token: Any,
                  oov_token: Any, vocabulary: Any, idf_weights: Any, invert: bool,
                  output_mode: str, pad_to_max_tokens: bool, sparse: bool,
-                 name: str | None, **kwargs: Any) -> None:
+                 name: str | None, oov_method: str = "floormod", salt: Any = None,
+                 **kwargs: Any) -> None:
         cls = type(self).__name__
         if max_tokens is not None and max_tokens <= 1:
             raise ValueError(f"{cls}: if set, `max_tokens` must be greater than 1. "
@@ -150,6 +151,19 @@ class _IndexLookup(_DataLayer):
         if output_mode == "tf-idf":
             output_mode = "tf_idf"
         _check_name(cls, "output_mode", output_mode, _LOOKUP_MODES)
+        _check_name(cls, "oov_method", oov_method, ("floormod", "farmhash"))
+        if salt is not None:
+            if not self._string and oov_method != "farmhash":
+                raise ValueError("`salt` can only be used when `oov_method='farmhash'`. "
+                                 f"Received: oov_method={oov_method}")
+            if isinstance(salt, (tuple, list)) and len(salt) == 2 and all(
+                    isinstance(v, (int, np.integer)) for v in salt):
+                salt = [int(v) for v in salt]
+            elif isinstance(salt, (int, np.integer)) and not isinstance(salt, bool):
+                salt = [int(salt), int(salt)]
+            else:
+                raise ValueError(f"The `salt` argument for `{cls}` can only be a tuple of 2 "
+                                 f"integers, or a single integer. Received: salt={salt}.")
         if invert and output_mode != "int":
             raise ValueError(f"{cls}: `output_mode` must be 'int' when `invert` is true. "
                              f"Received: output_mode={output_mode}")
@@ -174,6 +188,8 @@ class _IndexLookup(_DataLayer):
         self.output_mode = output_mode
         self.pad_to_max_tokens = bool(pad_to_max_tokens)
         self.sparse = False
+        self.oov_method = oov_method
+        self.salt = salt
         self.input_vocabulary = vocabulary if not isinstance(vocabulary, str) else None
         self.input_idf_weights = idf_weights
         self._has_input_vocabulary = bool(has_vocab)
@@ -378,7 +394,16 @@ class _IndexLookup(_DataLayer):
         return out.reshape(keys.shape)
 
     def _oov_bucket(self, key: Any) -> int:
-        raise NotImplementedError
+        """Which of the OOV indices an unknown key takes (num_oov_indices > 1): as Keras,
+        integers by floormod unless oov_method="farmhash"; strings (and integers then, as
+        their decimal text) by FarmHash64, or SipHash-2-4 keyed by `salt`."""
+        if not self._string and self.oov_method != "farmhash":
+            return key % self.num_oov_indices  # (non-negative, as tf.math.floormod)
+        from minikeras.layers.preprocessing_hashing import farmhash64, siphash24
+
+        data = (key if self._string else str(key)).encode("utf-8")
+        h = siphash24(self.salt, data) if self.salt is not None else farmhash64(data)
+        return h % self.num_oov_indices
 
     def _invert(self, ids: Any) -> np.ndarray:
         arr = np.asarray(_numpy(ids))
@@ -516,8 +541,8 @@ class _IndexLookup(_DataLayer):
 
 class StringLookup(_IndexLookup):
     """Strings to integer indices (or one-hot/multi-hot/count/TF-IDF vectors); with
-    `invert=True`, indices back to strings. As Keras 3, except: no `sparse=True`, and
-    `num_oov_indices > 1` (which Keras hashes with FarmHash) is not supported."""
+    `invert=True`, indices back to strings. As Keras 3 (several OOV indices: by FarmHash64,
+    or SipHash-2-4 with `salt`), except: no `sparse=True`."""
 
     def __init__(self, max_tokens: int | None = None, num_oov_indices: int = 1,
                  mask_token: str | None = None, oov_token: str = "[UNK]",
@@ -525,17 +550,11 @@ class StringLookup(_IndexLookup):
                  output_mode: str = "int", pad_to_max_tokens: bool = False,
                  sparse: bool = False, encoding: str = "utf-8", name: str | None = None,
                  salt: Any = None, **kwargs: Any) -> None:
-        if num_oov_indices is not None and isinstance(num_oov_indices, int) and \
-                num_oov_indices > 1:
-            raise ValueError("StringLookup: num_oov_indices > 1 hashes OOV strings with "
-                             "TensorFlow's FarmHash64/SipHash, which minikeras does not "
-                             f"implement. Received: num_oov_indices={num_oov_indices}")
         self.encoding = encoding
-        self.salt = salt
-        self.oov_method = kwargs.pop("oov_method", "floormod")
         kwargs.pop("vocabulary_dtype", None)
         super().__init__(max_tokens, num_oov_indices, mask_token, oov_token, vocabulary,
                          idf_weights, invert, output_mode, pad_to_max_tokens, sparse, name,
+                         oov_method=kwargs.pop("oov_method", "floormod"), salt=salt,
                          **kwargs)
 
     def _to_key(self, x: Any) -> str:
@@ -564,7 +583,8 @@ class StringLookup(_IndexLookup):
 class IntegerLookup(_IndexLookup):
     """Integer values to contiguous indices (or one-hot/multi-hot/count/TF-IDF vectors);
     with `invert=True`, indices back to values. As Keras 3 (OOV values over several OOV
-    indices by `floormod`), except: no `sparse=True` and no `oov_method="farmhash"`."""
+    indices by `floormod`, or by hashing with `oov_method="farmhash"`), except: no
+    `sparse=True`."""
 
     _string = False
 
@@ -574,22 +594,16 @@ class IntegerLookup(_IndexLookup):
                  invert: bool = False, output_mode: str = "int", sparse: bool = False,
                  pad_to_max_tokens: bool = False, oov_method: str = "floormod",
                  salt: Any = None, name: str | None = None, **kwargs: Any) -> None:
-        if vocabulary_dtype not in ("int32", "int64"):
-            raise ValueError("IntegerLookup: `vocabulary_dtype` must be 'int32' or 'int64'. "
+        if vocabulary_dtype != "int64":
+            raise ValueError("Only `vocabulary_dtype='int64'` is supported at this time. "
                              f"Received: vocabulary_dtype={vocabulary_dtype}")
-        _check_name("IntegerLookup", "oov_method", oov_method, ("floormod", "farmhash"))
-        if oov_method == "farmhash":
-            raise ValueError("IntegerLookup: oov_method='farmhash' hashes with TensorFlow's "
-                             "FarmHash64, which minikeras does not implement")
         if mask_token is not None and not isinstance(mask_token, (int, np.integer)):
             raise ValueError(f"IntegerLookup: `mask_token` must be an int or None. "
                              f"Received: mask_token={mask_token!r}")
         self.vocabulary_dtype = vocabulary_dtype
-        self.oov_method = oov_method
-        self.salt = salt
         super().__init__(max_tokens, num_oov_indices, mask_token, oov_token, vocabulary,
                          idf_weights, invert, output_mode, pad_to_max_tokens, sparse, name,
-                         **kwargs)
+                         oov_method=oov_method, salt=salt, **kwargs)
 
     def _to_key(self, x: Any) -> int:
         if isinstance(x, (bool, np.bool_)) or not isinstance(x, (int, np.integer)):
@@ -610,9 +624,6 @@ class IntegerLookup(_IndexLookup):
             raise TypeError(f"IntegerLookup expects integer inputs, got dtype {arr.dtype} "
                             f"(shape {arr.shape})")
         return arr.astype(np.int64).astype(object)
-
-    def _oov_bucket(self, key: int) -> int:
-        return key % self.num_oov_indices  # Keras' floormod (non-negative)
 
     def _token_array(self, tokens: list, shape: tuple) -> np.ndarray:
         if self.invert:
