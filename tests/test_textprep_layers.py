@@ -177,3 +177,30 @@ def test_hashing_arguments_and_model_round_trip(tmp_path):
     x = np.array([["a", "b"], ["c", "d"]])
     np.testing.assert_array_equal(back.predict(x, verbose=0), model.predict(x, verbose=0))
     assert back.layers[0].get_config()["salt"] == [7, 7]
+
+
+def test_legacy_h5_keeps_a_given_vocabulary(tmp_path):
+    """A vocabulary passed to the constructor is in the config, so a legacy .h5 keeps it
+    (an adapted one is an asset, which .h5 files do not hold -- in Keras 3 too)."""
+    vec = layers.TextVectorization(vocabulary=["a", "b"], output_mode="count")
+    model = keras.Sequential([keras.Input(shape=(1,), dtype="string"), vec, layers.Dense(1)])
+    model.save(tmp_path / "v.h5")
+    back = keras.saving.load_model(tmp_path / "v.h5")
+    assert back.layers[0].get_vocabulary() == ["[UNK]", "a", "b"]
+    x = np.array([["a b b z"]])
+    np.testing.assert_array_equal(back.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_weights_h5_holds_idf_weights(tmp_path):
+    vec = layers.TextVectorization(output_mode="tf_idf")
+    vec.adapt(TEXTS)
+    model = keras.Sequential([keras.Input(shape=(1,), dtype="string"), vec])
+    model.save_weights(tmp_path / "w.weights.h5")
+    import h5py
+
+    with h5py.File(tmp_path / "w.weights.h5") as f:
+        stored = f["layers/text_vectorization/vars/idf_weights"][()]
+    np.testing.assert_array_equal(stored, vec._lookup_layer.idf_weights)
+    vec._lookup_layer.idf_weights = np.zeros_like(stored)
+    model.load_weights(tmp_path / "w.weights.h5")
+    np.testing.assert_array_equal(vec._lookup_layer.idf_weights, stored)
