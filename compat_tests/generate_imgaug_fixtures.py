@@ -102,7 +102,7 @@ def check_minikeras(directory: str) -> int:
     """Load the files minikeras wrote in `directory` and compare Keras' predictions."""
     expected = np.load(os.path.join(directory, "expected.npz"))
     failures = 0
-    for fname in ("model.keras", "model.h5"):
+    for fname in ("model.keras", "model.h5", "model_full.h5"):
         try:
             model = keras.models.load_model(os.path.join(directory, fname))
             y = model.predict(expected["x"], verbose=0)
