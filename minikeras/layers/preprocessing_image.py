@@ -26,7 +26,6 @@ from minikeras.autodiff.tensor import Tensor
 from minikeras.layers.layer import KerasTensor, Layer, _context
 from minikeras.layers.reshaping._base import standardize_data_format
 from minikeras.random import generator
-from minikeras.utils.naming import closest
 
 FILL_MODES = ("reflect", "wrap", "constant", "nearest")
 AFFINE_INTERPOLATIONS = ("nearest", "bilinear")
@@ -41,6 +40,8 @@ class UnknownOptionError(ValueError, NotImplementedError):
 
 def _check_option(layer: str, arg: str, value: Any, known: tuple) -> str:
     if value not in known:
+        from minikeras.utils.naming import closest  # (late: utils imports saving, layers)
+
         guess = closest(str(value), known)
         hint = f" Did you mean {guess!r}?" if guess else ""
         raise UnknownOptionError(f"{layer}: unknown `{arg}` {value!r}. Expected one of "
@@ -344,12 +345,14 @@ class RandomFlip(_ImageLayer):
     def __init__(self, mode: str = "horizontal_and_vertical", seed: Any = None,
                  data_format: Any = None, **kwargs: Any) -> None:
         super().__init__(data_format=data_format, seed=seed, **kwargs)
-        # (Keras accepts any string and then never flips; an unknown mode is an error here)
-        self.mode = _check_option("RandomFlip", "mode", mode, FLIP_MODES)
+        # Keras accepts any string here (and then never flips); we accept it too, so that
+        # such configs load, but a flip with an unknown mode is an error (see `_transform`)
+        self.mode = mode
 
     def _transform(self, x: Tensor, training: bool) -> Tensor:
         if not training:
             return x
+        _check_option("RandomFlip", "mode", self.mode, FLIP_MODES)
         flips = self.rng().uniform(size=x.shape[0]) <= 0.5
         axes = {"horizontal": (2,), "vertical": (1,),
                 "horizontal_and_vertical": (1, 2)}[self.mode]
