@@ -46,3 +46,36 @@ def test_models_do_not_import_file_formats():
                     parts = a.name.split(".")
                     if a.name.startswith("minikeras.saving"):
                         assert len(parts) > 2 and parts[2] in allowed, (path.name, a.name)
+
+
+FIRST_TOUCH_CODE = r'''
+import importlib, sys
+import minikeras
+entries = [("minikeras", n) for n in sorted(set(minikeras._NAMES) | set(minikeras._SUBMODULES)
+                                            - {"wrappers"})]
+import minikeras.saving as s
+entries += [("minikeras.saving", n) for n in sorted(s._NAMES)]
+entries += [("minikeras.models", n) for n in ("load_model", "save_model", "Sequential")]
+entries += [("minikeras.utils", n) for n in ("serialize_keras_object", "to_categorical",
+                                             "plot_model", "get_file")]
+failed = []
+for module, name in entries:
+    for key in [k for k in sys.modules if k == "minikeras" or k.startswith("minikeras.")]:
+        del sys.modules[key]
+    try:
+        getattr(importlib.import_module(module), name)
+    except Exception as e:  # report them all
+        failed.append(f"{module}.{name}: {type(e).__name__}: {e}")
+print("\n".join(failed) or "OK")
+'''
+
+
+def test_every_public_entry_point_can_be_the_first_thing_a_script_touches():
+    """A script's first `keras.saving.serialize_keras_object` (or any public name) in a fresh
+    interpreter: no import cycle whatever order the lazy modules load in."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", FIRST_TOUCH_CODE], capture_output=True,
+                         text=True, cwd=ROOT.parent, timeout=300)
+    assert out.stdout.strip() == "OK", out.stdout + out.stderr[-2000:]

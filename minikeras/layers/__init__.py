@@ -176,6 +176,22 @@ def get(identifier: Any) -> Any:
     if isinstance(identifier, dict):
         return deserialize(identifier)
     raise TypeError(f"Could not interpret layer identifier: {identifier!r}")
+# --- image preprocessing and augmentation layers (branch `imgaug`) ---
+from minikeras.layers.preprocessing_image import (  # noqa: E402, F401
+    CenterCrop,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Resizing,
+)
+from minikeras.layers import preprocessing_image as _preprocessing_image  # noqa: E402
+
+for _cls in _preprocessing_image.CLASSES:
+    register(_cls)
 # --- text and categorical preprocessing (branch `textprep`) ---
 from minikeras.layers.preprocessing_text import (  # noqa: F401, E402
     CategoryEncoding,

@@ -149,6 +149,9 @@ class _CallContext(threading.local):
     def __init__(self) -> None:
         self.training = None  # the training flag of the outermost call; None outside calls
         self.casting = False  # inside the `call` of a layer that casts its variables
+        # the outermost call got no training flag: Keras 3 then lets each layer use its
+        # call's default (the image augmentation layers default to True; branch imgaug)
+        self.training_unset = False
 
 
 _context = _CallContext()
@@ -633,6 +636,12 @@ class Layer:
         if not self.built:
             self._maybe_build(_shapes(inputs))
         outer = _context.training
+        if outer is None and kwargs.get("training") is None and not _context.training_unset:
+            _context.training_unset = True  # (see _CallContext; branch imgaug)
+            try:
+                return self.__call__(*args, **kwargs)
+            finally:
+                _context.training_unset = False
         training = kwargs.pop("training", None)
         if training is None:
             training = outer

@@ -18,7 +18,6 @@ from minikeras.saving.object_registry import (
     get_registered_name,
     get_registered_object,
 )
-from minikeras.utils.naming import unknown_name_error
 
 
 def serialize_keras_object(obj: Any) -> Any:
@@ -126,6 +125,8 @@ def deserialize_from_table(config: Any, module_objects: dict, kind: str,
     if isinstance(config, str):
         obj = get_registered_object(config, custom_objects, module_objects)
         if obj is None:
+            from minikeras.utils.naming import unknown_name_error  # (utils imports this module)
+
             raise unknown_name_error(kind, config, all_visible_names(custom_objects,
                                                                      module_objects))
         if inspect.isclass(obj) and instantiate_functions:
@@ -148,6 +149,8 @@ def deserialize_from_table(config: Any, module_objects: dict, kind: str,
         obj = get_registered_object(class_name.split(">", 1)[1], custom_objects, module_objects)
     if obj is None:
         names = all_visible_names(custom_objects, module_objects)
+        from minikeras.utils.naming import unknown_name_error  # (utils imports this module)
+
         err = unknown_name_error(kind, class_name, names)
         raise ValueError(f"{err} Pass it in `custom_objects` if it is your own class.")
     if inspect.isclass(obj):
