@@ -102,6 +102,15 @@ NOTES = {
                                       "`scale` along that axis (Keras 3 multiplies it along "
                                       "the last axis, or raises)"),
     "keras.layers.LeakyReLU": ("Keras 2 spelling accepted", "`alpha=` as `negative_slope`"),
+    # text and categorical preprocessing (branch textprep)
+    "keras.layers.TextVectorization": ("differs", "no `sparse=True`/`ragged=True` (no "
+                                       "sparse or ragged tensors); a callable `standardize`/"
+                                       "`split` gets NumPy arrays of str, not TF tensors"),
+    "keras.layers.StringLookup": ("differs", "no `sparse=True`"),
+    "keras.layers.IntegerLookup": ("differs", "no `sparse=True`"),
+    "keras.layers.CategoryEncoding": ("differs", "no `sparse=True`"),
+    "keras.layers.Discretization": ("differs", "no `sparse=True`"),
+    "keras.layers.Hashing": ("differs", "no `sparse=True`"),
     "keras.Model": ("differs", "subclassed models without `get_config` cannot be cloned or "
                     "rebuilt from a config (Keras 3 generates one); `metrics_names` lists the "
                     "log names (Keras 2), while `metrics` is Keras 3's list; "

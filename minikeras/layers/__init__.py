@@ -192,3 +192,16 @@ from minikeras.layers import preprocessing_image as _preprocessing_image  # noqa
 
 for _cls in _preprocessing_image.CLASSES:
     register(_cls)
+# --- text and categorical preprocessing (branch `textprep`) ---
+from minikeras.layers.preprocessing_text import (  # noqa: F401, E402
+    CategoryEncoding,
+    Discretization,
+    IntegerLookup,
+    StringLookup,
+    TextVectorization,
+)
+from minikeras.layers.preprocessing_hashing import Hashing  # noqa: F401, E402
+from minikeras.layers import preprocessing_text as _preprocessing_text  # noqa: E402
+
+for _cls in _preprocessing_text.CLASSES + (Hashing,):
+    register(_cls)

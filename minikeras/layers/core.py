@@ -49,17 +49,23 @@ class InputLayer(Layer):
             from minikeras.utils.naming import auto_name
 
             name = auto_name("input_layer")
-        super().__init__(name=name, dtype=dtype, **kwargs)
+        # `dtype="string"`: text for TextVectorization/StringLookup (branch textprep); the
+        # layer computes nothing, so only its tensor and config carry the string dtype
+        string = isinstance(dtype, str) and dtype in ("string", "str") or dtype is str
+        super().__init__(name=name, dtype=None if string else dtype, **kwargs)
+        self._string_input = string
         self.batch_shape = batch_shape
         self.optional = bool(optional)  # the model may be called with None for it (Keras 3)
         self.built = True
-        tensor = KerasTensor(batch_shape, self.dtype, (self, 0, 0), name=self.name)
+        tensor = KerasTensor(batch_shape, "string" if string else self.dtype, (self, 0, 0),
+                             name=self.name)
         self._inbound_nodes.append(Node(self, (), {}, tensor))
         self._output_tensor = tensor
 
     def get_config(self) -> dict:
         # Keras 2 spelling: both Keras 2 and Keras 3 read `batch_input_shape`.
-        config = {"batch_input_shape": list(self.batch_shape), "dtype": self.dtype,
+        config = {"batch_input_shape": list(self.batch_shape),
+                  "dtype": "string" if self._string_input else self.dtype,
                   "sparse": False, "ragged": False, "name": self.name}
         if self.optional:  # (only then: Keras 2 does not know the key)
             config["optional"] = True

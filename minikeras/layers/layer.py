@@ -752,6 +752,10 @@ class Layer:
             return {k: None if v is None else self._convert_inputs(v)
                     for k, v in inputs.items()}
         arr = np.asarray(inputs)
+        if arr.dtype.kind in "USO" and (getattr(self, "_string_input", False) or callable(
+                getattr(self, "_takes_strings", None)) and self._takes_strings()):
+            # strings into a model with `Input(dtype="string")` (text layers; branch textprep)
+            return Tensor(arr.astype(object))
         if arr.dtype.kind in "fiub" and arr.dtype != self._np_dtype and \
                 arr.dtype.kind != "b":
             arr = arr.astype(self._np_dtype)

@@ -225,6 +225,55 @@ def save_model(model: Any, filepath: Any, overwrite: bool = True,
             zf.writestr(METADATA, json.dumps(_metadata()))
             zf.writestr(CONFIG, json.dumps(config))
             zf.writestr(WEIGHTS, buffer.getvalue())
+            _write_assets(model, zf)
+
+
+# --- assets (files a layer keeps next to its weights, e.g. a vocabulary; branch textprep) --
+ASSETS = "assets"
+MAX_ASSET_BYTES = 1024 ** 3
+
+
+def _asset_owners(model: Any):
+    for path, obj in weights_h5.walk(model):
+        if callable(getattr(obj, "save_assets", None)) or \
+                callable(getattr(obj, "load_assets", None)):
+            yield path, obj
+
+
+def _write_assets(model: Any, zf: zipfile.ZipFile) -> None:
+    """`assets/<object path>/<file>` for each object with `save_assets(dir)`, as Keras 3."""
+    for path, obj in _asset_owners(model):
+        if not callable(getattr(obj, "save_assets", None)):
+            continue
+        with tempfile.TemporaryDirectory(prefix="minikeras-assets-") as tmp:
+            obj.save_assets(tmp)
+            for name in sorted(os.listdir(tmp)):
+                full = os.path.join(tmp, name)
+                if os.path.isfile(full):
+                    with open(full, "rb") as fh:
+                        zf.writestr(f"{ASSETS}/{path}/{name}", fh.read())
+
+
+def _read_assets(model: Any, zf: zipfile.ZipFile, path: str) -> None:
+    """Give each object with `load_assets(dir)` a fresh folder holding the files of its
+    `assets/<object path>/` (plain file names only; nothing else is extracted)."""
+    names = [n for n in zf.namelist() if n.startswith(ASSETS + "/")]
+    if not names:
+        return
+    for obj_path, obj in _asset_owners(model):
+        if not callable(getattr(obj, "load_assets", None)):
+            continue
+        prefix = f"{ASSETS}/{obj_path}/"
+        mine = [n for n in names if n.startswith(prefix) and "/" not in n[len(prefix):]
+                and n[len(prefix):] not in ("", ".", "..") and "\\" not in n[len(prefix):]]
+        if not mine:
+            continue
+        with tempfile.TemporaryDirectory(prefix="minikeras-assets-") as tmp:
+            for n in mine:
+                info = _member(zf, n, path)
+                with open(os.path.join(tmp, n[len(prefix):]), "wb") as out:
+                    _read_bounded(zf, info, MAX_ASSET_BYTES, path, sink=out)
+            obj.load_assets(tmp)
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -322,6 +371,7 @@ def load_model(filepath: Any, custom_objects: dict | None = None, compile: bool 
             model = _build_model(config, custom_objects, weights_h5.stored_weight_count(f))
             weights_h5.read_from_file(model, f, restore_optimizer=False, source=path,
                                        strict=True)
+            _read_assets(model, zf, path)
             if compile:
                 exact = config.get("minikeras_compile_config")
                 train = exact if isinstance(exact, dict) else config.get("compile_config")

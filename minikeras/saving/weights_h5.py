@@ -152,12 +152,26 @@ def write_to_file(model: Any, f: Any, include_optimizer: bool = True,
         name = getattr(obj, "name", None)
         if isinstance(name, str):
             g.attrs["name"] = name
+        if _own_store(obj):  # state kept outside variables, named (Keras 3's hook)
+            store: dict = {}
+            obj.save_own_variables(store)
+            for key, a in store.items():
+                g.create_dataset(str(key), data=np.asarray(a))
+            continue
         values = _own_variables(obj)
         arrays = [np.asarray(v.value) for v in values]
         if isinstance(obj, Optimizer) and optimizer_values is not None:
             arrays = optimizer_values
         for i, a in enumerate(arrays):
             g.create_dataset(str(i), data=a)
+
+
+def _own_store(obj: Any) -> bool:
+    """A layer without variables that keeps its state through `save_own_variables` /
+    `load_own_variables` (the text and lookup layers' TF-IDF weights; branch textprep)."""
+    return not _own_variables(obj) and callable(getattr(obj, "save_own_variables", None)) \
+        and callable(getattr(obj, "load_own_variables", None)) and \
+        not type(obj).__name__.endswith("Optimizer") and _is_saveable(obj)
 
 
 def save_weights(model: Any, filepath: Any, overwrite: bool = True) -> None:
@@ -252,6 +266,7 @@ def read_from_file(model: Any, f: Any, skip_mismatch: bool = False,
         raise ValueError(f"{source} has no 'layers' or 'vars' group: it is not a Keras "
                          "weights file")
     assignments: list = []
+    stores: list = []
     optimizer_entry = None
     used: set = set()
     for path, obj in walk(model):
@@ -261,6 +276,14 @@ def read_from_file(model: Any, f: Any, skip_mismatch: bool = False,
         variables = _own_variables(obj)
         used.add(_vars_path(path))
         group = _vars_group(f, path)
+        if group is not None and _own_store(obj):
+            store = {}
+            for key in group.keys():
+                ds = h5_io.safe_get(group, key)
+                shape = h5_io.check_dataset(ds, f"{path}/vars/{key}")
+                store[key] = h5_io.read_dataset(ds, shape, f"{path}/vars/{key}")
+            stores.append((obj, store))
+            continue
         label = f"Layer {getattr(obj, 'name', path)!r} ({type(obj).__name__}, path " \
                 f"{path or '/'!r})"
         if group is None:
@@ -288,6 +311,8 @@ def read_from_file(model: Any, f: Any, skip_mismatch: bool = False,
     for variables, arrays in assignments:
         for v, a in zip(variables, arrays):
             v.assign(np.asarray(a).astype(v.dtype))
+    for obj, store in stores:
+        obj.load_own_variables(store)
     if restore_optimizer and optimizer_entry is not None:
         path, opt = optimizer_entry
         group = optimizer_vars_group(f, path, source)

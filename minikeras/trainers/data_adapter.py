@@ -20,13 +20,18 @@ from minikeras import config
 from minikeras.autodiff.tensor import Tensor
 
 
-def _as_array(value: Any, what: str) -> np.ndarray:
+def _as_array(value: Any, what: str, strings: bool = False) -> np.ndarray:
     if isinstance(value, Tensor):
         value = value.value
     try:
         arr = np.asarray(value)
     except ValueError as e:  # ragged nested lists
         raise ValueError(f"`{what}` could not be converted to an array: {e}") from None
+    if strings and (arr.dtype.kind in "US" or arr.dtype == object and arr.size and all(
+            isinstance(v, (str, bytes)) for v in arr.flat)):
+        # strings, for a model whose input is `Input(dtype="string")` (text layers; branch
+        # textprep): passed through as an object array, never cast
+        return arr.astype(object)
     if arr.dtype == object:
         raise TypeError(f"`{what}` must be numeric, but it holds objects of type "
                         f"{type(arr.flat[0]).__name__ if arr.size else 'object'}")
@@ -35,7 +40,8 @@ def _as_array(value: Any, what: str) -> np.ndarray:
     return arr
 
 
-def to_flat_arrays(data: Any, what: str, names: list[str] | None, count: int | None) -> list:
+def to_flat_arrays(data: Any, what: str, names: list[str] | None, count: int | None,
+                   strings: bool = False) -> list:
     """Split `data` into one array per model input (or output).
 
     A list or tuple of arrays means several inputs only when the model has several; a plain
@@ -50,11 +56,11 @@ def to_flat_arrays(data: Any, what: str, names: list[str] | None, count: int | N
         if missing:
             raise ValueError(f"`{what}` is missing the key(s) {missing}; expected keys {names}, "
                              f"got {sorted(data)}")
-        return [_as_array(data[n], f"{what}[{n!r}]") for n in names]
+        return [_as_array(data[n], f"{what}[{n!r}]", strings) for n in names]
     if count is None and isinstance(data, (list, tuple)) and len(data) > 1 and \
             all(isinstance(d, (np.ndarray, Tensor)) for d in data):
         # a subclassed model: a list of arrays is a list of inputs (or outputs)
-        return [_as_array(d, f"{what}[{i}]") for i, d in enumerate(data)]
+        return [_as_array(d, f"{what}[{i}]", strings) for i, d in enumerate(data)]
     if count == 1 and isinstance(data, (list, tuple)) and len(data) > 1 and \
             all(isinstance(d, (np.ndarray, Tensor)) for d in data):
         kind = "input" if what == "x" else "output"
@@ -64,12 +70,12 @@ def to_flat_arrays(data: Any, what: str, names: list[str] | None, count: int | N
         if len(data) != count:
             raise ValueError(f"The model has {count} {'inputs' if what == 'x' else 'outputs'}, "
                              f"but `{what}` is a list of {len(data)} arrays")
-        return [_as_array(d, f"{what}[{i}]") for i, d in enumerate(data)]
+        return [_as_array(d, f"{what}[{i}]", strings) for i, d in enumerate(data)]
     if count in (1, None) and isinstance(data, (list, tuple)) and len(data) == 1 and \
             isinstance(data[0], (np.ndarray, Tensor)) and np.ndim(data[0]) >= 1 and \
             not isinstance(data, np.ndarray):
-        return [_as_array(data[0], what)]
-    return [_as_array(data, what)]
+        return [_as_array(data[0], what, strings)]
+    return [_as_array(data, what, strings)]
 
 
 def cast_inputs(arrays: list) -> list:
@@ -77,7 +83,7 @@ def cast_inputs(arrays: list) -> list:
     floatx = np.dtype(config.floatx())
     out = []
     for a in arrays:
-        if a.dtype != floatx:
+        if a.dtype != floatx and a.dtype != object:  # (object: strings, left as they are)
             a = a.astype(floatx)
         out.append(np.ascontiguousarray(a))
     return out

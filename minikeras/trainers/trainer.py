@@ -297,6 +297,12 @@ class Trainer:
         names = self._output_names_for_compile()
         return len(names) if names else None
 
+    def _takes_strings(self) -> bool:
+        """Whether an input is `keras.Input(dtype="string")` (text layers; branch textprep):
+        then string arrays reach the model as they are."""
+        return any(getattr(t, "dtype", None) == "string"
+                   for t in (getattr(self, "inputs", None) or []))
+
     def _prepare(self, x: Any, y: Any = None, sample_weight: Any = None,
                  class_weight: Any = None, need_y: bool = True,
                  allow_nonfinite: bool = False) -> tuple:
@@ -304,7 +310,7 @@ class Trainer:
             raise ValueError("`x` must be given (an array, a list of arrays, or a dict)")
         x = structures.flatten_inputs(self, x)
         xs = da.cast_inputs(da.to_flat_arrays(x, "x", getattr(self, "input_names", None),
-                                              self._n_inputs()))
+                                              self._n_inputs(), self._takes_strings()))
         ys = None
         if y is not None:
             y = structures.flatten_targets(self, y, "y")
@@ -1017,7 +1023,7 @@ class Trainer:
         else:
             xs = da.cast_inputs(da.to_flat_arrays(structures.flatten_inputs(self, x), "x",
                                                   getattr(self, "input_names", None),
-                                                  self._n_inputs()))
+                                                  self._n_inputs(), self._takes_strings()))
             da.check_lengths({"x": xs})
             self._check_input_shapes(xs)
             source = da.ArrayBatches(xs, None, None, batch_size, False, steps)
