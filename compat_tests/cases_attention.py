@@ -19,6 +19,8 @@ in the .npz, so the test does not need to redraw them.
 
 from __future__ import annotations
 
+import numpy as np
+
 B = 2
 
 
@@ -135,3 +137,70 @@ def call_layer(layer, case, a, inputs=None):
     if "key" in inp:
         kw["key"] = inp["key"]
     return layer(inp["query"], inp["value"], **kw, **call)
+
+
+# --- the Transformer-style classifier and the saved models (built from `keras`, which is
+# real Keras in the generator and minikeras in the tests) ----------------------------------
+def transformer_data():
+    rng = np.random.default_rng(11)
+    n, t, vocab = 32, 6, 20
+    ids = rng.integers(1, vocab, size=(n, t)).astype("int32")
+    lengths = rng.integers(2, t + 1, size=n)
+    for i, L in enumerate(lengths):
+        ids[i, L:] = 0
+    y = (ids[:, 0] % 3).astype("int32")
+    return ids, y
+
+
+def build_transformer(keras):
+    inp = keras.Input((6,), dtype="int32", name="ids")
+    x = keras.layers.Embedding(20, 8, mask_zero=True, name="emb")(inp)
+    a = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4, name="mha")(x, x)
+    h = keras.layers.LayerNormalization(name="ln")(a)
+    h = keras.layers.GlobalAveragePooling1D(name="gap")(h)
+    out = keras.layers.Dense(3, activation="softmax", name="out")(h)
+    return keras.Model(inp, out, name="transformer")
+
+
+def build_file_models(keras):
+    """{name: (model, inputs)}; the same code builds them in minikeras."""
+    L = keras.layers
+    inp = keras.Input((6,), dtype="int32", name="ids")
+    x = L.Embedding(20, 8, mask_zero=True, name="emb")(inp)
+    a = L.MultiHeadAttention(num_heads=2, key_dim=4, name="mha")(x, x)
+    h = L.LayerNormalization(name="ln")(a)
+    h = L.Attention(use_scale=True, name="att")([h, h])
+    h = L.GroupNormalization(groups=2, name="gn")(h)
+    h = L.GlobalAveragePooling1D(name="gap")(h)
+    out = L.EinsumDense("ab,bc->ac", output_shape=3, bias_axes="c", activation="softmax",
+                        name="ed")(h)
+    m1 = keras.Model(inp, out, name="encoder")
+
+    q = keras.Input((4, 6), name="q")
+    v = keras.Input((5, 7), name="v")
+    # (dropout > 0: Keras 3.15's fused path fails when value_dim != key_dim)
+    c = L.MultiHeadAttention(num_heads=3, key_dim=2, value_dim=5, output_shape=8,
+                             dropout=0.1, name="cross")(q, v, use_causal_mask=True)
+    v6 = L.Dense(6, name="proj")(v)
+    d = L.AdditiveAttention(name="add_att")([q, v6])
+    e = L.Concatenate(name="cat")([c, d])
+    e = L.GroupNormalization(groups=7, name="gn2")(e)
+    e = L.Flatten(name="flat")(e)
+    out2 = L.Dense(2, name="head")(e)
+    m2 = keras.Model([q, v], out2, name="cross_model")
+
+    a = keras.Input((3, 4), name="a")
+    b = keras.Input((4, 5), name="b")
+    y = keras.ops.einsum("bij,bjk->bik", a, b)
+    m3 = keras.Model([a, b], L.Dense(2, name="head")(y), name="einsum_model")
+    return {"encoder": m1, "cross_model": m2, "einsum_model": m3}
+
+
+def file_inputs():
+    ids, _ = transformer_data()
+    rng = np.random.default_rng(21)
+    return {"encoder": ids[:8],
+            "cross_model": [rng.normal(size=(8, 4, 6)).astype("float32"),
+                            rng.normal(size=(8, 5, 7)).astype("float32")],
+            "einsum_model": [rng.normal(size=(8, 3, 4)).astype("float32"),
+                             rng.normal(size=(8, 4, 5)).astype("float32")]}

@@ -145,33 +145,11 @@ def einsum_case(keras, arrays, meta):
     meta["einsum"] = {"output_shape": list(model.output.shape)}
 
 
-# --- the Transformer-style classifier --------------------------------------------------
-def transformer_data():
-    rng = np.random.default_rng(11)
-    n, t, vocab = 32, 6, 20
-    ids = rng.integers(1, vocab, size=(n, t)).astype("int32")
-    lengths = rng.integers(2, t + 1, size=n)
-    for i, L in enumerate(lengths):
-        ids[i, L:] = 0
-    y = (ids[:, 0] % 3).astype("int32")
-    return ids, y
-
-
-def build_transformer(keras):
-    inp = keras.Input((6,), dtype="int32", name="ids")
-    x = keras.layers.Embedding(20, 8, mask_zero=True, name="emb")(inp)
-    a = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4, name="mha")(x, x)
-    h = keras.layers.LayerNormalization(name="ln")(a)
-    h = keras.layers.GlobalAveragePooling1D(name="gap")(h)
-    out = keras.layers.Dense(3, activation="softmax", name="out")(h)
-    return keras.Model(inp, out, name="transformer")
-
-
 def train_case(keras, arrays, meta):
     keras.backend.clear_session()
     keras.utils.set_random_seed(0)
-    model = build_transformer(keras)
-    ids, y = transformer_data()
+    model = C.build_transformer(keras)
+    ids, y = C.transformer_data()
     rng = np.random.default_rng(12)
     w0 = initial_weights(rng, model)
     model.set_weights(w0)
@@ -189,57 +167,12 @@ def train_case(keras, arrays, meta):
                      "weight_shapes": [list(v.shape) for v in model.weights]}
 
 
-# --- model files ----------------------------------------------------------------------------
-def build_file_models(keras):
-    """{name: (model, inputs)}; the same code builds them in minikeras."""
-    L = keras.layers
-    inp = keras.Input((6,), dtype="int32", name="ids")
-    x = L.Embedding(20, 8, mask_zero=True, name="emb")(inp)
-    a = L.MultiHeadAttention(num_heads=2, key_dim=4, name="mha")(x, x)
-    h = L.LayerNormalization(name="ln")(a)
-    h = L.Attention(use_scale=True, name="att")([h, h])
-    h = L.GroupNormalization(groups=2, name="gn")(h)
-    h = L.GlobalAveragePooling1D(name="gap")(h)
-    out = L.EinsumDense("ab,bc->ac", output_shape=3, bias_axes="c", activation="softmax",
-                        name="ed")(h)
-    m1 = keras.Model(inp, out, name="encoder")
-
-    q = keras.Input((4, 6), name="q")
-    v = keras.Input((5, 7), name="v")
-    # (dropout > 0: Keras 3.15's fused path fails when value_dim != key_dim)
-    c = L.MultiHeadAttention(num_heads=3, key_dim=2, value_dim=5, output_shape=8,
-                             dropout=0.1, name="cross")(q, v, use_causal_mask=True)
-    v6 = L.Dense(6, name="proj")(v)
-    d = L.AdditiveAttention(name="add_att")([q, v6])
-    e = L.Concatenate(name="cat")([c, d])
-    e = L.GroupNormalization(groups=7, name="gn2")(e)
-    e = L.Flatten(name="flat")(e)
-    out2 = L.Dense(2, name="head")(e)
-    m2 = keras.Model([q, v], out2, name="cross_model")
-
-    a = keras.Input((3, 4), name="a")
-    b = keras.Input((4, 5), name="b")
-    y = keras.ops.einsum("bij,bjk->bik", a, b)
-    m3 = keras.Model([a, b], L.Dense(2, name="head")(y), name="einsum_model")
-    return {"encoder": m1, "cross_model": m2, "einsum_model": m3}
-
-
-def file_inputs():
-    ids, _ = transformer_data()
-    rng = np.random.default_rng(21)
-    return {"encoder": ids[:8],
-            "cross_model": [rng.normal(size=(8, 4, 6)).astype("float32"),
-                            rng.normal(size=(8, 5, 7)).astype("float32")],
-            "einsum_model": [rng.normal(size=(8, 3, 4)).astype("float32"),
-                             rng.normal(size=(8, 4, 5)).astype("float32")]}
-
-
 def write_files(keras, folder, meta):
     os.makedirs(folder, exist_ok=True)
     keras.backend.clear_session()
     keras.utils.set_random_seed(3)
-    models = build_file_models(keras)
-    inputs = file_inputs()
+    models = C.build_file_models(keras)
+    inputs = C.file_inputs()
     out = {}
     for name, model in models.items():
         rng = np.random.default_rng(31)
@@ -283,13 +216,13 @@ def minikeras_files_in_keras(keras, meta):
         meta["minikeras_files_in_keras"] = f"minikeras not importable: {e}"
         return
     keras.backend.clear_session()
-    km = build_file_models(keras)
+    km = C.build_file_models(keras)
     try:
-        mm = build_file_models(minikeras)
+        mm = C.build_file_models(minikeras)
     except Exception as e:
         meta["minikeras_files_in_keras"] = f"minikeras cannot build the models: {e}"
         return
-    inputs = file_inputs()
+    inputs = C.file_inputs()
     with tempfile.TemporaryDirectory() as tmp:
         for name in km:
             rng = np.random.default_rng(31)
