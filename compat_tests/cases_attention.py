@@ -103,6 +103,7 @@ LAYER_CASES = [
          call={"return_attention_scores": True, "use_causal_mask": True}),
     _mha("mha_dropout_inference", {"num_heads": 2, "key_dim": 3, "dropout": 0.3}, Q, V,
          masks={"attention_mask": [B, 4, 5]}, call={"training": False}),
+    _mha("mha_gate", {"num_heads": 2, "key_dim": 3, "use_gate": True}, Q, V, masks=VM),
     # --- GroupNormalization ---------------------------------------------------------------
     _single("gn_3d", "GroupNormalization", {"groups": 3}, [B, 5, 6]),
     _single("gn_4d", "GroupNormalization", {"groups": 2, "epsilon": 0.01}, [B, 3, 3, 4]),

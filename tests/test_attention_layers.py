@@ -86,6 +86,7 @@ def test_dense_attention_gradients(cls, kwargs, options):
     ({"num_heads": 2, "key_dim": 3, "value_dim": 2, "output_shape": 5}, {}),
     ({"num_heads": 1, "key_dim": 2, "use_bias": False}, {"use_causal_mask": True}),
     ({"num_heads": 2, "key_dim": 3}, {"value_mask": VM, "key_mask": VM[::-1]}),
+    ({"num_heads": 2, "key_dim": 3, "use_gate": True}, {"value_mask": VM}),
     ({"num_heads": 2, "key_dim": 3}, {"return_attention_scores": True, "value_mask": VM}),
     ({"num_heads": 2, "key_dim": 2, "output_shape": (2, 2)},
      {"attention_mask": np.ones((2, 3, 5), bool) & VM[:, None], "use_causal_mask": True,

@@ -10,8 +10,9 @@
 Sublayers and weights are Keras 3's: attributes `query_dense`, `key_dense`,
 `value_dense`, `output_dense` (EinsumDense layers named query, key, value,
 attention_output; kernels (dim, N, key_dim), biases (N, key_dim), output kernel
-(N, value_dim, out)), plus `_softmax` and `_dropout_layer` (no weights), so the paths in
-.weights.h5/.keras files are Keras' (`.../query_dense/vars/0`, ...).
+(N, value_dim, out)); with `use_gate`, `_gate_dense` (named gate, sigmoid, on the query;
+it multiplies the attention output before `output_dense`) between key and value; plus
+`_softmax` and `_dropout_layer` (no weights), so the paths in .weights.h5/.keras files are Keras' (`.../query_dense/vars/0`, ...).
 
 Masks, as Keras 3.15: the query's mask is the Keras mask attached to `query` (an explicit
 `query_mask` argument is overwritten by it, as in Keras); `value_mask`/`key_mask` default
@@ -72,8 +73,6 @@ class MultiHeadAttention(Layer):
                  seed: int | None = None, use_gate: bool = False, sliding_window: Any = None,
                  flash_attention: Any = None, **kwargs: Any) -> None:
         name = "MultiHeadAttention"
-        if use_gate:
-            raise NotImplementedError(f"{name}(use_gate=True) is not supported by minikeras")
         if sliding_window is not None:
             raise NotImplementedError(f"{name}(sliding_window=...) is not supported by "
                                       "minikeras")
@@ -95,6 +94,7 @@ class MultiHeadAttention(Layer):
         self._value_dim = value_dim if value_dim else key_dim
         self._dropout = float(dropout)
         self._use_bias = bool(use_bias)
+        self._use_gate = bool(use_gate)
         if output_shape is not None:
             output_shape = (output_shape,) if isinstance(output_shape, int) \
                 else tuple(output_shape)
@@ -129,7 +129,7 @@ class MultiHeadAttention(Layer):
             "value_dim": self._value_dim,
             "dropout": self._dropout,
             "use_bias": self._use_bias,
-            "use_gate": False,
+            "use_gate": self._use_gate,
             "output_shape": self._output_shape,
             "attention_axes": self._attention_axes,
             "sliding_window": None,
@@ -186,6 +186,11 @@ class MultiHeadAttention(Layer):
         self.key_dense = EinsumDense("abc,cde->abde", output_shape=(None, n, h),
                                      bias_axes=bias, name="key", **self._sublayer_kwargs())
         self.key_dense.build(k)
+        if self._use_gate:  # sigmoid gate on the attention output, from the query
+            self._gate_dense = EinsumDense("abc,cde->abde", output_shape=(None, n, hv),
+                                           bias_axes=bias, activation="sigmoid", name="gate",
+                                           **self._sublayer_kwargs())
+            self._gate_dense.build(q)
         self.value_dense = EinsumDense("abc,cde->abde", output_shape=(None, n, hv),
                                        bias_axes=bias, name="value", **self._sublayer_kwargs())
         self.value_dense.build(v)
@@ -200,7 +205,7 @@ class MultiHeadAttention(Layer):
         self._softmax = Softmax(axis=-1, dtype=self.dtype_policy)
         self._dropout_layer = Dropout(rate=self._dropout, dtype=self.dtype_policy,
                                       seed=self.seed)
-        for sub in (self.query_dense, self.key_dense, self.value_dense, self.output_dense):
+        for sub in self._layers:
             for w in sub.weights:  # built inside this layer's name scope, as in Keras
                 w.path = f"{self.name}/{w.path}"
         self.built = True
@@ -311,6 +316,8 @@ class MultiHeadAttention(Layer):
             probs = P.softmax(scores, -1)
         dropped = self._dropout_layer(probs, training=training) if self._dropout > 0 else probs
         out = M.einsum("acbe,aecd->abcd", dropped, v)  # (B, T, N, value_dim)
+        if self._use_gate:
+            out = P.multiply(out, self._project(self._gate_dense, query))
         out = self._project(self.output_dense, out)
         return (out, probs) if return_attention_scores else out
 
