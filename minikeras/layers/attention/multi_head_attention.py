@@ -12,7 +12,8 @@ Sublayers and weights are Keras 3's: attributes `query_dense`, `key_dense`,
 attention_output; kernels (dim, N, key_dim), biases (N, key_dim), output kernel
 (N, value_dim, out)); with `use_gate`, `_gate_dense` (named gate, sigmoid, on the query;
 it multiplies the attention output before `output_dense`) between key and value; plus
-`_softmax` and `_dropout_layer` (no weights), so the paths in .weights.h5/.keras files are Keras' (`.../query_dense/vars/0`, ...).
+`_softmax` and `_dropout_layer` (no weights), so the paths in .weights.h5/.keras files
+are Keras' (`.../query_dense/vars/0`, ...).
 
 Masks, as Keras 3.15: the query's mask is the Keras mask attached to `query` (an explicit
 `query_mask` argument is overwritten by it, as in Keras); `value_mask`/`key_mask` default
