@@ -119,6 +119,17 @@ _TABLE.update({**_convolutional.ALIASES, **_pooling.ALIASES})
 from minikeras.layers.dot import Dot, dot  # noqa: F401, E402
 
 register(Dot)
+# --- attention layers, GroupNormalization, EinsumDense (branch `attention`) ---
+from minikeras.layers.attention import (  # noqa: F401, E402
+    AdditiveAttention,
+    Attention,
+    MultiHeadAttention,
+)
+from minikeras.layers.einsum_dense import EinsumDense  # noqa: E402
+from minikeras.layers.group_normalization import GroupNormalization  # noqa: E402
+
+for _cls in (Attention, AdditiveAttention, MultiHeadAttention, EinsumDense, GroupNormalization):
+    register(_cls)
 
 
 def _table() -> dict:

@@ -104,6 +104,11 @@ def functional_config(model: Any) -> dict:
             continue
         entry = serialize_layer(layer)
         entry["name"] = layer.name
+        if getattr(layer, "_keras3_node_form", False):  # (branch `attention`)
+            entry["inbound_nodes"] = [_keras3_node(node, ref) for node in model._nodes
+                                      if node.layer is layer]
+            layers.append(entry)
+            continue
         inbound = []
         for node in model._nodes:
             if node.layer is not layer or isinstance(layer, InputLayer):
@@ -132,6 +137,27 @@ def structure_refs(struct: Any, flat: list, ref: Any) -> Any:
 
 
 # --- reading configs --------------------------------------------------------------------
+
+def _keras3_node(node: Any, ref: Any) -> dict:
+    """A layer's node in Keras 3's `{"args", "kwargs"}` form, for layers called with several
+    tensors as separate arguments (MultiHeadAttention(query, value, key=...)), which the
+    Keras 2 list form cannot express."""
+    from minikeras.ops.symbolic import encode_constant
+
+    def encode(x: Any) -> Any:
+        if isinstance(x, KerasTensor):
+            return {"class_name": "__keras_tensor__",
+                    "config": {"shape": list(x.shape), "dtype": x.dtype,
+                               "keras_history": ref(x)}}
+        if isinstance(x, (list, tuple)):
+            return [encode(v) for v in x]
+        if isinstance(x, dict):
+            return {k: encode(v) for k, v in x.items()}
+        return encode_constant(x)
+
+    kwargs = {k: v for k, v in node.kwargs.items() if k != "training"}
+    return {"args": encode(list(node.args)), "kwargs": encode(kwargs)}
+
 
 def _op_entry(layer: Any, model: Any, ref: Any) -> dict:
     """A keras.ops node as Keras 3 writes it: its Operation class, and nodes in Keras 3's

@@ -380,4 +380,5 @@ def _numeric_only(name: str, fn: Any) -> Any:
 
 
 for _name in __all__:
-    globals()[_name] = _numeric_only(_name, globals()[_name])
+    if _name != "einsum":  # (einsum has its Operation record: ops/extra_op_classes.py)
+        globals()[_name] = _numeric_only(_name, globals()[_name])

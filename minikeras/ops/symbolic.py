@@ -22,6 +22,9 @@ from typing import Any
 import numpy as np
 
 from minikeras.ops.op_classes import OP_CLASSES
+from minikeras.ops.extra_op_classes import EXTRA_OP_CLASSES, VARIADIC
+
+OP_CLASSES = {**OP_CLASSES, **EXTRA_OP_CLASSES}  # (variadic ops: branch `attention`)
 
 _ORIGINAL: dict = {}  # ops function name -> the function itself (before wrapping)
 _BY_CLASS = {(mod, cls): name for name, (mod, cls, *_rest) in OP_CLASSES.items()}
@@ -103,6 +106,8 @@ def _name_map(name: str) -> dict:
 def run_op(name: str, call_args: list, op_config: dict) -> Any:
     """Run the minikeras function of op `name` from Keras-named values."""
     _, cls, keras_params, call, init, defaults = OP_CLASSES[name]
+    if name in VARIADIC:  # f(*constructor arguments, *operands)
+        return _function(name)(*[op_config[k] for k in init], *call_args)
     values = dict(zip(call, call_args))
     for key, param in init.items():
         if key in op_config:
@@ -131,6 +136,10 @@ def symbolic_call(name: str, args: tuple, kwargs: dict) -> Any:
     """`ops.<name>(*args, **kwargs)` with a KerasTensor among the arguments: a new
     SymbolicOp node."""
     _, _, keras_params, call, init, defaults = OP_CLASSES[name]
+    if name in VARIADIC:  # the constructor arguments first, then the operands
+        if kwargs:
+            raise TypeError(f"keras.ops.{name}: unexpected arguments {sorted(kwargs)}")
+        return SymbolicOp(name, {k: _plain(a) for k, a in zip(init, args)})(*args[len(init):])
     fn = _function(name)
     try:
         bound = inspect.signature(fn).bind(*args, **kwargs)

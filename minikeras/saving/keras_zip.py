@@ -82,7 +82,12 @@ def _layer_entry(layer: Any) -> dict:
         registered = registered if ">" in registered else cls.__name__
     entry = {"module": module, "class_name": cls.__name__, "config": cfg,
              "registered_name": registered}
-    if not isinstance(layer, InputLayer) and layer.built and _shape_of(layer) is not None:
+    from minikeras.layers.layer import Layer
+
+    if type(layer).get_build_config is not Layer.get_build_config and layer.built:
+        # a layer built from several shapes (MultiHeadAttention: `shapes_dict`)
+        entry["build_config"] = layer.get_build_config()
+    elif not isinstance(layer, InputLayer) and layer.built and _shape_of(layer) is not None:
         entry["build_config"] = {"input_shape": _shape_of(layer)}
     return entry
 
