@@ -277,7 +277,10 @@ def _keras3_child(name):  # runs inside the Keras 3 venv
     os.environ["KERAS_BACKEND"] = "jax"
     import keras
 
+    import resource
+
     print(f"SECONDS {time_sequence_fit(keras, name)!r}")
+    print(f"RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")  # peak, KiB
 
 
 def _keras3_seconds(name, cpu):
@@ -291,9 +294,10 @@ def _keras3_seconds(name, cpu):
     env = dict(os.environ, KERAS_BACKEND="jax", JAX_PLATFORMS="cpu",
                XLA_FLAGS="--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
     out = subprocess.run([KERAS3_PYTHON, "-c", code], capture_output=True, text=True, env=env)
-    for line in out.stdout.splitlines():
-        if line.startswith("SECONDS "):
-            return float(line.split()[1])
+    found = dict(line.split(None, 1) for line in out.stdout.splitlines()
+                 if line.startswith(("SECONDS ", "RSS ")))
+    if "SECONDS" in found:
+        return float(found["SECONDS"]), int(found.get("RSS", 0)) / 1024
     raise RuntimeError(f"Keras 3 run failed: {out.stderr[-800:]}")
 
 
@@ -302,19 +306,28 @@ def run_sequence_workloads(names, repeats):
 
     cpu = min(os.sched_getaffinity(0))
     os.sched_setaffinity(0, {cpu})
-    print(f"{'workload':<10} {'Keras 3 (jax)':>14} {'minikeras':>14} {'ratio':>7}")
+    import resource
+
+    print("# peak RSS: Keras' child process, and this whole process (the largest workload")
+    print("# run so far in it)")
+    print(f"{'workload':<10} {'Keras 3 (jax)':>14} {'minikeras':>14} {'ratio':>7} "
+          f"{'keras RSS':>10} {'ours RSS':>9}")
     for name in names:
-        ours, theirs, ratios = [], [], []
+        ours, theirs, ratios, rss = [], [], [], []
         for _ in range(repeats):
             ours.append(time_sequence_fit(keras, name))
-            t = _keras3_seconds(name, cpu)
-            if t is not None:
-                theirs.append(t)
-                ratios.append(t / ours[-1])
+            found = _keras3_seconds(name, cpu)
+            if found is not None:
+                theirs.append(found[0])
+                rss.append(found[1])
+                ratios.append(found[0] / ours[-1])
         n = SEQUENCE_WORKLOADS[name]
         k3 = f"{n / statistics.median(theirs):>12,.0f}/s" if theirs else f"{'not installed':>14}"
         ratio = f"{statistics.median(ratios):>7.2f}" if ratios else f"{'-':>7}"
-        print(f"{name:<10} {k3} {n / statistics.median(ours):>12,.0f}/s {ratio}")
+        our_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        k_rss = f"{max(rss):>7.0f} MB" if rss else f"{'-':>10}"
+        print(f"{name:<10} {k3} {n / statistics.median(ours):>12,.0f}/s {ratio} {k_rss} "
+              f"{our_rss:>6.0f} MB")
 
 
 # --- conv workloads: minikeras against Keras 3 on JAX ------------------------------------
