@@ -119,20 +119,8 @@ _TABLE.update({**_convolutional.ALIASES, **_pooling.ALIASES})
 from minikeras.layers.dot import Dot, dot  # noqa: F401, E402
 
 register(Dot)
-# --- attention layers, GroupNormalization, EinsumDense (branch `attention`) ---
-from minikeras.layers.attention import (  # noqa: F401, E402
-    AdditiveAttention,
-    Attention,
-    MultiHeadAttention,
-)
-from minikeras.layers.einsum_dense import EinsumDense  # noqa: E402
-from minikeras.layers.group_normalization import GroupNormalization  # noqa: E402
-
-for _cls in (Attention, AdditiveAttention, MultiHeadAttention, EinsumDense, GroupNormalization):
-    register(_cls)
-
-
 def _table() -> dict:
+    _load_lazy()
     from minikeras.models.functional import Functional
     from minikeras.models.model import Model
     from minikeras.models.sequential import Sequential
@@ -187,32 +175,40 @@ def get(identifier: Any) -> Any:
     if isinstance(identifier, dict):
         return deserialize(identifier)
     raise TypeError(f"Could not interpret layer identifier: {identifier!r}")
-# --- image preprocessing and augmentation layers (branch `imgaug`) ---
-from minikeras.layers.preprocessing_image import (  # noqa: E402, F401
-    CenterCrop,
-    RandomBrightness,
-    RandomContrast,
-    RandomCrop,
-    RandomFlip,
-    RandomRotation,
-    RandomTranslation,
-    RandomZoom,
-    Resizing,
-)
-from minikeras.layers import preprocessing_image as _preprocessing_image  # noqa: E402
+# --- layers loaded on first use (PEP 562), so that a first script that does not use them
+# does not pay for their modules: attention (branch `attention`), image preprocessing
+# (branch `imgaug`), text and categorical preprocessing (branch `textprep`) ---
+_LAZY = {
+    **dict.fromkeys(("Attention", "AdditiveAttention", "MultiHeadAttention"),
+                    "minikeras.layers.attention"),
+    "EinsumDense": "minikeras.layers.einsum_dense",
+    "GroupNormalization": "minikeras.layers.group_normalization",
+    **dict.fromkeys(("CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop",
+                     "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom",
+                     "Resizing"), "minikeras.layers.preprocessing_image"),
+    **dict.fromkeys(("CategoryEncoding", "Discretization", "IntegerLookup", "StringLookup",
+                     "TextVectorization"), "minikeras.layers.preprocessing_text"),
+    "Hashing": "minikeras.layers.preprocessing_hashing",
+}
 
-for _cls in _preprocessing_image.CLASSES:
-    register(_cls)
-# --- text and categorical preprocessing (branch `textprep`) ---
-from minikeras.layers.preprocessing_text import (  # noqa: F401, E402
-    CategoryEncoding,
-    Discretization,
-    IntegerLookup,
-    StringLookup,
-    TextVectorization,
-)
-from minikeras.layers.preprocessing_hashing import Hashing  # noqa: F401, E402
-from minikeras.layers import preprocessing_text as _preprocessing_text  # noqa: E402
 
-for _cls in _preprocessing_text.CLASSES + (Hashing,):
-    register(_cls)
+def _load_lazy() -> None:
+    """Import and register every lazily loaded layer (for `deserialize` and `dir`)."""
+    for name in _LAZY:
+        __getattr__(name)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'minikeras.layers' has no attribute {name!r}")
+    import importlib
+
+    cls = getattr(importlib.import_module(module), name)
+    register(cls)
+    globals()[name] = cls  # later accesses skip this function
+    return cls
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_LAZY))
