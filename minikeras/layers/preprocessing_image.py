@@ -465,6 +465,17 @@ class _AffineLayer(_ImageLayer):
     def _matrices(self, n: int, h: int, w: int) -> np.ndarray:
         raise NotImplementedError
 
+    def _factors(self) -> dict:
+        """The layer's factor arguments, for its config."""
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        cfg = super().get_config()
+        cfg.update({**self._factors(), "fill_mode": self.fill_mode,
+                    "interpolation": self.interpolation, "seed": self.seed,
+                    "fill_value": self.fill_value})
+        return cfg
+
 
 class RandomRotation(_AffineLayer):
     """In training, each image rotated by an angle drawn uniformly from
@@ -483,12 +494,8 @@ class RandomRotation(_AffineLayer):
         angles = self.rng().uniform(lo * 360.0, hi * 360.0, size=n)
         return rotation_matrices(angles, h, w)
 
-    def get_config(self) -> dict:
-        cfg = super().get_config()
-        cfg.update({"factor": self.factor, "fill_mode": self.fill_mode,
-                    "fill_value": self.fill_value, "interpolation": self.interpolation,
-                    "seed": self.seed})
-        return cfg
+    def _factors(self) -> dict:
+        return {"factor": self.factor}
 
 
 def rotation_matrices(angles_deg: np.ndarray, h: int, w: int) -> np.ndarray:
@@ -533,12 +540,8 @@ class RandomZoom(_AffineLayer):
             1.0 + self.width_lower, 1.0 + self.width_upper, size=n)
         return zoom_matrices(zy, zx, h, w)
 
-    def get_config(self) -> dict:
-        cfg = super().get_config()
-        cfg.update({"height_factor": self.height_factor, "width_factor": self.width_factor,
-                    "fill_mode": self.fill_mode, "interpolation": self.interpolation,
-                    "seed": self.seed, "fill_value": self.fill_value})
-        return cfg
+    def _factors(self) -> dict:
+        return {"height_factor": self.height_factor, "width_factor": self.width_factor}
 
 
 def zoom_matrices(zy: np.ndarray, zx: np.ndarray, h: int, w: int) -> np.ndarray:
@@ -569,12 +572,8 @@ class RandomTranslation(_AffineLayer):
         tx = rng.uniform(self.width_lower, self.width_upper, size=n)
         return translation_matrices(ty, tx, h, w)
 
-    def get_config(self) -> dict:
-        cfg = super().get_config()
-        cfg.update({"height_factor": self.height_factor, "width_factor": self.width_factor,
-                    "fill_mode": self.fill_mode, "interpolation": self.interpolation,
-                    "seed": self.seed, "fill_value": self.fill_value})
-        return cfg
+    def _factors(self) -> dict:
+        return {"height_factor": self.height_factor, "width_factor": self.width_factor}
 
 
 def translation_matrices(ty: np.ndarray, tx: np.ndarray, h: int, w: int) -> np.ndarray:

@@ -68,6 +68,14 @@ def _output(value: np.ndarray) -> Tensor:
     return Tensor(value)
 
 
+def _check_adaptable(layer: Any, lookup: Any) -> None:
+    """Keras' error for `adapt` on a layer given its vocabulary (`lookup` holds it)."""
+    if lookup._has_input_vocabulary:
+        raise ValueError(f"Cannot adapt layer '{layer.name}' after setting a static "
+                         "vocabulary via `vocabulary` argument or `set_vocabulary()` "
+                         "method.")
+
+
 class _DataLayer(Layer):
     """Base of layers that take data Keras turns into TF tensors (strings, ids): called on
     data they compute on NumPy directly; on a `KerasTensor` they add a node as any layer."""
@@ -309,10 +317,7 @@ class _IndexLookup(_DataLayer):
     def adapt(self, data: Any, batch_size: int | None = None, steps: int | None = None) -> None:
         """Learn the vocabulary (and, in TF-IDF mode, document frequencies) from `data`:
         an array or list (each row a document), or an iterable of batches."""
-        if self._has_input_vocabulary:
-            raise ValueError(f"Cannot adapt layer '{self.name}' after setting a static "
-                             "vocabulary via `vocabulary` argument or `set_vocabulary()` "
-                             "method.")
+        _check_adaptable(self, self)
         counts: Counter = Counter()
         doc_counts: Counter = Counter()
         state = {"docs": 0}
@@ -761,10 +766,7 @@ class TextVectorization(_DataLayer):
         or an iterable of such batches (at most `steps` of them). `batch_size` changes
         nothing for arrays (Keras reads them whole too)."""
         lookup = self._lookup_layer
-        if lookup._has_input_vocabulary:
-            raise ValueError(f"Cannot adapt layer '{self.name}' after setting a static "
-                             "vocabulary via `vocabulary` argument or `set_vocabulary()` "
-                             "method.")
+        _check_adaptable(self, lookup)
         counts: Counter = Counter()
         doc_counts: Counter = Counter()
         state = {"docs": 0}
