@@ -138,44 +138,36 @@ def structure_refs(struct: Any, flat: list, ref: Any) -> Any:
 
 # --- reading configs --------------------------------------------------------------------
 
+def _encode_args(x: Any, ref: Any, dicts: bool) -> Any:
+    """A node's arguments in Keras 3's form: tensors as `__keras_tensor__` references, lists
+    (and, with `dicts`, dicts) element by element, other values as inline constants."""
+    from minikeras.ops.symbolic import encode_constant
+
+    if isinstance(x, KerasTensor):
+        return {"class_name": "__keras_tensor__",
+                "config": {"shape": list(x.shape), "dtype": x.dtype, "keras_history": ref(x)}}
+    if isinstance(x, (list, tuple)):
+        return [_encode_args(v, ref, dicts) for v in x]
+    if dicts and isinstance(x, dict):
+        return {k: _encode_args(v, ref, dicts) for k, v in x.items()}
+    return encode_constant(x)
+
+
 def _keras3_node(node: Any, ref: Any) -> dict:
     """A layer's node in Keras 3's `{"args", "kwargs"}` form, for layers called with several
     tensors as separate arguments (MultiHeadAttention(query, value, key=...)), which the
     Keras 2 list form cannot express."""
-    from minikeras.ops.symbolic import encode_constant
-
-    def encode(x: Any) -> Any:
-        if isinstance(x, KerasTensor):
-            return {"class_name": "__keras_tensor__",
-                    "config": {"shape": list(x.shape), "dtype": x.dtype,
-                               "keras_history": ref(x)}}
-        if isinstance(x, (list, tuple)):
-            return [encode(v) for v in x]
-        if isinstance(x, dict):
-            return {k: encode(v) for k, v in x.items()}
-        return encode_constant(x)
-
     kwargs = {k: v for k, v in node.kwargs.items() if k != "training"}
-    return {"args": encode(list(node.args)), "kwargs": encode(kwargs)}
+    return {"args": _encode_args(list(node.args), ref, True),
+            "kwargs": _encode_args(kwargs, ref, True)}
 
 
 def _op_entry(layer: Any, model: Any, ref: Any) -> dict:
     """A keras.ops node as Keras 3 writes it: its Operation class, and nodes in Keras 3's
     `{"args", "kwargs"}` form with constants inline (both generations' readers here read
     either form per node)."""
-    from minikeras.ops.symbolic import encode_constant
-
-    def encode(x: Any) -> Any:
-        if isinstance(x, KerasTensor):
-            return {"class_name": "__keras_tensor__",
-                    "config": {"shape": list(x.shape), "dtype": x.dtype,
-                               "keras_history": ref(x)}}
-        if isinstance(x, (list, tuple)):
-            return [encode(v) for v in x]
-        return encode_constant(x)
-
     entry = layer.keras_entry()
-    entry["inbound_nodes"] = [{"args": encode(list(node.args)), "kwargs": {}}
+    entry["inbound_nodes"] = [{"args": _encode_args(list(node.args), ref, False), "kwargs": {}}
                               for node in model._nodes if node.layer is layer]
     return entry
 
