@@ -58,9 +58,11 @@ def _rebind(out, variables, replacements):
     return out
 
 
-def layer_fn(layer, n_inputs=1, training=False):
+def layer_fn(layer, n_inputs=1, training=False, call=None):
     """f(*inputs, *trainable weights) running `layer` with those values, so that
-    `check_gradients` can check a layer with respect to its inputs and its weights."""
+    `check_gradients` can check a layer with respect to its inputs and its weights.
+    `call(layer, *inputs)` calls the layer another way; several outputs are mixed into one
+    (a sum and a sum of squares with fixed weights)."""
     variables = list(layer.trainable_weights)
 
     def fn(*args):
@@ -69,7 +71,12 @@ def layer_fn(layer, n_inputs=1, training=False):
         for v, w in zip(variables, ws):
             v.value = w.value
         try:
-            out = layer(list(xs) if n_inputs > 1 else xs[0], training=training)
+            if call is None:
+                out = layer(list(xs) if n_inputs > 1 else xs[0], training=training)
+            else:
+                out = call(layer, *xs)
+                if isinstance(out, (list, tuple)):
+                    out = out[0].sum() * 0.7 + (out[1] * out[1]).sum() * 1.3
             return _rebind(out, variables, ws) if ws else out
         finally:
             for v, s in zip(variables, saved):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import minikeras as keras
-from gradcheck import _rebind, check_gradients
+from gradcheck import check_gradients, layer_fn
 
 L = keras.layers
 
@@ -21,28 +21,6 @@ def _float64():
     keras.config.set_floatx("float32")
 
 
-def _fn(layer, call, n_inputs):
-    """f(*inputs, *trainable weights) = call(layer, *inputs), gradients routed to the
-    weights given as arguments."""
-    variables = list(layer.trainable_weights)
-
-    def fn(*args):
-        xs, ws = args[:n_inputs], args[n_inputs:]
-        saved = [v.value for v in variables]
-        for v, w in zip(variables, ws):
-            v.value = w.value
-        try:
-            out = call(layer, *xs)
-            if isinstance(out, (list, tuple)):  # several outputs: one random mix of them
-                out = out[0].sum() * 0.7 + (out[1] * out[1]).sum() * 1.3
-            return _rebind(out, variables, ws) if ws else out
-        finally:
-            for v, s in zip(variables, saved):
-                v.value = s
-
-    return fn
-
-
 def _check(layer, call, xs, seed=0):
     call(layer, *[keras.ops.convert_to_tensor(x) for x in xs])  # build
     weights = [w.value for w in layer.trainable_weights]
@@ -50,7 +28,7 @@ def _check(layer, call, xs, seed=0):
         w.assign(np.random.default_rng(seed).uniform(0.5, 1.5, size=w.shape) * np.sign(
             np.random.default_rng(seed + 1).normal(size=w.shape)))
     weights = [w.value for w in layer.trainable_weights]
-    check_gradients(_fn(layer, call, len(xs)), list(xs) + weights, seed=seed)
+    check_gradients(layer_fn(layer, len(xs), call=call), list(xs) + weights, seed=seed)
 
 
 RNG = np.random.default_rng(0)
